@@ -10,19 +10,19 @@ namespace LensAI.Pricing;
 public sealed class ModelPrice
 {
     /// <summary>The provider the price applies to (<c>openai</c>, <c>anthropic</c>, <c>gemini</c>, <c>mistral</c>, …).</summary>
-    public required string Provider { get; init; }
+    public string Provider { get; init; } = "";
 
     /// <summary>The model name the price is listed under.</summary>
-    public required string Model { get; init; }
+    public string Model { get; init; } = "";
 
     /// <summary>Other names that resolve to this entry (dated snapshots, <c>-latest</c> aliases).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 
     /// <summary>Dollars per 1M uncached input tokens.</summary>
-    public required decimal InputPerMillion { get; init; }
+    public decimal InputPerMillion { get; init; }
 
     /// <summary>Dollars per 1M output tokens (reasoning included).</summary>
-    public required decimal OutputPerMillion { get; init; }
+    public decimal OutputPerMillion { get; init; }
 
     /// <summary>Dollars per 1M input tokens read from the prompt cache; <see langword="null"/> bills them as input.</summary>
     public decimal? CachedInputPerMillion { get; init; }
@@ -84,13 +84,13 @@ public sealed class ModelPrice
 public sealed class PriceTier
 {
     /// <summary>The tier applies when a call's input tokens exceed this many.</summary>
-    public required int AboveInputTokens { get; init; }
+    public int AboveInputTokens { get; init; }
 
     /// <summary>Dollars per 1M uncached input tokens in this tier.</summary>
-    public required decimal InputPerMillion { get; init; }
+    public decimal InputPerMillion { get; init; }
 
     /// <summary>Dollars per 1M output tokens in this tier.</summary>
-    public required decimal OutputPerMillion { get; init; }
+    public decimal OutputPerMillion { get; init; }
 
     /// <summary>Dollars per 1M cached input tokens in this tier; <see langword="null"/> keeps the base rate.</summary>
     public decimal? CachedInputPerMillion { get; init; }

@@ -88,6 +88,11 @@ public sealed class PriceCatalog
         foreach (var price in overrides ?? [])
         {
             ArgumentNullException.ThrowIfNull(price);
+            if (string.IsNullOrWhiteSpace(price.Provider) || string.IsNullOrWhiteSpace(price.Model))
+            {
+                throw new ArgumentException("A price override needs both Provider and Model.", nameof(overrides));
+            }
+
             entries.Add(new Entry(price, $"override:{price.Provider.ToLowerInvariant()}/{price.Model}"));
         }
 

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+
+namespace LensAI.Capture;
+
+/// <summary>How the reading of a response ended.</summary>
+internal enum CaptureEnd : byte
+{
+    /// <summary>The body was read to its end (or the provider signalled the end of the stream).</summary>
+    Completed,
+
+    /// <summary>The caller disposed the response before the end.</summary>
+    Abandoned,
+
+    /// <summary>Reading the body failed (network, timeout, cancellation).</summary>
+    Broken,
+}
+
+/// <summary>
+/// The state of one captured call: started when the request goes out, fed with the response bytes as the caller
+/// reads them, completed exactly once into a <see cref="UsageEvent"/>. Never throws into the caller's call.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The scanner and decoder are disposed when the capture completes, which happens exactly once.")]
+internal sealed class CallCapture
+{
+    private readonly CaptureEngine _engine;
+    private readonly ProviderRoute _route;
+    private readonly DateTimeOffset _startTime;
+    private readonly long _startTimestamp;
+    private readonly Attribution _attribution;
+    private readonly string? _requestModel;
+    private readonly OuterCapture? _outer;
+    private UsageScanner? _scanner;
+    private SseDecoder? _sse;
+    private long _firstByteTimestamp;
+    private bool _sawFirstByte;
+    private int _httpStatus;
+    private bool _stream;
+    private int _completed;
+
+    public CallCapture(CaptureEngine engine, ProviderRoute route, in RequestInfo request, Attribution attribution)
+    {
+        _engine = engine;
+        _route = route;
+        _attribution = attribution;
+        _requestModel = route.Dialect == UsageDialect.Gemini ? route.ModelFromUrl ?? request.Model : request.Model ?? route.ModelFromUrl;
+        _stream = request.Stream || route.StreamFromUrl;
+        _startTime = engine.TimeProvider.GetUtcNow();
+        _startTimestamp = engine.TimeProvider.GetTimestamp();
+        _outer = OuterCapture.Current;
+    }
+
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>A response arrived; <paramref name="isEventStream"/> when its content type is <c>text/event-stream</c>.</summary>
+    public void OnResponse(int httpStatus, bool isEventStream)
+    {
+        _httpStatus = httpStatus;
+        _stream |= isEventStream;
+        _scanner = new UsageScanner();
+        if (isEventStream)
+        {
+            _sse = new SseDecoder();
+        }
+    }
+
+    /// <summary>Bytes the caller just read. Never throws.</summary>
+    public void OnBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (!_sawFirstByte)
+        {
+            _sawFirstByte = true;
+            _firstByteTimestamp = _engine.TimeProvider.GetTimestamp();
+        }
+
+        var scanner = _scanner;
+        if (scanner is null || scanner.Failed || IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_sse is not null)
+            {
+                _sse.Feed(bytes, scanner);
+            }
+            else
+            {
+                scanner.ScanChunk(bytes, final: false);
+            }
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(_route, ex);
+            scanner.Dispose();
+            _scanner = null;
+        }
+    }
+
+    /// <summary>The response could not be had: the call threw.</summary>
+    public void Fail(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        var metadata = _attribution.Metadata;
+        if (exception is OperationCanceledException or TimeoutException)
+        {
+            metadata = AttributionScope.Merge(metadata, exception is TimeoutException || exception.InnerException is TimeoutException ? s_timeout : s_cancelled);
+        }
+
+        Emit(default, UsageStatus.Error, httpStatus: null, model: _requestModel, responseId: null, metadata);
+    }
+
+    /// <summary>A non-success answer whose body LensAI does not read.</summary>
+    public void CompleteWithoutBody(int httpStatus)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        var status = httpStatus == 429 ? UsageStatus.RateLimited : httpStatus is >= 200 and < 300 ? UsageStatus.Ok : UsageStatus.Error;
+        Emit(default, status, httpStatus, _requestModel, responseId: null, _attribution.Metadata);
+    }
+
+    /// <summary>The body ended (or was abandoned, or broke). Emits the event once.</summary>
+    public void Complete(CaptureEnd end)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        var scanner = _scanner;
+        TokenUsage usage = default;
+        string? model = _requestModel, responseId = null;
+        var sawEnd = false;
+        var sawError = false;
+        try
+        {
+            if (scanner is not null)
+            {
+                if (end == CaptureEnd.Completed && !scanner.Failed)
+                {
+                    if (_sse is not null)
+                    {
+                        _sse.Finish(scanner);
+                    }
+                    else
+                    {
+                        scanner.ScanChunk(default, final: true);
+                    }
+                }
+
+                if (scanner.Failed)
+                {
+                    _engine.OnCaptureError(_route, new FormatException($"The {_route.Provider} {_route.Operation} response was not the JSON LensAI expects."));
+                }
+
+                usage = scanner.Usage.Normalize(_route.Dialect, out var clamped);
+                if (clamped)
+                {
+                    _engine.OnCaptureError(_route, new FormatException($"The {_route.Provider} {_route.Operation} response reported inconsistent token counts; they were clamped."));
+                }
+
+                model = scanner.Model ?? model;
+                responseId = scanner.ResponseId;
+                sawEnd = scanner.SawEnd || end == CaptureEnd.Completed;
+                sawError = scanner.SawError;
+            }
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(_route, ex);
+        }
+        finally
+        {
+            scanner?.Dispose();
+            _sse?.Dispose();
+        }
+
+        var metadata = _attribution.Metadata;
+        var status = UsageStatus.Ok;
+        if (end == CaptureEnd.Broken && !sawEnd)
+        {
+            status = UsageStatus.Error;
+            metadata = AttributionScope.Merge(metadata, s_broken);
+        }
+        else if (end == CaptureEnd.Abandoned && !sawEnd)
+        {
+            metadata = AttributionScope.Merge(metadata, s_abandoned);
+        }
+
+        if (sawError)
+        {
+            status = UsageStatus.Error;
+        }
+
+        Emit(usage, status, _httpStatus, model, responseId, metadata);
+    }
+
+    private static readonly Dictionary<string, string> s_broken = new() { [UsageEvent.IncompleteMetadataKey] = "broken" };
+    private static readonly Dictionary<string, string> s_abandoned = new() { [UsageEvent.IncompleteMetadataKey] = "abandoned" };
+    private static readonly Dictionary<string, string> s_cancelled = new() { ["lensai.exception"] = "cancelled" };
+    private static readonly Dictionary<string, string> s_timeout = new() { ["lensai.exception"] = "timeout" };
+
+    private void Emit(TokenUsage usage, UsageStatus status, int? httpStatus, string? model, string? responseId, IReadOnlyDictionary<string, string>? metadata)
+    {
+        try
+        {
+            var now = _engine.TimeProvider.GetTimestamp();
+            int? ttft = _stream && _sawFirstByte ? ToMilliseconds(_firstByteTimestamp - _startTimestamp) : null;
+            var draft = new CapturedCall(
+                _route.Provider, model ?? "unknown", _route.Operation, _stream, usage, status, httpStatus,
+                _startTime, ToMilliseconds(now - _startTimestamp), ttft, responseId,
+                new Attribution(_attribution.UserId, _attribution.Route, metadata));
+            if (_outer is null || !_outer.TryAdd(draft))
+            {
+                _engine.Record(draft);
+            }
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(_route, ex);
+        }
+    }
+
+    private int ToMilliseconds(long timestampDelta)
+    {
+        var ms = (double)timestampDelta * 1000 / _engine.TimeProvider.TimestampFrequency;
+        return ms >= int.MaxValue ? int.MaxValue : (int)Math.Round(ms);
+    }
+}
+
+/// <summary>Everything captured about one call, before pricing.</summary>
+internal sealed record CapturedCall(
+    string Provider,
+    string Model,
+    string Operation,
+    bool Stream,
+    TokenUsage Usage,
+    UsageStatus Status,
+    int? HttpStatus,
+    DateTimeOffset Start,
+    int LatencyMs,
+    int? TtftMs,
+    string? ResponseId,
+    Attribution Attribution);
+
+/// <summary>
+/// An outer capture (the IChatClient middleware) that owns the events of the HTTP calls made beneath it, so
+/// one model call yields one event even when both the chat client and its HttpClient are wrapped.
+/// </summary>
+internal sealed class OuterCapture : IDisposable
+{
+    private static readonly AsyncLocal<OuterCapture?> s_current = new();
+    private readonly OuterCapture? _parent;
+    private readonly object _gate = new();
+    private List<CapturedCall>? _calls;
+    private bool _closed;
+
+    private OuterCapture(OuterCapture? parent) => _parent = parent;
+
+    public static OuterCapture? Current => s_current.Value;
+
+    public static OuterCapture Begin()
+    {
+        var capture = new OuterCapture(s_current.Value);
+        s_current.Value = capture;
+        return capture;
+    }
+
+    /// <summary>Adds a call made beneath this capture; <see langword="false"/> once the capture is closed.</summary>
+    public bool TryAdd(CapturedCall call)
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            (_calls ??= []).Add(call);
+            return true;
+        }
+    }
+
+    /// <summary>Closes the capture and returns the calls made beneath it; later calls record on their own.</summary>
+    public IReadOnlyList<CapturedCall> Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            return _calls is null ? [] : _calls.ToArray();
+        }
+    }
+
+    /// <summary>Stops owning HTTP calls in this flow (later calls, e.g. in a stream's continuation, record directly).</summary>
+    public void Dispose()
+    {
+        if (ReferenceEquals(s_current.Value, this))
+        {
+            s_current.Value = _parent;
+        }
+    }
+}

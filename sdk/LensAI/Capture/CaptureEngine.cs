@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using LensAI.Diagnostics;
+using LensAI.Pricing;
+using LensAI.Shipping;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Capture;
+
+/// <summary>The shared core behind every wrapper: prices a captured call, turns it into an event and hands it to shipping.</summary>
+internal sealed class CaptureEngine
+{
+    internal static readonly string SdkName = $"LensAI.NET/{typeof(CaptureEngine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}";
+    private const int MaxWarnedKeys = 1024;
+
+    private readonly IEventSink _sink;
+    private readonly LensAIMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyDictionary<string, string>? _defaultMetadata;
+    private readonly ConcurrentDictionary<(string, string), byte> _warned = new();
+
+    public CaptureEngine(LensAIOptions options, PriceCatalog catalog, TimeProvider timeProvider, IEventSink sink, LensAIMetrics metrics, ILogger logger)
+    {
+        Options = options;
+        Catalog = catalog;
+        TimeProvider = timeProvider;
+        Detector = new ProviderDetector(options.OpenAICompatibleEndpoints);
+        _sink = sink;
+        _metrics = metrics;
+        _logger = logger;
+        _defaultMetadata = options.DefaultMetadata.Count > 0 ? new Dictionary<string, string>(options.DefaultMetadata, StringComparer.Ordinal) : null;
+    }
+
+    public LensAIOptions Options { get; }
+
+    public PriceCatalog Catalog { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public ProviderDetector Detector { get; }
+
+    /// <summary>Called with every recorded event (in-process budget accounting). Must not throw.</summary>
+    public Action<UsageEvent>? Recorded { get; set; }
+
+    public UsageEvent Record(CapturedCall call)
+    {
+        decimal? cost = null;
+        string? priceVersion = null;
+        if (Catalog.TryCalculate(call.Provider, call.Model, call.Usage, out var price, out var version))
+        {
+            cost = price;
+            priceVersion = version;
+            _metrics.Cost.Add((double)price, new KeyValuePair<string, object?>("provider", call.Provider));
+        }
+        else
+        {
+            _metrics.Unpriced.Add(1, new KeyValuePair<string, object?>("provider", call.Provider));
+            if (_warned.Count < MaxWarnedKeys && _warned.TryAdd(("price:" + call.Provider, call.Model), 0))
+            {
+                Log.UnpricedModel(_logger, call.Provider, call.Model);
+            }
+        }
+
+        var usage = call.Usage;
+        var e = new UsageEvent
+        {
+            EventId = EventIds.NewUlid(call.Start),
+            Timestamp = call.Start,
+            RequestId = call.ResponseId,
+            UserId = call.Attribution.UserId,
+            Route = call.Attribution.Route,
+            Provider = call.Provider,
+            Model = call.Model,
+            Operation = call.Operation,
+            Stream = call.Stream,
+            TokensIn = usage.InputTokens,
+            TokensOut = usage.OutputTokens,
+            TokensCachedIn = usage.CachedInputTokens,
+            TokensCacheWrite = usage.CacheWriteTokens,
+            TokensCacheWrite1h = usage.CacheWrite1hTokens,
+            TokensReasoning = usage.ReasoningTokens,
+            CostUsd = cost,
+            PriceVersion = priceVersion,
+            LatencyMs = call.LatencyMs,
+            TtftMs = call.TtftMs,
+            Status = call.Status,
+            HttpStatus = call.HttpStatus,
+            Metadata = AttributionScope.Merge(_defaultMetadata, call.Attribution.Metadata),
+            Sdk = SdkName,
+        };
+
+        _metrics.Captured.Add(1, new KeyValuePair<string, object?>("provider", call.Provider));
+        try
+        {
+            Recorded?.Invoke(e);
+        }
+        catch (Exception ex)
+        {
+            OnCaptureError(new ProviderRoute(call.Provider, call.Operation, default), ex);
+        }
+
+        _sink.TryEnqueue(e);
+        return e;
+    }
+
+    /// <summary>A failure inside LensAI's capture: counted, logged once per provider and operation, never thrown.</summary>
+    public void OnCaptureError(ProviderRoute route, Exception exception)
+    {
+        _metrics.CaptureErrors.Add(1, new KeyValuePair<string, object?>("provider", route.Provider));
+        if (_warned.Count < MaxWarnedKeys && _warned.TryAdd(("capture:" + route.Provider, route.Operation), 0))
+        {
+            Log.CaptureFailed(_logger, route.Provider, route.Operation, exception);
+        }
+    }
+}
+
+/// <summary>Where recorded events go (the shipping pipeline).</summary>
+internal interface IEventSink
+{
+    /// <summary>Never blocks, never throws; returns <see langword="false"/> when the event was dropped (and counted).</summary>
+    bool TryEnqueue(UsageEvent usageEvent);
+}

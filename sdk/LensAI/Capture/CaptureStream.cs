@@ -1,0 +1,208 @@
+namespace LensAI.Capture;
+
+/// <summary>
+/// Wraps the provider's response content: the caller reads exactly the provider's bytes, with no delay, while
+/// LensAI sees each chunk as it passes (a tee, never a buffer of the whole body).
+/// </summary>
+internal sealed class CaptureContent : HttpContent
+{
+    private readonly HttpContent _inner;
+    private readonly CallCapture _capture;
+
+    public CaptureContent(HttpContent inner, CallCapture capture)
+    {
+        _inner = inner;
+        _capture = capture;
+        foreach (var header in inner.Headers.NonValidated)
+        {
+            Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+    }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        => await SerializeToStreamAsync(stream, context, CancellationToken.None).ConfigureAwait(false);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+    {
+        var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override void SerializeToStream(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+    {
+        using var source = CreateContentReadStream(cancellationToken);
+        source.CopyTo(stream);
+    }
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var inner = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new CaptureStream(inner, _capture, _inner.Headers.ContentLength);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+    }
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new CaptureStream(_inner.ReadAsStream(cancellationToken), _capture, _inner.Headers.ContentLength);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _inner.Headers.ContentLength ?? 0;
+        return _inner.Headers.ContentLength is not null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _capture.Complete(CaptureEnd.Abandoned);
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>The read side of <see cref="CaptureContent"/>: passes reads through and shows each chunk to the capture.</summary>
+internal sealed class CaptureStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly CallCapture _capture;
+    private readonly long _expectedLength;
+    private long _read;
+
+    public CaptureStream(Stream inner, CallCapture capture, long? expectedLength)
+    {
+        _inner = inner;
+        _capture = capture;
+        _expectedLength = expectedLength ?? -1;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n;
+        try
+        {
+            n = _inner.Read(buffer);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+
+        Observe(buffer[..n], buffer.Length);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int n;
+        try
+        {
+            n = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+
+        Observe(buffer.Span[..n], buffer.Length);
+        return n;
+    }
+
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 0 ? -1 : one[0];
+    }
+
+    private void Observe(ReadOnlySpan<byte> bytes, int requested)
+    {
+        if (bytes.IsEmpty)
+        {
+            if (requested > 0)
+            {
+                _capture.Complete(CaptureEnd.Completed); // end of stream (a zero-byte read is only a wait)
+            }
+
+            return;
+        }
+
+        _capture.OnBytes(bytes);
+        _read += bytes.Length;
+        if (_read == _expectedLength)
+        {
+            _capture.Complete(CaptureEnd.Completed);
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _capture.Complete(CaptureEnd.Abandoned);
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        _capture.Complete(CaptureEnd.Abandoned);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+}

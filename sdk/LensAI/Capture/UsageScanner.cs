@@ -1,0 +1,390 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace LensAI.Capture;
+
+/// <summary>
+/// Reads the few fields LensAI needs (response id, model, usage counts, end-of-stream markers) out of provider JSON
+/// without materializing the document: a forward-only pass with <see cref="Utf8JsonReader"/> that tracks which
+/// object it is inside. Works on whole documents (one SSE <c>data:</c> payload) and incrementally on a body that
+/// arrives in chunks (only an unfinished token is kept between chunks). Only strings it keeps are allocated.
+/// </summary>
+/// <remarks>
+/// Usage is read only where providers put it: <c>usage</c> at the top level or inside <c>response</c> (OpenAI Responses
+/// stream events) or <c>message</c> (Anthropic <c>message_start</c>), and <c>usageMetadata</c> at the top level of each
+/// Gemini chunk. A <c>usage</c> key nested anywhere else (inside tool arguments, say) is ignored.
+/// </remarks>
+internal sealed class UsageScanner : IDisposable
+{
+    private const int MaxDepth = 32;
+
+    private enum Frame : byte
+    {
+        Other,
+        Top,
+        RootArray,
+        Response,
+        Message,
+        Usage,
+        InputDetails,
+        OutputDetails,
+        CacheCreation,
+        UsageMetadata,
+        Candidates,
+        Candidate,
+    }
+
+    private enum Name : byte
+    {
+        None,
+        Id,
+        Model,
+        Type,
+        Usage,
+        Response,
+        Message,
+        UsageMetadata,
+        ModelVersion,
+        ResponseId,
+        Candidates,
+        FinishReason,
+        PromptTokens,
+        CompletionTokens,
+        InputTokens,
+        OutputTokens,
+        CacheReadInputTokens,
+        CacheCreationInputTokens,
+        InputDetails,
+        OutputDetails,
+        CacheCreation,
+        CachedTokens,
+        CacheWriteTokens,
+        ReasoningTokens,
+        Ephemeral5m,
+        Ephemeral1h,
+        PromptTokenCount,
+        CandidatesTokenCount,
+        ThoughtsTokenCount,
+        CachedContentTokenCount,
+        ToolUsePromptTokenCount,
+    }
+
+    private readonly Frame[] _frames = new Frame[MaxDepth];
+    private int _depth;
+    private Name _pending;
+    private JsonReaderState _state;
+    private byte[]? _carry;
+    private int _carryLength;
+
+    public RawUsage Usage;
+
+    public string? Model { get; private set; }
+
+    public string? ResponseId { get; private set; }
+
+    /// <summary>The provider signalled the end of the response (OpenAI <c>[DONE]</c>, <c>response.completed</c>, Anthropic <c>message_stop</c>, a Gemini <c>finishReason</c>).</summary>
+    public bool SawEnd { get; set; }
+
+    /// <summary>The stream carried an error event (Anthropic <c>error</c>, OpenAI <c>response.failed</c>).</summary>
+    public bool SawError { get; private set; }
+
+    /// <summary>The input was not JSON the scanner could follow; scanning stopped.</summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>Scans one complete JSON document (an SSE <c>data:</c> payload).</summary>
+    public void ScanDocument(ReadOnlySpan<byte> json)
+    {
+        if (Failed)
+        {
+            return;
+        }
+
+        _depth = 0;
+        _pending = Name.None;
+        var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
+        Run(ref reader);
+    }
+
+    /// <summary>Scans the next chunk of a JSON body; call once more with <paramref name="final"/> at the end.</summary>
+    public void ScanChunk(ReadOnlySpan<byte> chunk, bool final)
+    {
+        if (Failed)
+        {
+            return;
+        }
+
+        if (_carryLength == 0)
+        {
+            var reader = new Utf8JsonReader(chunk, final, _state);
+            if (!Run(ref reader))
+            {
+                return;
+            }
+
+            _state = reader.CurrentState;
+            Keep(chunk[(int)reader.BytesConsumed..]);
+            return;
+        }
+
+        Append(chunk);
+        var carried = new Utf8JsonReader(_carry.AsSpan(0, _carryLength), final, _state);
+        if (!Run(ref carried))
+        {
+            return;
+        }
+
+        _state = carried.CurrentState;
+        var consumed = (int)carried.BytesConsumed;
+        _carry.AsSpan(consumed, _carryLength - consumed).CopyTo(_carry);
+        _carryLength -= consumed;
+    }
+
+    public void Dispose()
+    {
+        if (_carry is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_carry);
+            _carry = null;
+        }
+    }
+
+    private void Keep(ReadOnlySpan<byte> rest)
+    {
+        _carryLength = 0;
+        if (!rest.IsEmpty)
+        {
+            Append(rest);
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        var needed = _carryLength + bytes.Length;
+        if (_carry is null || _carry.Length < needed)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 4096));
+            if (_carry is not null)
+            {
+                _carry.AsSpan(0, _carryLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_carry);
+            }
+
+            _carry = bigger;
+        }
+
+        bytes.CopyTo(_carry.AsSpan(_carryLength));
+        _carryLength = needed;
+    }
+
+    private bool Run(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            while (reader.Read())
+            {
+                OnToken(ref reader);
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            Failed = true;
+            Dispose();
+            return false;
+        }
+    }
+
+    private Frame Current => _depth == 0 ? Frame.Other : _frames[_depth - 1];
+
+    private void Push(Frame frame)
+    {
+        if (_depth < MaxDepth)
+        {
+            _frames[_depth] = frame;
+        }
+
+        _depth++;
+        _pending = Name.None;
+    }
+
+    private void OnToken(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                Push(_depth == 0 ? Frame.Top : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject: true));
+                return;
+            case JsonTokenType.StartArray:
+                Push(_depth == 0 ? Frame.RootArray : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject: false));
+                return;
+            case JsonTokenType.EndObject:
+            case JsonTokenType.EndArray:
+                _depth--;
+                _pending = Name.None;
+                return;
+            case JsonTokenType.PropertyName:
+                _pending = _depth > MaxDepth ? Name.None : Recognize(ref reader, Current);
+                return;
+            case JsonTokenType.Number:
+                if (_pending != Name.None && reader.TryGetInt64(out var number))
+                {
+                    OnNumber(_pending, number);
+                }
+
+                break;
+            case JsonTokenType.String:
+                if (_pending != Name.None)
+                {
+                    OnString(ref reader, _pending);
+                }
+
+                break;
+        }
+
+        _pending = Name.None;
+    }
+
+    private static Frame ChildFrame(Frame parent, Name name, bool isObject)
+    {
+        if (parent == Frame.RootArray)
+        {
+            return isObject ? Frame.Top : Frame.Other;
+        }
+
+        if (parent == Frame.Candidates)
+        {
+            return isObject ? Frame.Candidate : Frame.Other;
+        }
+
+        if (!isObject)
+        {
+            return parent == Frame.Top && name == Name.Candidates ? Frame.Candidates : Frame.Other;
+        }
+
+        return (parent, name) switch
+        {
+            (Frame.Top, Name.Usage) => Frame.Usage,
+            (Frame.Top, Name.Response) => Frame.Response,
+            (Frame.Top, Name.Message) => Frame.Message,
+            (Frame.Top, Name.UsageMetadata) => Frame.UsageMetadata,
+            (Frame.Response or Frame.Message, Name.Usage) => Frame.Usage,
+            (Frame.Usage, Name.InputDetails) => Frame.InputDetails,
+            (Frame.Usage, Name.OutputDetails) => Frame.OutputDetails,
+            (Frame.Usage, Name.CacheCreation) => Frame.CacheCreation,
+            _ => Frame.Other,
+        };
+    }
+
+    private static Name Recognize(ref Utf8JsonReader reader, Frame frame)
+    {
+        switch (frame)
+        {
+            case Frame.Top:
+                if (reader.ValueTextEquals("usage"u8)) return Name.Usage;
+                if (reader.ValueTextEquals("model"u8)) return Name.Model;
+                if (reader.ValueTextEquals("id"u8)) return Name.Id;
+                if (reader.ValueTextEquals("type"u8)) return Name.Type;
+                if (reader.ValueTextEquals("usageMetadata"u8)) return Name.UsageMetadata;
+                if (reader.ValueTextEquals("candidates"u8)) return Name.Candidates;
+                if (reader.ValueTextEquals("modelVersion"u8)) return Name.ModelVersion;
+                if (reader.ValueTextEquals("responseId"u8)) return Name.ResponseId;
+                if (reader.ValueTextEquals("response"u8)) return Name.Response;
+                if (reader.ValueTextEquals("message"u8)) return Name.Message;
+                return Name.None;
+            case Frame.Response:
+            case Frame.Message:
+                if (reader.ValueTextEquals("usage"u8)) return Name.Usage;
+                if (reader.ValueTextEquals("model"u8)) return Name.Model;
+                if (reader.ValueTextEquals("id"u8)) return Name.Id;
+                return Name.None;
+            case Frame.Usage:
+                if (reader.ValueTextEquals("prompt_tokens"u8)) return Name.PromptTokens;
+                if (reader.ValueTextEquals("completion_tokens"u8)) return Name.CompletionTokens;
+                if (reader.ValueTextEquals("input_tokens"u8)) return Name.InputTokens;
+                if (reader.ValueTextEquals("output_tokens"u8)) return Name.OutputTokens;
+                if (reader.ValueTextEquals("cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
+                if (reader.ValueTextEquals("cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
+                if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8)) return Name.InputDetails;
+                if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8)) return Name.OutputDetails;
+                if (reader.ValueTextEquals("cache_creation"u8)) return Name.CacheCreation;
+                return Name.None;
+            case Frame.InputDetails:
+                if (reader.ValueTextEquals("cached_tokens"u8)) return Name.CachedTokens;
+                if (reader.ValueTextEquals("cache_write_tokens"u8)) return Name.CacheWriteTokens;
+                return Name.None;
+            case Frame.OutputDetails:
+                return reader.ValueTextEquals("reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
+            case Frame.CacheCreation:
+                if (reader.ValueTextEquals("ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
+                if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
+                return Name.None;
+            case Frame.UsageMetadata:
+                if (reader.ValueTextEquals("promptTokenCount"u8)) return Name.PromptTokenCount;
+                if (reader.ValueTextEquals("candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
+                if (reader.ValueTextEquals("thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
+                if (reader.ValueTextEquals("cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
+                if (reader.ValueTextEquals("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
+                return Name.None;
+            case Frame.Candidate:
+                return reader.ValueTextEquals("finishReason"u8) ? Name.FinishReason : Name.None;
+            default:
+                return Name.None;
+        }
+    }
+
+    private void OnNumber(Name name, long value)
+    {
+        Usage.Seen = true;
+        switch (name)
+        {
+            case Name.PromptTokens: Usage.PromptTokens = value; break;
+            case Name.CompletionTokens: Usage.CompletionTokens = value; break;
+            case Name.InputTokens: Usage.InputTokens = value; break;
+            case Name.OutputTokens: Usage.OutputTokens = value; break;
+            case Name.CacheReadInputTokens: Usage.CacheReadInputTokens = value; break;
+            case Name.CacheCreationInputTokens: Usage.CacheCreationInputTokens = value; break;
+            case Name.CachedTokens: Usage.CachedTokens = value; break;
+            case Name.CacheWriteTokens: Usage.CacheWriteTokens = value; break;
+            case Name.ReasoningTokens: Usage.ReasoningTokens = value; break;
+            case Name.Ephemeral5m: Usage.Ephemeral5mInputTokens = value; break;
+            case Name.Ephemeral1h: Usage.Ephemeral1hInputTokens = value; break;
+            case Name.PromptTokenCount: Usage.PromptTokenCount = value; break;
+            case Name.CandidatesTokenCount: Usage.CandidatesTokenCount = value; break;
+            case Name.ThoughtsTokenCount: Usage.ThoughtsTokenCount = value; break;
+            case Name.CachedContentTokenCount: Usage.CachedContentTokenCount = value; break;
+            case Name.ToolUsePromptTokenCount: Usage.ToolUsePromptTokenCount = value; break;
+            default: break;
+        }
+    }
+
+    private void OnString(ref Utf8JsonReader reader, Name name)
+    {
+        switch (name)
+        {
+            case Name.Model or Name.ModelVersion when Model is null && reader.ValueSpan.Length > 0:
+                Model = reader.GetString();
+                break;
+            case Name.Id or Name.ResponseId when ResponseId is null && reader.ValueSpan.Length > 0:
+                ResponseId = reader.GetString();
+                break;
+            case Name.Type:
+                if (reader.ValueTextEquals("message_stop"u8) || reader.ValueTextEquals("response.completed"u8) || reader.ValueTextEquals("response.incomplete"u8))
+                {
+                    SawEnd = true;
+                }
+                else if (reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("response.failed"u8))
+                {
+                    SawEnd = true;
+                    SawError = true;
+                }
+
+                break;
+            case Name.FinishReason:
+                SawEnd = true;
+                break;
+            default:
+                break;
+        }
+    }
+}

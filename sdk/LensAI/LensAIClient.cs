@@ -1,0 +1,108 @@
+using LensAI.Capture;
+using LensAI.Diagnostics;
+using LensAI.Pricing;
+using LensAI.Shipping;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LensAI;
+
+/// <summary>
+/// The LensAI SDK: wraps LLM clients, prices every call, buffers the events and ships them to the ingest endpoint.
+/// Create one per application (it is thread-safe) and dispose it on shutdown so buffered events are flushed.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var lens = LensAIClient.Create(new LensAIOptions { Endpoint = new("https://ingest.example"), ApiKey = key });
+/// var http = lens.CreateHttpClient();   // every OpenAI / Anthropic / Gemini call through it is captured
+/// using var _ = lens.BeginScope(userId: "u-42", route: "POST /chat");
+/// </code>
+/// </example>
+public sealed class LensAIClient : IAsyncDisposable, IDisposable
+{
+    private readonly EventPipeline _pipeline;
+    private readonly LensAIMetrics _metrics;
+    private int _disposed;
+
+    internal LensAIClient(LensAIOptions options, ILoggerFactory? loggerFactory, TimeProvider timeProvider, HttpMessageHandler? ingestTransport = null, Func<double>? retryJitter = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid LensAI options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        Options = options;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LensAI");
+        EventPipeline? pipeline = null;
+        _metrics = new LensAIMetrics(() => pipeline?.QueueLength ?? 0, () => pipeline?.SpoolBytes ?? 0);
+        _pipeline = pipeline = new EventPipeline(options, timeProvider, _metrics, logger, ingestTransport, retryJitter);
+        Catalog = options.PriceOverrides.Count > 0 || options.ModelAliases.Count > 0 || options.ProviderDiscounts.Count > 0
+            ? PriceCatalog.Default.WithOverrides(options.PriceOverrides, options.ModelAliases.AsReadOnly(), options.ProviderDiscounts.AsReadOnly())
+            : PriceCatalog.Default;
+        Engine = new CaptureEngine(options, Catalog, timeProvider, _pipeline, _metrics, logger);
+    }
+
+    /// <summary>Creates a client. The options are validated now; a bad value throws an <see cref="ArgumentException"/> naming the option.</summary>
+    public static LensAIClient Create(LensAIOptions options, ILoggerFactory? loggerFactory = null)
+        => new(options, loggerFactory, TimeProvider.System);
+
+    /// <summary>The options the client runs with. Do not change them after creation.</summary>
+    public LensAIOptions Options { get; }
+
+    /// <summary>The price catalogue in use: the embedded one with the options' overrides, aliases and discounts applied.</summary>
+    public PriceCatalog Catalog { get; }
+
+    internal CaptureEngine Engine { get; }
+
+    internal EventPipeline Pipeline => _pipeline;
+
+    /// <summary>
+    /// Creates an <see cref="HttpClient"/> whose LLM API calls (OpenAI, Azure OpenAI, Anthropic, Gemini and configured
+    /// OpenAI-compatible servers) are captured. Give it to any SDK that accepts an HttpClient.
+    /// </summary>
+    /// <param name="innerHandler">The handler that sends the requests; default a new <see cref="SocketsHttpHandler"/>.</param>
+    public HttpClient CreateHttpClient(HttpMessageHandler? innerHandler = null)
+        => new(CreateHandler(innerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }), disposeHandler: true);
+
+    /// <summary>Creates the capturing <see cref="DelegatingHandler"/>, for a handler chain you build yourself.</summary>
+    /// <param name="innerHandler">The next handler; leave <see langword="null"/> when a factory (IHttpClientFactory) sets it.</param>
+    public DelegatingHandler CreateHandler(HttpMessageHandler? innerHandler = null) => new LensAIHttpHandler(Engine, innerHandler);
+
+    /// <summary>
+    /// Attributes every call made in this async flow (until the scope is disposed) to a user, a route and metadata.
+    /// Scopes nest: an inner scope's values win, metadata merges. Per-request values win over the scope.
+    /// </summary>
+    public IDisposable BeginScope(string? userId = null, string? route = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return AttributionScope.Begin(userId, route, metadata);
+    }
+
+    /// <summary>
+    /// Ships every event captured so far (and retries the spool) within <paramref name="timeout"/>.
+    /// </summary>
+    /// <returns><see langword="true"/> when everything was delivered and nothing is left in the spool.</returns>
+    public Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _pipeline.FlushAsync(timeout, cancellationToken);
+    }
+
+    /// <summary>Flushes within <see cref="LensAIOptions.ShutdownTimeout"/>, spools what is left, and stops. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _pipeline.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+    }
+
+    /// <summary>Synchronous <see cref="DisposeAsync"/> (blocks up to the shutdown timeout).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using LensAI.Testing;
+
+namespace LensAI.Tests.Capture;
+
+/// <summary>Every real recorded response in ../shared/fixtures goes through the HttpClient capture path.</summary>
+public sealed class FixtureCaptureTests
+{
+    public sealed record Case(string File, string Url, string Provider, string Operation, string Dialect)
+    {
+        public bool Sse => File.EndsWith(".sse", StringComparison.Ordinal);
+
+        public override string ToString() => File;
+    }
+
+    private const string OpenAIChat = "https://api.openai.com/v1/chat/completions";
+    private const string OpenAIResponses = "https://api.openai.com/v1/responses";
+    private const string AzureChat = "https://contoso.openai.azure.com/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-12-01-preview";
+    private const string Anthropic = "https://api.anthropic.com/v1/messages";
+    private const string GeminiBase = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash";
+
+    public static readonly Case[] Successes =
+    [
+        new("openai/chat-completion-basic.json", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/chat-completion-cache-write.json", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/chat-completion-cached-tokens.json", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/chat-completion-reasoning.json", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/chat-completion-service-tier-reasoning.json", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/chat-stream-include-usage.sse", OpenAIChat, "openai", "chat", "openai-chat"),
+        new("openai/embeddings-multiple.json", "https://api.openai.com/v1/embeddings", "openai", "embeddings", "openai-embeddings"),
+        new("openai/responses-basic.json", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-cache-write.json", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-cached-reasoning-websearch.json", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-cached-tokens.json", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-reasoning.json", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-stream.sse", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("openai/responses-stream-reasoning-mcp.sse", OpenAIResponses, "openai", "responses", "openai-responses"),
+        new("azure-openai/chat-completion.json", AzureChat, "azure_openai", "chat", "openai-chat"),
+        new("azure-openai/chat-completion-o1-reasoning.json", "https://contoso.openai.azure.com/openai/deployments/o1/chat/completions?api-version=2024-12-01-preview", "azure_openai", "chat", "openai-chat"),
+        new("azure-openai/chat-stream-include-usage.sse", "https://contoso.cognitiveservices.azure.com/openai/deployments/gpt-4o-0806/chat/completions?api-version=2025-04-01-preview", "azure_openai", "chat", "openai-chat"),
+        new("azure-openai/responses-reasoning.json", "https://contoso.openai.azure.com/openai/v1/responses", "azure_openai", "responses", "openai-responses"),
+        new("anthropic/messages-cache-read.json", Anthropic, "anthropic", "messages", "anthropic"),
+        new("anthropic/messages-cache-write-and-read.json", Anthropic, "anthropic", "messages", "anthropic"),
+        new("anthropic/messages-stream.sse", Anthropic, "anthropic", "messages", "anthropic"),
+        new("anthropic/messages-stream-thinking.sse", Anthropic, "anthropic", "messages", "anthropic"),
+        new("anthropic/messages-stream-cache-read-compaction.sse", Anthropic, "anthropic", "messages", "anthropic"),
+        new("gemini/generate-content-cached-content-thoughts.json", GeminiBase + ":generateContent", "gemini", "generate_content", "gemini"),
+        new("gemini/generate-content-implicit-cache-video.json", GeminiBase + ":generateContent", "gemini", "generate_content", "gemini"),
+        new("gemini/generate-content-thoughts.json", GeminiBase + ":generateContent", "gemini", "generate_content", "gemini"),
+        new("gemini/stream-generate-content.sse", GeminiBase + ":streamGenerateContent?alt=sse", "gemini", "generate_content", "gemini"),
+        new("gemini/vertex-stream-generate-content-flex.sse", "https://aiplatform.googleapis.com/v1/projects/p/locations/global/publishers/google/models/gemini-3-flash-preview:streamGenerateContent?alt=sse", "vertex_ai", "generate_content", "gemini"),
+    ];
+
+    public static TheoryData<Case> SuccessCases()
+    {
+        var data = new TheoryData<Case>();
+        foreach (var c in Successes)
+        {
+            data.Add(c);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Every_success_fixture_is_covered()
+    {
+        var all = new[] { "openai", "azure-openai", "anthropic", "gemini" }
+            .SelectMany(d => Directory.GetFiles(Fixtures.PathOf(d)).Select(f => d + "/" + Path.GetFileName(f)))
+            .Where(f => !Path.GetFileName(f).Contains("error", StringComparison.Ordinal))
+            .Order();
+        Assert.Equal(all, Successes.Select(c => c.File).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(SuccessCases))]
+    public async Task Whole_body_read_yields_the_expected_event(Case c)
+    {
+        var body = Fixtures.Bytes(c.File);
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, c.Sse ? "text/event-stream" : "application/json"));
+
+        using var response = await http.PostAsync(c.Url, JsonBody(c));
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+
+        AssertEvent(c, body, client.Single());
+    }
+
+    [Theory]
+    [MemberData(nameof(SuccessCases))]
+    public async Task Slow_chunked_read_passes_identical_bytes_and_yields_the_same_event(Case c)
+    {
+        var body = Fixtures.Bytes(c.File);
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, c.Sse ? "text/event-stream" : "application/json", chunkSize: 7));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, c.Url) { Content = JsonBody(c) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var received = new MemoryStream();
+        var buffer = new byte[5];
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
+            received.Write(buffer, 0, n);
+        }
+
+        Assert.Equal(body, received.ToArray());
+        AssertEvent(c, body, client.Single());
+    }
+
+    private static void AssertEvent(Case c, byte[] body, UsageEvent e)
+    {
+        var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect);
+        var model = FixtureExpectations.Model(body, c.Sse);
+        Assert.Equal(c.Provider, e.Provider);
+        Assert.Equal(c.Operation, e.Operation);
+        Assert.Equal(model, e.Model);
+        Assert.Equal(FixtureExpectations.ResponseId(body, c.Sse), e.RequestId);
+        Assert.Equal(usage, e.Usage);
+        Assert.True(usage.InputTokens > 0, "every success fixture reports input tokens");
+        Assert.Equal(c.Sse, e.Stream);
+        Assert.Equal(UsageStatus.Ok, e.Status);
+        Assert.Equal(200, e.HttpStatus);
+        Assert.Null(e.Metadata);
+        Assert.Equal(FixtureExpectations.ExpectedCost(c.Provider, model!, usage), e.CostUsd);
+        Assert.Equal(e.CostUsd is null, e.PriceVersion is null);
+        Assert.Equal(26, e.EventId.Length);
+        if (c.Sse)
+        {
+            Assert.NotNull(e.TtftMs);
+        }
+        else
+        {
+            Assert.Null(e.TtftMs);
+        }
+    }
+
+    private static StringContent JsonBody(Case c)
+        => new(c.Sse && c.Provider != "gemini" && c.Provider != "vertex_ai"
+            ? """{"model":"requested-model","stream":true,"stream_options":{"include_usage":true}}"""
+            : """{"model":"requested-model"}""", System.Text.Encoding.UTF8, "application/json");
+
+    public static TheoryData<string, string, int, UsageStatus> ErrorCases() => new()
+    {
+        { "openai/chat-error-400-invalid-schema.json", OpenAIChat, 400, UsageStatus.Error },
+        { "openai/chat-error-401-invalid-api-key.json", OpenAIChat, 401, UsageStatus.Error },
+        { "openai/chat-error-404-model-not-found.json", OpenAIChat, 404, UsageStatus.Error },
+        { "openai/chat-error-404-not-found.json", OpenAIChat, 404, UsageStatus.Error },
+        { "openai/embeddings-error-400.json", "https://api.openai.com/v1/embeddings", 400, UsageStatus.Error },
+        { "openai/responses-error-404.json", OpenAIResponses, 404, UsageStatus.Error },
+        { "openai/openrouter-chat-error-429-rate-limited.json", "https://openrouter.ai/api/v1/chat/completions", 429, UsageStatus.RateLimited },
+        { "azure-openai/chat-error-401-bad-key.json", AzureChat, 401, UsageStatus.Error },
+        { "anthropic/error-400-invalid-request.json", Anthropic, 400, UsageStatus.Error },
+        { "anthropic/error-404-model-not-found.json", Anthropic, 404, UsageStatus.Error },
+        { "gemini/error-404-model-not-found.json", GeminiBase + ":generateContent", 404, UsageStatus.Error },
+    };
+
+    [Theory]
+    [MemberData(nameof(ErrorCases))]
+    public async Task Error_answers_reach_the_caller_unchanged_and_are_recorded_with_status(string file, string url, int status, UsageStatus expected)
+    {
+        var body = Fixtures.Bytes(file);
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, "application/json", (HttpStatusCode)status));
+
+        using var response = await http.PostAsync(url, new StringContent("""{"model":"gpt-4o-mini"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+
+        var e = client.Single();
+        Assert.Equal(expected, e.Status);
+        Assert.Equal(status, e.HttpStatus);
+        Assert.Equal(0, e.TokensIn);
+        Assert.Equal(0, e.TokensOut);
+        Assert.Equal(url.Contains("gemini", StringComparison.Ordinal) ? "gemini-2.5-flash" : "gpt-4o-mini", e.Model);
+    }
+}
