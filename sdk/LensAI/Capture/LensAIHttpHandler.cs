@@ -62,6 +62,7 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
     private async ValueTask<CallCapture?> BeginAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!_engine.Options.Enabled
+            || HttpCaptureSuppression.IsActive
             || !_engine.Detector.TryDetect(request.Method, request.RequestUri, out var route)
             || (request.Options.TryGetValue(LensAIRequestOptions.Captured, out var captured) && captured))
         {
