@@ -59,6 +59,8 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
 
     internal EventPipeline Pipeline => _pipeline;
 
+    internal LensAIMetrics Metrics => _metrics;
+
     /// <summary>
     /// Creates an <see cref="HttpClient"/> whose LLM API calls (OpenAI, Azure OpenAI, Anthropic, Gemini and configured
     /// OpenAI-compatible servers) are captured. Give it to any SDK that accepts an HttpClient.

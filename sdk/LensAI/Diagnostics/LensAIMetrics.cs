@@ -23,6 +23,8 @@ internal sealed class LensAIMetrics : IDisposable
         _meter.CreateObservableGauge("lensai.spool.size", spoolBytes, "By", "Bytes in the disk spool.");
     }
 
+    public Meter Meter => _meter;
+
     public Counter<long> Captured { get; }
 
     public Counter<long> Shipped { get; }
