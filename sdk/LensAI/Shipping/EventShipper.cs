@@ -79,7 +79,7 @@ internal sealed class EventShipper : IDisposable
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = 0.5,
-                MinimumThroughput = 4,
+                MinimumThroughput = 8,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = TimeSpan.FromSeconds(15),
                 ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
