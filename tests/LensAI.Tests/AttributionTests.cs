@@ -65,15 +65,17 @@ public sealed class AttributionTests
     public async Task Parallel_flows_keep_their_own_scope()
     {
         await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(s_body, "application/json"));
         var tasks = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
         {
-            using var _ = client.Lens.BeginScope(userId: $"user-{i}");
+            using var _ = client.Lens.BeginScope(userId: $"user-{i}", metadata: new Dictionary<string, string> { ["i"] = $"{i}" });
             await Task.Yield();
-            return (i, e: await CallAsync(client));
+            using var response = await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent("{}", Encoding.UTF8, "application/json"));
+            await response.Content.ReadAsByteArrayAsync();
         }));
-        foreach (var (i, e) in await Task.WhenAll(tasks))
-        {
-            Assert.Equal($"user-{i}", e.UserId);
-        }
+        await Task.WhenAll(tasks);
+
+        Assert.Equal(20, client.Events.Count);
+        Assert.All(client.Events, e => Assert.Equal($"user-{e.Metadata!["i"]}", e.UserId));
     }
 }
