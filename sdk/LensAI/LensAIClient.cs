@@ -43,7 +43,15 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
             ? PriceCatalog.Default.WithOverrides(options.PriceOverrides, options.ModelAliases.AsReadOnly(), options.ProviderDiscounts.AsReadOnly())
             : PriceCatalog.Default;
         Engine = new CaptureEngine(options, Catalog, timeProvider, _pipeline, _metrics, logger);
+        Engine.Recorded = e => Recorded?.Invoke(this, e);
     }
+
+    /// <summary>
+    /// Raised synchronously on the thread that completed a call, with its priced event, before it is queued for shipping.
+    /// Use it for local views (a per-request cost header, logs); keep handlers fast. A handler's exception is
+    /// counted and logged, never thrown into the LLM call.
+    /// </summary>
+    public event EventHandler<UsageEvent>? Recorded;
 
     /// <summary>Creates a client. The options are validated now; a bad value throws an <see cref="ArgumentException"/> naming the option.</summary>
     public static LensAIClient Create(LensAIOptions options, ILoggerFactory? loggerFactory = null)
