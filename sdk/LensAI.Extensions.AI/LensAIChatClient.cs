@@ -1,0 +1,310 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using LensAI.Capture;
+using Microsoft.Extensions.AI;
+
+namespace LensAI.Extensions.AI;
+
+/// <summary>
+/// The <see cref="IChatClient"/> hook: records one <see cref="UsageEvent"/> per call, in <c>finally</c> so cancelled,
+/// failed and abandoned calls still count. HTTP calls captured beneath it (a LensAI-wrapped HttpClient) are owned
+/// by it, so a model call is one event carrying the provider's exact usage; otherwise the event is built from the
+/// usage the chat client reports. Responses and updates pass through unchanged; a LensAI failure is never thrown.
+/// </summary>
+internal sealed class LensAIChatClient : DelegatingChatClient
+{
+    internal const string Operation = "chat";
+    private const string ExceptionMetadataKey = "lensai.exception";
+
+    private static readonly Dictionary<string, string> s_abandoned = new() { [UsageEvent.IncompleteMetadataKey] = "abandoned" };
+    private static readonly Dictionary<string, string> s_broken = new() { [UsageEvent.IncompleteMetadataKey] = "broken" };
+    private static readonly Dictionary<string, string> s_cancelled = new() { [ExceptionMetadataKey] = "cancelled" };
+    private static readonly Dictionary<string, string> s_timeout = new() { [ExceptionMetadataKey] = "timeout" };
+
+    private readonly CaptureEngine _engine;
+    private readonly string? _providerName;
+    private ChatClientMetadata? _metadata;
+    private volatile bool _metadataResolved;
+
+    public LensAIChatClient(IChatClient innerClient, CaptureEngine engine, string? providerName)
+        : base(innerClient)
+    {
+        _engine = engine;
+        _providerName = providerName;
+    }
+
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (!_engine.Options.Enabled)
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var start = CallStart.Now(_engine.TimeProvider);
+        using var outer = OuterCapture.Begin();
+        ChatResponse? response = null;
+        Exception? error = null;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            throw;
+        }
+        finally
+        {
+            Finish(outer, start, new Outcome(options, Stream: false, response?.ModelId, response?.ResponseId, response?.Usage, FirstUpdateTimestamp: null, error, Finished: true));
+        }
+    }
+
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => _engine.Options.Enabled
+            ? StreamAsync(messages, options, cancellationToken)
+            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = CallStart.Now(_engine.TimeProvider);
+        using var outer = OuterCapture.Begin();
+        UsageDetails? usage = null;
+        string? modelId = null, responseId = null;
+        long? firstUpdate = null;
+        Exception? error = null;
+        var finished = false;
+        IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        finished = true;
+                        break;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    error = ex;
+                    throw;
+                }
+
+                var update = updates.Current;
+                firstUpdate ??= _engine.TimeProvider.GetTimestamp();
+                Observe(update, ref usage, ref modelId, ref responseId);
+                yield return update;
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (updates is not null)
+                {
+                    await updates.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Finish(outer, start, new Outcome(options, Stream: true, modelId, responseId, usage, firstUpdate, error, finished));
+            }
+        }
+    }
+
+    /// <summary>Notes the model, response id and usage an update carries. Never throws.</summary>
+    private void Observe(ChatResponseUpdate update, ref UsageDetails? usage, ref string? modelId, ref string? responseId)
+    {
+        try
+        {
+            modelId ??= update.ModelId;
+            responseId ??= update.ResponseId;
+            foreach (var content in update.Contents)
+            {
+                if (content is UsageContent { Details: { } details })
+                {
+                    // Summed, as ChatResponse assembles streamed usage; our own instance, never the caller's.
+                    (usage ??= new UsageDetails()).Add(details);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(new ProviderRoute(_providerName ?? "unknown", Operation, default), ex);
+        }
+    }
+
+    private void Finish(OuterCapture outer, in CallStart start, in Outcome outcome)
+    {
+        var provider = _providerName ?? "unknown";
+        try
+        {
+            var beneath = outer.Close();
+            if (beneath.Count > 0)
+            {
+                // The HTTP layer beneath saw the provider's own answer: its events are exact.
+                foreach (var call in beneath)
+                {
+                    Emit(start.Parent, call);
+                }
+
+                return;
+            }
+
+            var metadata = Metadata();
+            provider = _providerName ?? NormalizeProvider(metadata?.ProviderName) ?? "unknown";
+            var model = outcome.ModelId ?? outcome.Options?.ModelId ?? metadata?.DefaultModelId ?? "unknown";
+            var usage = ToTokenUsage(outcome.Usage, out var clamped);
+            if (clamped)
+            {
+                _engine.OnCaptureError(new ProviderRoute(provider, Operation, default), new FormatException($"The {provider} chat client reported inconsistent token counts; they were clamped."));
+            }
+
+            var status = UsageStatus.Ok;
+            int? httpStatus = null;
+            var extra = start.Attribution.Metadata;
+            if (outcome.Error is { } error)
+            {
+                status = UsageStatus.Error;
+                if (error is HttpRequestException { StatusCode: { } code })
+                {
+                    httpStatus = (int)code;
+                    status = code == HttpStatusCode.TooManyRequests ? UsageStatus.RateLimited : UsageStatus.Error;
+                }
+                else if (error is TimeoutException || error.InnerException is TimeoutException)
+                {
+                    extra = AttributionScope.Merge(extra, s_timeout);
+                }
+                else if (error is OperationCanceledException)
+                {
+                    extra = AttributionScope.Merge(extra, s_cancelled);
+                }
+            }
+
+            if (!outcome.Finished)
+            {
+                extra = AttributionScope.Merge(extra, outcome.Error is null ? s_abandoned : s_broken);
+            }
+
+            var time = _engine.TimeProvider;
+            int? ttft = outcome.Stream && outcome.FirstUpdateTimestamp is { } first ? ToMilliseconds(time, first - start.Timestamp) : null;
+            var captured = new CapturedCall(
+                provider, model, Operation, outcome.Stream, usage, status, httpStatus,
+                start.Time, ToMilliseconds(time, time.GetTimestamp() - start.Timestamp), ttft, outcome.ResponseId,
+                new Attribution(start.Attribution.UserId, start.Attribution.Route, extra));
+            Emit(start.Parent, captured);
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(new ProviderRoute(provider, Operation, default), ex);
+        }
+    }
+
+    /// <summary>Hands the call to an enclosing LensAI chat client when there is one (nested wrappers: one event), else records it.</summary>
+    private void Emit(OuterCapture? parent, CapturedCall call)
+    {
+        if (parent is null || !parent.TryAdd(call))
+        {
+            _engine.Record(call);
+        }
+    }
+
+    private ChatClientMetadata? Metadata()
+    {
+        if (!_metadataResolved)
+        {
+            _metadata = InnerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+            _metadataResolved = true;
+        }
+
+        return _metadata;
+    }
+
+    /// <summary>Maps OpenTelemetry gen-ai provider names to LensAI's (the ones prices are keyed by).</summary>
+    internal static string? NormalizeProvider(string? name) => name?.ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "azure.ai.openai" or "azure_openai" => ProviderDetector.AzureOpenAI,
+        "gcp.gemini" or "gcp.gen_ai" or "gemini" => ProviderDetector.Gemini,
+        "gcp.vertex_ai" or "vertex_ai" => ProviderDetector.VertexAI,
+        "mistral_ai" => "mistral",
+        "x_ai" => "xai",
+        _ => name,
+    };
+
+    /// <summary>
+    /// <see cref="UsageDetails"/> already has LensAI's semantics (cached tokens are part of input, reasoning part of
+    /// output); unknown counts are 0 here, and parts larger than their wholes are clamped.
+    /// </summary>
+    internal static TokenUsage ToTokenUsage(UsageDetails? details, out bool clamped)
+    {
+        clamped = false;
+        if (details is null)
+        {
+            return default;
+        }
+
+        var input = Count(details.InputTokenCount, ref clamped);
+        var output = Count(details.OutputTokenCount, ref clamped);
+        var cached = Count(details.CachedInputTokenCount, ref clamped);
+        var reasoning = Count(details.ReasoningTokenCount, ref clamped);
+        if (cached > input)
+        {
+            cached = input;
+            clamped = true;
+        }
+
+        if (reasoning > output)
+        {
+            reasoning = output;
+            clamped = true;
+        }
+
+        return new TokenUsage(input, output, cached, CacheWriteTokens: 0, reasoning);
+    }
+
+    private static int Count(long? value, ref bool clamped)
+    {
+        switch (value)
+        {
+            case null:
+                return 0;
+            case < 0:
+                clamped = true;
+                return 0;
+            case > int.MaxValue:
+                clamped = true;
+                return int.MaxValue;
+            default:
+                return (int)value.Value;
+        }
+    }
+
+    private static int ToMilliseconds(TimeProvider time, long timestampDelta)
+    {
+        var ms = (double)timestampDelta * 1000 / time.TimestampFrequency;
+        return ms >= int.MaxValue ? int.MaxValue : ms <= 0 ? 0 : (int)Math.Round(ms);
+    }
+
+    /// <summary>When and in which attribution scope a call started, and the LensAI chat client (if any) it is nested in.</summary>
+    private readonly record struct CallStart(DateTimeOffset Time, long Timestamp, Attribution Attribution, OuterCapture? Parent)
+    {
+        public static CallStart Now(TimeProvider time)
+            => new(time.GetUtcNow(), time.GetTimestamp(), Attribution.Resolve(null), OuterCapture.Current);
+    }
+
+    /// <summary>How a call ended, as the chat client reported it.</summary>
+    private readonly record struct Outcome(
+        ChatOptions? Options,
+        bool Stream,
+        string? ModelId,
+        string? ResponseId,
+        UsageDetails? Usage,
+        long? FirstUpdateTimestamp,
+        Exception? Error,
+        bool Finished);
+}
