@@ -33,13 +33,18 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         _providerName = providerName;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        if (!_engine.Options.Enabled)
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => _engine.Options.Enabled
+            ? CaptureAsync(messages, options, cancellationToken)
+            : base.GetResponseAsync(messages, options, cancellationToken);
 
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => _engine.Options.Enabled
+            ? StreamAsync(messages, options, cancellationToken)
+            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    private async Task<ChatResponse> CaptureAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
         var start = CallStart.Now(_engine.TimeProvider);
         using var outer = OuterCapture.Begin();
         ChatResponse? response = null;
@@ -60,11 +65,6 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         }
     }
 
-    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => _engine.Options.Enabled
-            ? StreamAsync(messages, options, cancellationToken)
-            : base.GetStreamingResponseAsync(messages, options, cancellationToken);
-
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var start = CallStart.Now(_engine.TimeProvider);
@@ -81,11 +81,16 @@ internal sealed class LensAIChatClient : DelegatingChatClient
             {
                 try
                 {
-                    updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    // Each step runs in the consumer's flow: re-enter the capture so HTTP calls the inner stream
+                    // starts on a later step (another model call, a retry) are owned by this call too.
+                    using (outer.Enter())
                     {
-                        finished = true;
-                        break;
+                        updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                        if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            finished = true;
+                            break;
+                        }
                     }
                 }
                 catch (Exception ex)

@@ -155,6 +155,38 @@ public sealed class OneCallOneEventTests
     }
 
     [Fact]
+    public async Task Model_call_started_after_the_stream_already_yielded_is_still_owned_by_the_middleware()
+    {
+        // An inner client (say, middleware that announces progress first) whose HTTP call starts on a later step of
+        // the stream: the step runs in the consumer's flow, and must still belong to the middleware's capture.
+        const string File = "openai/chat-stream-include-usage.sse";
+        await using var setup = await Setup.StartAsync(Fixture(File));
+        using var http = new OpenAIHttpChatClient(setup.Http, setup.V1, "gpt-4o-mini");
+        var inner = new TestChatClient { GetStreamingResponseAsyncCallback = (m, o, ct) => ProgressThen(http.GetStreamingResponseAsync(m, o, ct)) };
+        using var chat = inner.UseLensAI(setup.Test.Lens);
+
+        var updates = 0;
+        await foreach (var update in chat.GetStreamingResponseAsync(s_prompt))
+        {
+            updates++;
+        }
+
+        Assert.Equal(14, updates);
+        var e = setup.Test.Single();
+        Assert.Equal(Expected(File).Usage, e.Usage);
+        Assert.Equal(200, e.HttpStatus);
+
+        static async IAsyncEnumerable<ChatResponseUpdate> ProgressThen(IAsyncEnumerable<ChatResponseUpdate> model)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "thinking…");
+            await foreach (var update in model)
+            {
+                yield return update;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Rate_limited_call_is_one_event_with_the_wires_status()
     {
         await using var setup = await Setup.StartAsync(Fixture("openai/openrouter-chat-error-429-rate-limited.json", 429));

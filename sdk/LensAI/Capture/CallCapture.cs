@@ -298,6 +298,17 @@ internal sealed class OuterCapture : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes this capture current again until the returned scope is disposed. An async iterator resumes in its
+    /// consumer's flow, so a streaming hook re-enters its capture around each step of the stream it wraps.
+    /// </summary>
+    public EnterScope Enter()
+    {
+        var previous = s_current.Value;
+        s_current.Value = this;
+        return new EnterScope(previous);
+    }
+
     /// <summary>Stops owning HTTP calls in this flow (later calls, e.g. in a stream's continuation, record directly).</summary>
     public void Dispose()
     {
@@ -305,6 +316,11 @@ internal sealed class OuterCapture : IDisposable
         {
             s_current.Value = _parent;
         }
+    }
+
+    internal readonly struct EnterScope(OuterCapture? previous) : IDisposable
+    {
+        public void Dispose() => s_current.Value = previous;
     }
 }
 
