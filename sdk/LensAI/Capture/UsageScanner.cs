@@ -213,10 +213,19 @@ internal sealed class UsageScanner : IDisposable
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                Push(_depth == 0 ? Frame.Top : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject: true));
-                return;
             case JsonTokenType.StartArray:
-                Push(_depth == 0 ? Frame.RootArray : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject: false));
+                var isObject = reader.TokenType == JsonTokenType.StartObject;
+                var frame = _depth == 0
+                    ? (isObject ? Frame.Top : Frame.RootArray)
+                    : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject);
+                if (frame == Frame.Other && reader.TrySkip())
+                {
+                    // Nothing LensAI reads lives in here (message content, tool calls, embeddings): skip it whole.
+                    _pending = Name.None;
+                    return;
+                }
+
+                Push(frame);
                 return;
             case JsonTokenType.EndObject:
             case JsonTokenType.EndArray:
@@ -278,59 +287,76 @@ internal sealed class UsageScanner : IDisposable
 
     private static Name Recognize(ref Utf8JsonReader reader, Frame frame)
     {
+        if (frame == Frame.Other)
+        {
+            return Name.None;
+        }
+
         switch (frame)
         {
             case Frame.Top:
-                if (reader.ValueTextEquals("usage"u8)) return Name.Usage;
-                if (reader.ValueTextEquals("model"u8)) return Name.Model;
-                if (reader.ValueTextEquals("id"u8)) return Name.Id;
-                if (reader.ValueTextEquals("type"u8)) return Name.Type;
-                if (reader.ValueTextEquals("usageMetadata"u8)) return Name.UsageMetadata;
-                if (reader.ValueTextEquals("candidates"u8)) return Name.Candidates;
-                if (reader.ValueTextEquals("modelVersion"u8)) return Name.ModelVersion;
-                if (reader.ValueTextEquals("responseId"u8)) return Name.ResponseId;
-                if (reader.ValueTextEquals("response"u8)) return Name.Response;
-                if (reader.ValueTextEquals("message"u8)) return Name.Message;
+                if (Is(ref reader, "usage"u8)) return Name.Usage;
+                if (Is(ref reader, "model"u8)) return Name.Model;
+                if (Is(ref reader, "id"u8)) return Name.Id;
+                if (Is(ref reader, "type"u8)) return Name.Type;
+                if (Is(ref reader, "usageMetadata"u8)) return Name.UsageMetadata;
+                if (Is(ref reader, "candidates"u8)) return Name.Candidates;
+                if (Is(ref reader, "modelVersion"u8)) return Name.ModelVersion;
+                if (Is(ref reader, "responseId"u8)) return Name.ResponseId;
+                if (Is(ref reader, "response"u8)) return Name.Response;
+                if (Is(ref reader, "message"u8)) return Name.Message;
                 return Name.None;
             case Frame.Response:
             case Frame.Message:
-                if (reader.ValueTextEquals("usage"u8)) return Name.Usage;
-                if (reader.ValueTextEquals("model"u8)) return Name.Model;
-                if (reader.ValueTextEquals("id"u8)) return Name.Id;
+                if (Is(ref reader, "usage"u8)) return Name.Usage;
+                if (Is(ref reader, "model"u8)) return Name.Model;
+                if (Is(ref reader, "id"u8)) return Name.Id;
                 return Name.None;
             case Frame.Usage:
-                if (reader.ValueTextEquals("prompt_tokens"u8)) return Name.PromptTokens;
-                if (reader.ValueTextEquals("completion_tokens"u8)) return Name.CompletionTokens;
-                if (reader.ValueTextEquals("input_tokens"u8)) return Name.InputTokens;
-                if (reader.ValueTextEquals("output_tokens"u8)) return Name.OutputTokens;
-                if (reader.ValueTextEquals("cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
-                if (reader.ValueTextEquals("cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
-                if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8)) return Name.InputDetails;
-                if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8)) return Name.OutputDetails;
-                if (reader.ValueTextEquals("cache_creation"u8)) return Name.CacheCreation;
+                if (Is(ref reader, "prompt_tokens"u8)) return Name.PromptTokens;
+                if (Is(ref reader, "completion_tokens"u8)) return Name.CompletionTokens;
+                if (Is(ref reader, "input_tokens"u8)) return Name.InputTokens;
+                if (Is(ref reader, "output_tokens"u8)) return Name.OutputTokens;
+                if (Is(ref reader, "cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
+                if (Is(ref reader, "cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
+                if (Is(ref reader, "prompt_tokens_details"u8) || Is(ref reader, "input_tokens_details"u8)) return Name.InputDetails;
+                if (Is(ref reader, "completion_tokens_details"u8) || Is(ref reader, "output_tokens_details"u8)) return Name.OutputDetails;
+                if (Is(ref reader, "cache_creation"u8)) return Name.CacheCreation;
                 return Name.None;
             case Frame.InputDetails:
-                if (reader.ValueTextEquals("cached_tokens"u8)) return Name.CachedTokens;
-                if (reader.ValueTextEquals("cache_write_tokens"u8)) return Name.CacheWriteTokens;
+                if (Is(ref reader, "cached_tokens"u8)) return Name.CachedTokens;
+                if (Is(ref reader, "cache_write_tokens"u8)) return Name.CacheWriteTokens;
                 return Name.None;
             case Frame.OutputDetails:
-                return reader.ValueTextEquals("reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
+                return Is(ref reader, "reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
             case Frame.CacheCreation:
-                if (reader.ValueTextEquals("ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
-                if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
+                if (Is(ref reader, "ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
+                if (Is(ref reader, "ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
                 return Name.None;
             case Frame.UsageMetadata:
-                if (reader.ValueTextEquals("promptTokenCount"u8)) return Name.PromptTokenCount;
-                if (reader.ValueTextEquals("candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
-                if (reader.ValueTextEquals("thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
-                if (reader.ValueTextEquals("cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
-                if (reader.ValueTextEquals("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
+                if (Is(ref reader, "promptTokenCount"u8)) return Name.PromptTokenCount;
+                if (Is(ref reader, "candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
+                if (Is(ref reader, "thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
+                if (Is(ref reader, "cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
+                if (Is(ref reader, "toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
                 return Name.None;
             case Frame.Candidate:
-                return reader.ValueTextEquals("finishReason"u8) ? Name.FinishReason : Name.None;
+                return Is(ref reader, "finishReason"u8) ? Name.FinishReason : Name.None;
             default:
                 return Name.None;
         }
+    }
+
+    /// <summary>Compares the current name or string with a UTF-8 literal: a length check first, escapes honoured.</summary>
+    private static bool Is(ref Utf8JsonReader reader, ReadOnlySpan<byte> literal)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return reader.ValueTextEquals(literal);
+        }
+
+        var span = reader.ValueSpan;
+        return span.Length == literal.Length && span.SequenceEqual(literal);
     }
 
     private void OnNumber(Name name, long value)
@@ -369,11 +395,11 @@ internal sealed class UsageScanner : IDisposable
                 ResponseId = reader.GetString();
                 break;
             case Name.Type:
-                if (reader.ValueTextEquals("message_stop"u8) || reader.ValueTextEquals("response.completed"u8) || reader.ValueTextEquals("response.incomplete"u8))
+                if (Is(ref reader, "message_stop"u8) || Is(ref reader, "response.completed"u8) || Is(ref reader, "response.incomplete"u8))
                 {
                     SawEnd = true;
                 }
-                else if (reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("response.failed"u8))
+                else if (Is(ref reader, "error"u8) || Is(ref reader, "response.failed"u8))
                 {
                     SawEnd = true;
                     SawError = true;
