@@ -4,6 +4,13 @@ namespace LensAI.Backend.Storage;
 /// The object storage the backend writes to: a local folder, S3, or Azure Blob. Keys are '/'-separated paths
 /// (<c>events/project=acme/dt=2026-11-21/part-….parquet</c>). Every write is whole: a reader sees the old object,
 /// the new object or none — never a partial one.
+/// <para>
+/// Keys follow <see cref="ObjectKeys"/> on every adapter (relative, no empty, <c>.</c> or <c>..</c> segments, no
+/// backslashes); a bad key is an <see cref="ArgumentException"/> naming it. Storage failures (unreachable, timed
+/// out, 5xx after bounded retries, refused) are <see cref="ObjectStoreException"/>; the caller's cancellation stays
+/// an <see cref="OperationCanceledException"/>. Implementations: <see cref="LocalFolderStore"/>,
+/// <see cref="S3ObjectStore"/>, <see cref="AzureBlobStore"/>, built from options by <see cref="ObjectStoreFactory"/>.
+/// </para>
 /// </summary>
 public interface IObjectStore
 {
@@ -19,7 +26,9 @@ public interface IObjectStore
     /// <summary>
     /// Writes an object only if it does not exist (<paramref name="ifMatchETag"/> null) or only if its current ETag
     /// is <paramref name="ifMatchETag"/>. Returns the new ETag, or <see langword="null"/> when the condition failed
-    /// (someone else wrote first). Used for leases and state that concurrent instances share.
+    /// (someone else wrote first, or the object is gone). Used for leases and state that concurrent instances share.
+    /// ETags are opaque: compare them only with ETags from the same store (<see cref="GetAsync"/> returns the same
+    /// form this method does). Of several racing writers with the same condition, exactly one succeeds.
     /// </summary>
     Task<string?> PutConditionalAsync(string key, ReadOnlyMemory<byte> content, string? ifMatchETag, CancellationToken cancellationToken);
 
@@ -29,7 +38,10 @@ public interface IObjectStore
     /// <summary>Downloads an object to a local file; <see langword="false"/> when it does not exist.</summary>
     Task<bool> DownloadToFileAsync(string key, string localPath, CancellationToken cancellationToken);
 
-    /// <summary>Lists objects whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    /// <summary>
+    /// Lists objects whose key starts with <paramref name="prefix"/> (a plain string prefix, "" for all), recursively,
+    /// in ordinal key order, paging through the service as it goes.
+    /// </summary>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
 
     /// <summary>Deletes an object; no error when it does not exist.</summary>
@@ -42,11 +54,22 @@ public sealed record StoredObject(byte[] Content, string ETag);
 /// <summary>A listed object.</summary>
 public sealed record ObjectInfo(string Key, long Size, DateTimeOffset LastModified);
 
-/// <summary>Storage failed (unreachable, timed out, refused); ingest answers 503 and the SDK retries.</summary>
+/// <summary>
+/// Storage failed (unreachable, timed out, refused, or answered with an error); ingest answers 503 and the SDK
+/// retries. <see cref="StatusCode"/> and <see cref="ErrorCode"/> carry the service's answer when there was one.
+/// A failed write condition is not an exception: <see cref="IObjectStore.PutConditionalAsync"/> returns null.
+/// </summary>
 public sealed class ObjectStoreException : Exception
 {
     public ObjectStoreException(string message, Exception? inner = null) : base(message, inner)
     {
+    }
+
+    public ObjectStoreException(string message, int? statusCode, string? errorCode, Exception? inner = null)
+        : base(message, inner)
+    {
+        StatusCode = statusCode;
+        ErrorCode = errorCode;
     }
 
     public ObjectStoreException()
@@ -56,4 +79,10 @@ public sealed class ObjectStoreException : Exception
     public ObjectStoreException(string message) : base(message)
     {
     }
+
+    /// <summary>The HTTP status the service answered with; null when no answer came (unreachable, timed out).</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>The service's error code (<c>ServiceUnavailable</c>, <c>ContainerNotFound</c>, …) when it sent one.</summary>
+    public string? ErrorCode { get; }
 }

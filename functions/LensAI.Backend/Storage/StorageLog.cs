@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Storage;
+
+/// <summary>Storage log messages. None of them ever carries a key, token, signature or connection string.</summary>
+internal static partial class StorageLog
+{
+    [LoggerMessage(100, LogLevel.Information, "Object store: {Description}.")]
+    public static partial void Created(ILogger logger, string description);
+
+    [LoggerMessage(101, LogLevel.Warning, "{Store} {Operation} attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms.")]
+    public static partial void Retrying(ILogger logger, string store, string operation, int attempt, string reason, long delayMs);
+
+    [LoggerMessage(102, LogLevel.Information, "Azure Blob container '{Container}' created.")]
+    public static partial void ContainerCreated(ILogger logger, string container);
+
+    [LoggerMessage(103, LogLevel.Debug, "Local store: could not remove leftover file '{Path}': {Reason}.")]
+    public static partial void CleanupFailed(ILogger logger, string path, string reason);
+}
