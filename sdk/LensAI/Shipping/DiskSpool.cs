@@ -65,7 +65,7 @@ internal sealed class DiskSpool
                     $"{_time.GetUtcNow().UtcTicks:D19}-{Interlocked.Increment(ref s_sequence) % 1_000_000:D6}-{Environment.ProcessId}-{eventCount}{Extension}");
                 var final = Path.Combine(_ready, name);
                 var temp = final + ".tmp";
-                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
                 {
                     file.Write(payload);
                 }

@@ -30,6 +30,7 @@ internal sealed class EventPipeline : IEventSink, IAsyncDisposable
     private long _undelivered;
     private int _disposed;
     private volatile bool _stopping;
+    private volatile bool _outage;
 
     public EventPipeline(LensAIOptions options, TimeProvider time, LensAIMetrics metrics, ILogger logger, HttpMessageHandler? transport = null, Func<double>? jitter = null)
     {
@@ -258,6 +259,14 @@ internal sealed class EventPipeline : IEventSink, IAsyncDisposable
             return;
         }
 
+        if (_outage && _spool is not null)
+        {
+            // The endpoint is down: go straight to disk (no retry waits on the hot loop); the replay loop probes
+            // the endpoint with the oldest spooled batch and ends the outage when it is delivered.
+            SpoolOrDrop(batch, "outage");
+            return;
+        }
+
         await SendPayloadAsync(BatchSerializer.Serialize(batch), batch.Count, cancellationToken).ConfigureAwait(false);
     }
 
@@ -304,6 +313,7 @@ internal sealed class EventPipeline : IEventSink, IAsyncDisposable
                 Interlocked.Add(ref _undelivered, count);
                 if (_spool is not null)
                 {
+                    _outage = true;
                     if (_spool.TryWrite(payload, count))
                     {
                         Log.Spooled(_logger, _shipper.Endpoint, result.Detail ?? result.Outcome.ToString(), count);
@@ -434,6 +444,7 @@ internal sealed class EventPipeline : IEventSink, IAsyncDisposable
                 switch (result.Outcome)
                 {
                     case ShipOutcome.Delivered:
+                        _outage = false;
                         lease.Complete();
                         replayed += lease.EventCount - result.RejectedEvents;
                         _metrics.Shipped.Add(lease.EventCount - result.RejectedEvents);
