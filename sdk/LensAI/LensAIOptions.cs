@@ -74,6 +74,9 @@ public sealed class LensAIOptions
     /// <summary>Spooled batches older than this are deleted (and counted as dropped). Default 48 h.</summary>
     public TimeSpan SpoolMaxAge { get; set; } = TimeSpan.FromHours(48);
 
+    /// <summary>How long the circuit stays open after repeated failures (tests shorten it). Default 15 s.</summary>
+    internal TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often the spool is retried while the backend is unreachable. Default 30 s.</summary>
     public TimeSpan SpoolReplayInterval { get; set; } = TimeSpan.FromSeconds(30);
 

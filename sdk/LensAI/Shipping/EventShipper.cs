@@ -81,7 +81,7 @@ internal sealed class EventShipper : IDisposable
                 FailureRatio = 0.5,
                 MinimumThroughput = 8,
                 SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromSeconds(15),
+                BreakDuration = options.CircuitBreakDuration,
                 ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
             })
             .AddTimeout(options.RequestTimeout)

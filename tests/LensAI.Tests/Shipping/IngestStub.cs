@@ -80,6 +80,10 @@ internal sealed class IngestStub : IAsyncDisposable
         if (Gate is { } gate)
         {
             await gate(ctx);
+            if (ctx.Response.HasStarted)
+            {
+                return; // the gate answered
+            }
         }
 
         if (ctx.Request.Path != "/v1/events" || ctx.Request.Method != "POST")

@@ -27,6 +27,7 @@ public sealed class ShippingTests : IDisposable
             MaxBatchDelay = TimeSpan.FromMilliseconds(20),
             RequestTimeout = TimeSpan.FromSeconds(5),
             SpoolReplayInterval = TimeSpan.FromMilliseconds(50),
+            CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
         };
         configure?.Invoke(options);
         return options;
@@ -130,6 +131,38 @@ public sealed class ShippingTests : IDisposable
         await Eventually.TrueAsync(() => ingest.Stored.Count == 4, because: "the new client replays the spool on start");
         Assert.Equal(events.Select(e => e.EventId).Order(), ingest.Stored.Keys.Order());
         await Eventually.TrueAsync(() => Directory.GetFiles(_spool, "*.json.gz", SearchOption.AllDirectories).Length == 0);
+    }
+
+    [Fact]
+    public async Task During_an_outage_batches_go_to_disk_and_the_same_client_replays_them_when_it_ends()
+    {
+        await using var ingest = await IngestStub.StartAsync();
+        var down = true;
+        ingest.Gate = ctx =>
+        {
+            if (Volatile.Read(ref down))
+            {
+                ctx.Response.StatusCode = 503;
+                return ctx.Response.CompleteAsync();
+            }
+
+            return Task.CompletedTask;
+        };
+        await using var lens = Client(Options(ingest.Endpoint, o => o.MaxRetryAttempts = 1));
+        var events = new List<UsageEvent>();
+        for (var round = 0; round < 3; round++)
+        {
+            events.AddRange(await CaptureAsync(lens, 5));
+            Assert.False(await lens.FlushAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        var requestsDuringOutage = ingest.Requests;
+        Assert.Empty(ingest.Stored);
+        Volatile.Write(ref down, false);
+        await Eventually.TrueAsync(() => ingest.Stored.Count == 15, because: "the replay loop probes the endpoint and drains the spool");
+        Assert.Equal(events.Select(e => e.EventId).Order(), ingest.Stored.Keys.Order());
+        Assert.True(await lens.FlushAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(requestsDuringOutage < 15, $"batches in an outage should not each wait on retries ({requestsDuringOutage} requests)");
     }
 
     [Fact]
