@@ -61,10 +61,11 @@ internal sealed class CaptureEngine
         }
 
         var usage = call.Usage;
+        var start = new DateTimeOffset(call.Start.UtcTicks - (call.Start.UtcTicks % 10), TimeSpan.Zero); // the contract is UTC, µs
         var e = new UsageEvent
         {
-            EventId = EventIds.NewUlid(call.Start),
-            Timestamp = call.Start,
+            EventId = EventIds.NewUlid(start),
+            Timestamp = start,
             RequestId = call.ResponseId,
             UserId = call.Attribution.UserId,
             Route = call.Attribution.Route,

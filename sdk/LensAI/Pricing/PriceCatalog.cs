@@ -125,7 +125,12 @@ public sealed class PriceCatalog
         return Parse(document.RootElement);
     }
 
-    internal bool TryCalculate(string provider, string model, TokenUsage usage, out decimal cost, [NotNullWhen(true)] out string? priceVersion)
+    /// <summary>
+    /// Computes the cost of a call and names the catalogue entry that priced it (<c>&lt;catalogue date&gt;:&lt;provider&gt;/&lt;model&gt;</c>,
+    /// or <c>override:…</c>). Returns <see langword="false"/> when the model has no price.
+    /// </summary>
+    /// <exception cref="ArgumentException">The usage counts are inconsistent (see <see cref="TokenUsage.Validate"/>).</exception>
+    public bool TryCalculate(string provider, string model, TokenUsage usage, out decimal cost, [NotNullWhen(true)] out string? priceVersion)
     {
         var entry = Resolve(provider, model);
         if (entry is null)

@@ -1,0 +1,147 @@
+using LensAI.Backend.Parquet;
+using LensAI.Pricing;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Ingest;
+
+/// <summary>The outcome of one accepted batch: how many events were stored, and which were refused and why.</summary>
+public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected);
+
+/// <summary>An event as stored: the contract plus where its cost came from.</summary>
+public sealed record StoredEvent(UsageEvent Event, string? CostSource, DateTimeOffset IngestedAt);
+
+/// <summary>Per-project ingest settings.</summary>
+public sealed class ProjectSettings
+{
+    /// <summary>PII redaction for this project.</summary>
+    public RedactionOptions Redaction { get; set; } = new();
+}
+
+/// <summary>
+/// validate → redact → authoritative cost → Parquet. The project always comes from the API key; the SDK's cost is
+/// kept only for models the backend's catalogue cannot price (<c>cost_source</c> says which).
+/// </summary>
+public sealed partial class IngestService
+{
+    private readonly EventWriter _writer;
+    private readonly PriceCatalog _catalog;
+    private readonly IngestLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly IngestMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Func<string, ProjectSettings> _settings;
+    private readonly Dictionary<string, PiiRedactor> _redactors = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public IngestService(EventWriter writer, PriceCatalog catalog, IngestLimits limits, Func<string, ProjectSettings> settings, TimeProvider time, IngestMetrics metrics, ILogger<IngestService> logger)
+    {
+        _writer = writer;
+        _catalog = catalog;
+        _limits = limits;
+        _settings = settings;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public IngestLimits Limits => _limits;
+
+    /// <summary>Reads, validates and stores a batch. Throws <see cref="BatchFormatException"/> for a malformed body and
+    /// <see cref="Storage.ObjectStoreException"/> when storage fails (nothing acknowledged; the SDK retries).</summary>
+    public async Task<IngestResult> IngestAsync(string project, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var read = EventBatchReader.Read(json.Span, _limits, now);
+        var redactor = Redactor(project);
+        var stored = new List<StoredEvent>(read.Accepted.Count);
+        long redactions = 0;
+        foreach (var e in read.Accepted)
+        {
+            var clean = redactor.Apply(e, out var n);
+            redactions += n;
+            stored.Add(Price(project, clean, now));
+        }
+
+        if (stored.Count > 0)
+        {
+            await _writer.WriteAsync(project, stored, cancellationToken).ConfigureAwait(false);
+        }
+
+        _metrics.Accepted.Add(stored.Count);
+        _metrics.Rejected.Add(read.Rejected.Count);
+        _metrics.Redactions.Add(redactions);
+        if (read.Rejected.Count > 0)
+        {
+            LogRejected(_logger, project, read.Rejected.Count, read.Total);
+        }
+
+        return new IngestResult(stored.Count, read.Rejected);
+    }
+
+    private StoredEvent Price(string project, UsageEvent e, DateTimeOffset now)
+    {
+        string? source = null;
+        decimal? cost = e.CostUsd;
+        var version = e.PriceVersion;
+        if (_catalog.TryCalculate(e.Provider, e.Model, e.Usage, out var authoritative, out var priceVersion))
+        {
+            cost = authoritative;
+            version = priceVersion;
+            source = "catalog";
+        }
+        else if (cost is not null)
+        {
+            source = "sdk";
+        }
+        else
+        {
+            version = null;
+        }
+
+        var priced = new UsageEvent
+        {
+            EventId = e.EventId,
+            Timestamp = e.Timestamp,
+            ProjectId = project,
+            RequestId = e.RequestId,
+            UserId = e.UserId,
+            Route = e.Route,
+            Provider = e.Provider,
+            Model = e.Model,
+            Operation = e.Operation,
+            Stream = e.Stream,
+            TokensIn = e.TokensIn,
+            TokensOut = e.TokensOut,
+            TokensCachedIn = e.TokensCachedIn,
+            TokensCacheWrite = e.TokensCacheWrite,
+            TokensCacheWrite1h = e.TokensCacheWrite1h,
+            TokensReasoning = e.TokensReasoning,
+            CostUsd = cost,
+            PriceVersion = version,
+            LatencyMs = e.LatencyMs,
+            TtftMs = e.TtftMs,
+            Status = e.Status,
+            HttpStatus = e.HttpStatus,
+            Metadata = e.Metadata,
+            Sdk = e.Sdk,
+        };
+        return new StoredEvent(priced, source, now);
+    }
+
+    private PiiRedactor Redactor(string project)
+    {
+        lock (_gate)
+        {
+            if (!_redactors.TryGetValue(project, out var redactor))
+            {
+                redactor = new PiiRedactor(_settings(project).Redaction);
+                _redactors[project] = redactor;
+            }
+
+            return redactor;
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Project {Project}: {Rejected} of {Total} event(s) refused by validation.")]
+    private static partial void LogRejected(ILogger logger, string project, int rejected, int total);
+}

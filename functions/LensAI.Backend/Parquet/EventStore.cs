@@ -1,0 +1,90 @@
+using System.Globalization;
+using LensAI.Backend.Storage;
+
+namespace LensAI.Backend.Parquet;
+
+/// <summary>
+/// Finds the Parquet parts of a project for a range of days and makes them readable by DuckDB: local-folder parts
+/// are read in place; S3/Blob parts are downloaded once into a local cache (parts are immutable, so a cached copy
+/// of a key never goes stale). Reads always deduplicate by <c>event_id</c>.
+/// </summary>
+public sealed class EventStore
+{
+    private readonly IObjectStore _store;
+    private readonly string _cacheDirectory;
+
+    public EventStore(IObjectStore store, string? cacheDirectory = null)
+    {
+        _store = store;
+        _cacheDirectory = cacheDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-part-cache");
+    }
+
+    public IObjectStore Store => _store;
+
+    /// <summary>The keys of every part of <paramref name="project"/> from <paramref name="fromDay"/> to <paramref name="toDay"/> (inclusive).</summary>
+    public async Task<IReadOnlyList<string>> ListPartsAsync(string project, DateOnly fromDay, DateOnly toDay, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var o in _store.ListAsync($"events/project={project}/", cancellationToken).ConfigureAwait(false))
+        {
+            if (!o.Key.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var day = DayOf(o.Key);
+            if (day is { } d && d >= fromDay && d <= toDay)
+            {
+                keys.Add(o.Key);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>Local file paths DuckDB can read for these keys (downloading remote parts into the cache).</summary>
+    public async Task<IReadOnlyList<string>> LocalPathsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (_store is LocalFolderStore local)
+        {
+            return keys.Select(local.PathOf).ToList();
+        }
+
+        var paths = new List<string>(keys.Count);
+        foreach (var key in keys)
+        {
+            var path = Path.Combine(_cacheDirectory, _store.Kind, key.Replace('/', Path.DirectorySeparatorChar));
+            if (!File.Exists(path))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+                if (!await _store.DownloadToFileAsync(key, temp, cancellationToken).ConfigureAwait(false))
+                {
+                    continue; // compacted away between list and read: the compacted file is in the next listing
+                }
+
+                File.Move(temp, path, overwrite: true);
+            }
+
+            paths.Add(path);
+        }
+
+        return paths;
+    }
+
+    /// <summary>A DuckDB relation over the parts with one row per <c>event_id</c> (the first ingested copy).</summary>
+    public static string DedupedRelation(IReadOnlyList<string> paths)
+        => paths.Count == 0
+            ? $"(SELECT * FROM (SELECT {string.Join(", ", EventSchema.Columns.Select(c => "NULL AS " + c))}) WHERE false)"
+            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({Sql.List(paths)}, union_by_name = true)) WHERE lensai_rn = 1)";
+
+    internal static DateOnly? DayOf(string key)
+    {
+        const string Marker = "/dt=";
+        var at = key.IndexOf(Marker, StringComparison.Ordinal);
+        return at >= 0 && key.Length >= at + Marker.Length + 10
+               && DateOnly.TryParseExact(key.AsSpan(at + Marker.Length, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? day
+            : null;
+    }
+}

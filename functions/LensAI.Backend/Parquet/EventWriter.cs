@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Ingest;
+using LensAI.Backend.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Parquet;
+
+/// <summary>Options of the Parquet writer.</summary>
+public sealed class EventWriterOptions
+{
+    /// <summary>How long the writer gathers concurrent batches into one part file (group commit). Default 5 ms.</summary>
+    public TimeSpan FlushWindow { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Most events per part file. Default 100,000.</summary>
+    public int MaxEventsPerPart { get; set; } = 100_000;
+
+    /// <summary>Parts written at once (each with its own DuckDB connection). Default 2.</summary>
+    public int Concurrency { get; set; } = 2;
+
+    /// <summary>Longest a part upload may take before the batches in it fail with 503. Default 30 s.</summary>
+    public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where Parquet files are written before upload. Default: a folder under the system temp path.</summary>
+    public string? TempDirectory { get; set; }
+}
+
+/// <summary>
+/// Writes accepted events as ZSTD Parquet parts, <c>events/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/part-&lt;ULID&gt;.parquet</c>,
+/// through DuckDB. Batches that arrive together are committed together (group commit): a part holds one or more
+/// whole batches of one (project, day), is written to a local file first and uploaded whole, and each batch is
+/// acknowledged only once every part holding its events is stored. A failure fails the batches in that part (503):
+/// the SDK re-sends them; events that did land in another part are deduplicated by <c>event_id</c> when read.
+/// </summary>
+public sealed partial class EventWriter : IAsyncDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly DuckDbDatabase _database;
+    private readonly EventWriterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IngestMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Task[] _loops;
+    private readonly string _tempDirectory;
+
+    public EventWriter(IObjectStore store, DuckDbDatabase database, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
+    {
+        _store = store;
+        _database = database;
+        _options = options;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _tempDirectory = options.TempDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-parts-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(_tempDirectory);
+        _loops = Enumerable.Range(0, Math.Max(1, options.Concurrency)).Select(_ => Task.Run(LoopAsync)).ToArray();
+    }
+
+    /// <summary>Stores <paramref name="events"/> of one project; completes when they are durable in object storage.</summary>
+    public Task WriteAsync(string project, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(project, events);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(pending), this);
+
+        return pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task LoopAsync()
+    {
+        using var connection = _database.Connect();
+        connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
+        var reader = _queue.Reader;
+        var gathered = new List<Pending>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            gathered.Clear();
+            var count = Gather(reader, gathered);
+            if (count == 0)
+            {
+                continue;
+            }
+
+            if (count < _options.MaxEventsPerPart && _options.FlushWindow > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.FlushWindow, _time).ConfigureAwait(false);
+                count += Gather(reader, gathered, count);
+            }
+
+            await WriteGroupAsync(connection, gathered).ConfigureAwait(false);
+        }
+    }
+
+    private int Gather(ChannelReader<Pending> reader, List<Pending> into, int already = 0)
+    {
+        var count = 0;
+        while (already + count < _options.MaxEventsPerPart && reader.TryRead(out var pending))
+        {
+            into.Add(pending);
+            count += pending.Events.Count;
+        }
+
+        return count;
+    }
+
+    private async Task WriteGroupAsync(DuckDbConnection connection, List<Pending> batches)
+    {
+        var groups = new Dictionary<(string Project, DateOnly Day), List<(Pending Batch, StoredEvent Event)>>();
+        foreach (var batch in batches)
+        {
+            foreach (var e in batch.Events)
+            {
+                var key = (batch.Project, DateOnly.FromDateTime(e.Event.Timestamp.UtcDateTime));
+                if (!groups.TryGetValue(key, out var list))
+                {
+                    groups[key] = list = [];
+                }
+
+                list.Add((batch, e));
+            }
+        }
+
+        var failed = new Dictionary<Pending, Exception>();
+        foreach (var ((project, day), rows) in groups)
+        {
+            try
+            {
+                await WritePartAsync(connection, project, day, rows).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogPartFailed(_logger, project, day, rows.Count, ex);
+                var error = ex as ObjectStoreException ?? new ObjectStoreException($"Writing a part of project {project} for {day:yyyy-MM-dd} failed: {ex.Message}", ex);
+                foreach (var (batch, _) in rows)
+                {
+                    failed.TryAdd(batch, error);
+                }
+            }
+        }
+
+        foreach (var batch in batches)
+        {
+            if (failed.TryGetValue(batch, out var ex))
+            {
+                batch.Done.TrySetException(ex);
+            }
+            else
+            {
+                batch.Done.TrySetResult();
+            }
+        }
+    }
+
+    private async Task WritePartAsync(DuckDbConnection connection, string project, DateOnly day, List<(Pending Batch, StoredEvent Event)> rows)
+    {
+        var started = Stopwatch.GetTimestamp();
+        connection.Execute("DELETE FROM staging");
+        using (var appender = connection.CreateAppender("staging"))
+        {
+            foreach (var (_, stored) in rows)
+            {
+                Append(appender, stored);
+            }
+
+            appender.Flush();
+        }
+
+        var id = EventIds.NewUlid(_time.GetUtcNow());
+        var local = Path.Combine(_tempDirectory, $"part-{id}.parquet");
+        try
+        {
+            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging ORDER BY ts, event_id) TO {Sql.Literal(local)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+            var key = EventSchema.PartitionPrefix(project, day) + $"part-{id}.parquet";
+            using var timeout = new CancellationTokenSource(_options.StorageTimeout, _time);
+            try
+            {
+                await _store.PutFileAsync(key, local, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+            {
+                throw new ObjectStoreException($"Uploading {key} timed out after {_options.StorageTimeout.TotalSeconds:0} s.", ex);
+            }
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+
+        _metrics.StorageLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("store", _store.Kind));
+        _metrics.PartEvents.Record(rows.Count);
+    }
+
+    private static void Append(DuckDbAppender a, StoredEvent stored)
+    {
+        var e = stored.Event;
+        a.Append(e.EventId);
+        a.AppendTimestamp(e.Timestamp);
+        a.Append(e.ProjectId);
+        a.Append(e.RequestId);
+        a.Append(e.UserId);
+        a.Append(e.Route);
+        a.Append(e.Provider);
+        a.Append(e.Model);
+        a.Append(e.Operation);
+        a.Append(e.Stream);
+        a.Append(e.TokensIn);
+        a.Append(e.TokensOut);
+        a.Append(e.TokensCachedIn);
+        a.Append(e.TokensCacheWrite);
+        a.Append(e.TokensCacheWrite1h);
+        a.Append(e.TokensReasoning);
+        if (e.CostUsd is { } cost)
+        {
+            a.Append(cost);
+        }
+        else
+        {
+            a.AppendNull();
+        }
+
+        a.Append(e.PriceVersion);
+        a.Append(e.LatencyMs);
+        AppendNullable(a, e.TtftMs);
+        a.Append(e.Status.ToWireName());
+        AppendNullable(a, e.HttpStatus);
+        a.Append(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null);
+        a.Append(e.Sdk);
+        a.Append(stored.CostSource);
+        a.AppendTimestamp(stored.IngestedAt);
+        a.EndRow();
+    }
+
+    private static void AppendNullable(DuckDbAppender a, int? value)
+    {
+        if (value is { } v)
+        {
+            a.Append(v);
+        }
+        else
+        {
+            a.AppendNull();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "Writing {Count} event(s) of project {Project} for {Day} failed; their batches answer 503 and will be re-sent.")]
+    private static partial void LogPartFailed(ILogger logger, string project, DateOnly day, int count, Exception exception);
+
+    private sealed class Pending(string project, IReadOnlyList<StoredEvent> events)
+    {
+        public string Project { get; } = project;
+
+        public IReadOnlyList<StoredEvent> Events { get; } = events;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

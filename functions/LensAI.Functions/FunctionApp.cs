@@ -1,0 +1,106 @@
+using System.Globalization;
+using LensAI.Backend.Http;
+using LensAI.Backend.Keys;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LensAI.Functions;
+
+/// <summary>Builds and runs the function app (also used in-process by the quickstart, the CLI and tests).</summary>
+public static class FunctionApp
+{
+    /// <summary>The default address of the embedded default.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
+        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+        switch (command)
+        {
+            case "serve":
+                await using (var app = Build(rest))
+                {
+                    await app.RunAsync().ConfigureAwait(false);
+                }
+
+                return 0;
+            case "keys":
+                return await KeysCommandAsync(rest).ConfigureAwait(false);
+            default:
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: serve, keys create|list|revoke.").ConfigureAwait(false);
+                return 2;
+        }
+    }
+
+    /// <summary>Builds the app: backend services, endpoints, and where it listens.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var customHandlerPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+        if (int.TryParse(customHandlerPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddProblemDetails();
+        configure?.Invoke(builder);
+        builder.Services.AddLensAIBackend(builder.Configuration);
+        var app = builder.Build();
+        app.UseRateLimiter();
+        app.MapLensAIIngest();
+        return app;
+    }
+
+    private static async Task<int> KeysCommandAsync(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            await Console.Error.WriteLineAsync("Usage: keys create --project <id> [--name <text>] | keys list [--project <id>] | keys revoke <prefix>").ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var app = Build(args[1..]);
+        var keys = app.Services.GetRequiredService<ApiKeyStore>();
+        string? Option(string name)
+        {
+            var at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        }
+
+        switch (args[0])
+        {
+            case "create":
+                var project = Option("--project");
+                if (!ApiKeyStore.IsValidProjectId(project))
+                {
+                    await Console.Error.WriteLineAsync("keys create needs --project <id>: 1–63 lowercase letters, digits, '-' or '_'.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                var created = await keys.CreateAsync(project!, Option("--name"), CancellationToken.None).ConfigureAwait(false);
+                Console.WriteLine(created.Key);
+                await Console.Error.WriteLineAsync($"Created key {created.Record.Prefix} for project '{project}'. It is shown once; LensAI stores only its SHA-256 hash.").ConfigureAwait(false);
+                return 0;
+            case "list":
+                foreach (var record in await keys.ListAsync(Option("--project"), CancellationToken.None).ConfigureAwait(false))
+                {
+                    Console.WriteLine($"{record.Prefix}  {record.Project,-20} {record.Created:yyyy-MM-dd HH:mm}  {(record.Revoked is null ? "active" : $"revoked {record.Revoked:yyyy-MM-dd}")}  {record.Name}");
+                }
+
+                return 0;
+            case "revoke" when args.Length > 1:
+                var revoked = await keys.RevokeAsync(args[1], CancellationToken.None).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(revoked ? $"Revoked {args[1]}." : $"No active key with prefix {args[1]}.").ConfigureAwait(false);
+                return revoked ? 0 : 1;
+            default:
+                await Console.Error.WriteLineAsync("Usage: keys create --project <id> [--name <text>] | keys list [--project <id>] | keys revoke <prefix>").ConfigureAwait(false);
+                return 2;
+        }
+    }
+}

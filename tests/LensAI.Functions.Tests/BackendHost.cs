@@ -1,0 +1,112 @@
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Keys;
+using LensAI.Backend.Storage;
+using LensAI.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Functions.Tests;
+
+/// <summary>The real function app on 127.0.0.1 (random free port) over a temp data folder; stopped and cleaned on dispose.</summary>
+internal sealed class BackendHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BackendHost(WebApplication app, string dataDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public IObjectStore Store => Services.GetRequiredService<IObjectStore>();
+
+    public static async Task<BackendHost> StartAsync(Action<WebApplicationBuilder>? configure = null, Dictionary<string, string?>? settings = null)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "lensai-backend-" + Guid.NewGuid().ToString("N"));
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work") };
+        foreach (var (key, value) in settings ?? [])
+        {
+            args.Add("--" + key);
+            args.Add(value ?? "");
+        }
+
+        var app = FunctionApp.Build(args.ToArray(), builder =>
+        {
+            builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        return new BackendHost(app, data);
+    }
+
+    public async Task<string> CreateKeyAsync(string project)
+        => (await Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, "test", CancellationToken.None)).Key;
+
+    public HttpClient Client(string? key)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        }
+
+        return http;
+    }
+
+    /// <summary>Every stored part of a project.</summary>
+    public async Task<List<string>> PartsAsync(string project)
+    {
+        var keys = new List<string>();
+        await foreach (var o in Store.ListAsync($"events/project={project}/", CancellationToken.None))
+        {
+            keys.Add(o.Key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Runs SQL over the project's parts read straight from the local store (deduplicated view as <c>events</c>).</summary>
+    public async Task<List<Dictionary<string, object?>>> QueryAsync(string project, string sql)
+    {
+        var parts = await PartsAsync(project);
+        var store = (LocalFolderStore)Store;
+        using var connection = Services.GetRequiredService<DuckDbDatabase>().Connect();
+        var relation = LensAI.Backend.Parquet.EventStore.DedupedRelation(parts.Select(store.PathOf).ToList());
+        using var result = connection.Query(sql.Replace("{events}", relation, StringComparison.Ordinal));
+        var names = result.ColumnNames;
+        var rows = new List<Dictionary<string, object?>>();
+        foreach (var row in result.Rows)
+        {
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < names.Count; i++)
+            {
+                values[names[i]] = row[i];
+            }
+
+            rows.Add(values);
+        }
+
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
