@@ -235,17 +235,18 @@ public static class EventBatchReader
             errors.Add(new FieldError(at + "/status", $"must be one of ok, rate_limited, error, blocked; got '{Truncate(status)}'."));
         }
 
-        if (cached + (long)write > tokensIn)
+        bool Clean(string field) => !errors.Any(x => x.Pointer == at + "/" + field);
+        if (cached + (long)write > tokensIn && Clean("tokens_in") && Clean("tokens_cached_in") && Clean("tokens_cache_write"))
         {
             errors.Add(new FieldError(at + "/tokens_cached_in", "tokens_cached_in + tokens_cache_write must not exceed tokens_in."));
         }
 
-        if (write1h > write)
+        if (write1h > write && Clean("tokens_cache_write"))
         {
             errors.Add(new FieldError(at + "/tokens_cache_write_1h", "must not exceed tokens_cache_write."));
         }
 
-        if (reasoning > tokensOut)
+        if (reasoning > tokensOut && Clean("tokens_out") && Clean("tokens_reasoning"))
         {
             errors.Add(new FieldError(at + "/tokens_reasoning", "must not exceed tokens_out."));
         }
