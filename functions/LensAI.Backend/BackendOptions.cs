@@ -30,6 +30,9 @@ public sealed class BackendOptions
     /// <summary>Burst size of the per-key rate limiter. Default 1,000.</summary>
     public int RateLimitBurst { get; set; } = 1000;
 
+    /// <summary>The Retry-After answered with a 503 when storage fails. Default 5 s.</summary>
+    public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Local working folder (Parquet staging, part cache, exports). Default: system temp.</summary>
     public string? WorkDirectory { get; set; }
 

@@ -28,9 +28,15 @@ internal sealed class BackendHost : IAsyncDisposable
 
     public IObjectStore Store => Services.GetRequiredService<IObjectStore>();
 
-    public static async Task<BackendHost> StartAsync(Action<WebApplicationBuilder>? configure = null, Dictionary<string, string?>? settings = null)
+    public static async Task<BackendHost> StartAsync(Action<WebApplicationBuilder>? configure = null, Dictionary<string, string?>? settings = null, Func<string, IObjectStore>? store = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "lensai-backend-" + Guid.NewGuid().ToString("N"));
+        if (store is not null)
+        {
+            var custom = store(Path.Combine(data, "store"));
+            configure = (configure ?? (_ => { })) + (b => b.Services.AddSingleton(custom));
+        }
+
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work") };
         foreach (var (key, value) in settings ?? [])
         {
@@ -77,9 +83,9 @@ internal sealed class BackendHost : IAsyncDisposable
     public async Task<List<Dictionary<string, object?>>> QueryAsync(string project, string sql)
     {
         var parts = await PartsAsync(project);
-        var store = (LocalFolderStore)Store;
+        var paths = await Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>().LocalPathsAsync(parts, CancellationToken.None);
         using var connection = Services.GetRequiredService<DuckDbDatabase>().Connect();
-        var relation = LensAI.Backend.Parquet.EventStore.DedupedRelation(parts.Select(store.PathOf).ToList());
+        var relation = LensAI.Backend.Parquet.EventStore.DedupedRelation(paths);
         using var result = connection.Query(sql.Replace("{events}", relation, StringComparison.Ordinal));
         var names = result.ColumnNames;
         var rows = new List<Dictionary<string, object?>>();

@@ -49,7 +49,7 @@ public static class LensAIEndpoints
 
     internal sealed record HealthReport(string Status, string Storage);
 
-    private static async Task<IResult> PostEventsAsync(HttpContext http, IngestService ingest, IngestMetrics metrics)
+    private static async Task<IResult> PostEventsAsync(HttpContext http, IngestService ingest, IngestMetrics metrics, BackendOptions options)
     {
         var project = ApiKeyAuthentication.ProjectOf(http);
         var limits = ingest.Limits;
@@ -113,7 +113,7 @@ public static class LensAIEndpoints
             catch (ObjectStoreException ex)
             {
                 metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "storage_unavailable"));
-                return Problems.Of(503, "storage-unavailable", "Storage unavailable", "The events could not be stored right now; nothing was kept. Retry later. (" + ex.Message + ")", retryAfter: TimeSpan.FromSeconds(5));
+                return Problems.Of(503, "storage-unavailable", "Storage unavailable", "The events could not be stored right now; nothing was kept. Retry later. (" + ex.Message + ")", retryAfter: options.StorageRetryAfter);
             }
 
             var rejected = result.Rejected.Select(r => new RejectedDto(r.Index, r.Errors.Select(e => new FieldErrorDto(e.Pointer, e.Message)).ToList())).ToList();
