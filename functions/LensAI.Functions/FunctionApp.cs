@@ -38,7 +38,7 @@ public static class FunctionApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        var customHandlerPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+        var customHandlerPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]; // set by the Functions host (environment)
         if (int.TryParse(customHandlerPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
         {
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
