@@ -1,39 +1,66 @@
-// LensAI quickstart: wrap an LLM client in one line, make calls for a few users and routes, see what they cost.
+// LensAI quickstart: wrap the OpenAI SDK in one line, make calls for a few users and routes, and see what they cost —
+// from the Parquet the backend wrote.
 using System.ClientModel;
-using System.ClientModel.Primitives;
+using System.Diagnostics;
 using System.Globalization;
 using LensAI;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Keys;
+using LensAI.Backend.Parquet;
+using LensAI.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Embeddings;
 using Quickstart;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-var apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-var live = !string.IsNullOrEmpty(apiKey);
-await using var replay = live ? null : await ReplayServer.StartAsync(Path.Combine(AppContext.BaseDirectory, "replay"));
-var openAIBase = replay?.BaseUrl ?? new Uri("https://api.openai.com/v1");
-Console.WriteLine(live
-    ? "LensAI quickstart — LIVE calls to api.openai.com (OPENAI_API_KEY is set)"
-    : $"LensAI quickstart — REPLAY mode: recorded OpenAI responses served from {openAIBase} (set OPENAI_API_KEY for live calls)");
+var clock = Stopwatch.StartNew();
+void Step(string text) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {text}");
 
-// 1. The one line: a LensAI client (ships to LENSAI_ENDPOINT when set; otherwise captures and prices in process).
-var options = new LensAIOptions
+// 0. An LLM to call: the real API when OPENAI_API_KEY is set, otherwise a local replay of recorded responses.
+var apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+await using var replay = string.IsNullOrEmpty(apiKey) ? await ReplayServer.StartAsync(Path.Combine(AppContext.BaseDirectory, "replay")) : null;
+var openAIBase = replay?.BaseUrl ?? new Uri("https://api.openai.com/v1");
+Step(replay is null
+    ? "LIVE mode: calls go to api.openai.com (OPENAI_API_KEY is set)."
+    : $"REPLAY mode: recorded OpenAI responses served from {openAIBase} (set OPENAI_API_KEY for live calls).");
+
+// 1. The backend: LENSAI_ENDPOINT if set, otherwise the embedded default (local folder + DuckDB, in this process).
+var endpoint = Environment.GetEnvironmentVariable("LENSAI_ENDPOINT");
+var dataDirectory = Path.GetFullPath(Path.Combine(".lensai", "quickstart"));
+WebApplication? backend = null;
+string lensKey;
+if (string.IsNullOrEmpty(endpoint))
 {
-    Endpoint = Environment.GetEnvironmentVariable("LENSAI_ENDPOINT") is { Length: > 0 } e ? new Uri(e) : null,
-    ApiKey = Environment.GetEnvironmentVariable("LENSAI_API_KEY"),
-};
+    if (Directory.Exists(dataDirectory))
+    {
+        Directory.Delete(dataDirectory, recursive: true); // every run starts from an empty store
+    }
+
+    backend = FunctionApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", dataDirectory], b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+    await backend.StartAsync();
+    endpoint = backend.Urls.First();
+    lensKey = (await backend.Services.GetRequiredService<ApiKeyStore>().CreateAsync("quickstart", "quickstart", CancellationToken.None)).Key;
+    Step($"Embedded backend listening on {endpoint}; Parquet goes to {dataDirectory}.");
+}
+else
+{
+    lensKey = Environment.GetEnvironmentVariable("LENSAI_API_KEY") ?? throw new InvalidOperationException("LENSAI_ENDPOINT is set: set LENSAI_API_KEY too.");
+    Step($"Shipping to {endpoint}.");
+}
+
+// 2. The one line: LensAI on the OpenAI SDK's pipeline.
+var options = new LensAIOptions { Endpoint = new Uri(endpoint), ApiKey = lensKey, MaxBatchDelay = TimeSpan.FromMilliseconds(200) };
 if (replay is not null)
 {
     options.OpenAICompatibleEndpoints.Add(new OpenAICompatibleEndpoint { BaseUrl = replay.BaseUrl, Provider = "openai" });
 }
 
 await using var lens = LensAIClient.Create(options);
-var recorded = new List<UsageEvent>();
-lens.Recorded += (_, ev) => { lock (recorded) { recorded.Add(ev); } };
-
-// 2. Hand LensAI's HttpClient to the OpenAI SDK: every call through it is captured.
-var openAIOptions = new OpenAIClientOptions { Endpoint = openAIBase, Transport = new HttpClientPipelineTransport(lens.CreateHttpClient()) };
+var openAIOptions = new OpenAIClientOptions { Endpoint = openAIBase }.UseLensAI(lens);
 var credential = new ApiKeyCredential(apiKey ?? "sk-replay");
 var mini = new ChatClient("gpt-4o-mini", credential, openAIOptions);
 var reasoning = new ChatClient("o3-mini", credential, openAIOptions);
@@ -48,6 +75,8 @@ var plan = new (string User, string Route, Func<Task> Call)[]
     ("bob", "POST /search", async () => await embeddings.GenerateEmbeddingsAsync(["first document", "second document"])),
     ("carol", "POST /chat", async () => await mini.CompleteChatAsync("What is 2+2?")),
     ("carol", "POST /summarize", async () => await reasoning.CompleteChatAsync("Summarize this paragraph.")),
+    ("dave", "POST /chat", async () => await mini.CompleteChatAsync("Tell me a joke.")),
+    ("dave", "POST /summarize", async () => await reasoning.CompleteChatAsync("Summarize the news.")),
 };
 
 var done = 0;
@@ -58,38 +87,49 @@ foreach (var (user, route, call) in plan)
         await call();
     }
 
-    Console.Write($"\r  calls made: {++done}/{plan.Length}");
+    Console.Write($"\r         LLM calls made: {++done}/{plan.Length}");
 }
 
 Console.WriteLine();
-Console.WriteLine();
-Print("Cost by model", recorded.GroupBy(x => x.Model));
-Print("Cost by user", recorded.GroupBy(x => x.UserId ?? "-"));
-Print("Cost by route", recorded.GroupBy(x => x.Route ?? "-"));
+var shipped = await lens.FlushAsync(TimeSpan.FromSeconds(15));
+Step(shipped ? $"All {plan.Length} events shipped to the ingest endpoint." : "Some events could not be shipped yet: they are spooled and will be replayed.");
 
-if (options.Endpoint is not null)
+if (backend is null)
 {
-    var shipped = await lens.FlushAsync(TimeSpan.FromSeconds(10));
-    Console.WriteLine(shipped ? $"All events shipped to {options.Endpoint}." : "Some events could not be shipped yet; they are spooled and will be replayed.");
-}
-else
-{
-    Console.WriteLine("LENSAI_ENDPOINT is not set: events were captured and priced in process only.");
+    Step("Using a remote backend: query its Parquet with `lensai query` or GET /v1/export.");
+    return;
 }
 
-static void Print(string title, IEnumerable<IGrouping<string, UsageEvent>> groups)
+// 3. What it cost, read back from the Parquet the backend wrote.
+var events = backend.Services.GetRequiredService<EventStore>();
+var today = DateOnly.FromDateTime(DateTime.UtcNow);
+var parts = await events.ListPartsAsync("quickstart", today.AddDays(-1), today, CancellationToken.None);
+var paths = await events.LocalPathsAsync(parts, CancellationToken.None);
+using (var db = backend.Services.GetRequiredService<DuckDbDatabase>().Connect())
 {
-    Console.WriteLine(title);
-    Console.WriteLine($"  {"",-26} {"calls",5} {"tokens in",10} {"tokens out",10} {"cost (USD)",12} {"p50 ms",7} {"p95 ms",7}");
-    foreach (var g in groups.OrderByDescending(g => g.Sum(x => x.CostUsd ?? 0)))
+    var relation = EventStore.DedupedRelation(paths);
+    foreach (var (title, column) in new[] { ("model", "model"), ("user", "user_id"), ("route", "route") })
     {
-        var latencies = g.Select(x => x.LatencyMs).Order().ToArray();
-        var unpriced = g.Count(x => x.CostUsd is null);
-        var cost = $"{g.Sum(x => x.CostUsd ?? 0):0.000000}" + (unpriced > 0 ? "*" : "");
-        Console.WriteLine($"  {g.Key,-26} {g.Count(),5} {g.Sum(x => x.TokensIn),10} {g.Sum(x => x.TokensOut),10} {cost,12} {Percentile(latencies, 0.5),7} {Percentile(latencies, 0.95),7}");
+        Console.WriteLine();
+        Console.WriteLine($"Cost by {title} (from Parquet)");
+        Console.WriteLine($"  {title,-26} {"calls",5} {"tokens in",10} {"tokens out",10} {"cost (USD)",12} {"p50 ms",7} {"p95 ms",7}");
+        using var result = db.Query($"""
+            SELECT {column} AS k, count(*) AS calls, CAST(sum(tokens_in) AS BIGINT) AS tin, CAST(sum(tokens_out) AS BIGINT) AS tout,
+                   CAST(sum(cost_usd) AS DOUBLE) AS cost, count(*) - count(cost_usd) AS unpriced,
+                   CAST(quantile_cont(latency_ms, 0.5) AS DOUBLE) AS p50, CAST(quantile_cont(latency_ms, 0.95) AS DOUBLE) AS p95
+            FROM {relation} GROUP BY ALL ORDER BY cost DESC NULLS LAST
+            """);
+        foreach (var row in result.Rows)
+        {
+            var cost = row.IsNull(4) ? "unpriced" : $"{row.GetDouble(4):0.000000}" + (row.GetInt64(5) > 0 ? "*" : "");
+            Console.WriteLine($"  {row.GetString(0),-26} {row.GetInt64(1),5} {row.GetInt64(2),10} {row.GetInt64(3),10} {cost,12} {row.GetDouble(6),7:0} {row.GetDouble(7),7:0}");
+        }
     }
-
-    Console.WriteLine();
 }
 
-static int Percentile(int[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[(int)Math.Ceiling(p * sorted.Length) - 1];
+Console.WriteLine();
+Console.WriteLine($"{parts.Count} Parquet part(s) under {Path.Combine(dataDirectory, "events")}. Read them with any engine, e.g.:");
+Console.WriteLine($"  duckdb -c \"SELECT model, sum(cost_usd) FROM read_parquet('{Path.Combine(dataDirectory, "events")}/**/*.parquet', hive_partitioning = true) GROUP BY model\"");
+Step("Done.");
+await backend.StopAsync();
+await backend.DisposeAsync();
