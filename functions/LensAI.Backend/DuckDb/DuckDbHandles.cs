@@ -70,6 +70,20 @@ internal sealed class DuckDbAppenderHandle : SafeHandleZeroOrMinusOneIsInvalid
     }
 }
 
+/// <summary>A <c>duckdb_data_chunk</c> created by <c>duckdb_create_data_chunk</c>; released with <c>duckdb_destroy_data_chunk</c>.</summary>
+internal sealed class DuckDbDataChunkHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public DuckDbDataChunkHandle(nint chunk)
+        : base(ownsHandle: true) => SetHandle(chunk);
+
+    protected override bool ReleaseHandle()
+    {
+        var value = handle;
+        DuckDbNative.duckdb_destroy_data_chunk(ref value);
+        return true;
+    }
+}
+
 /// <summary>
 /// A <c>duckdb_result</c>. The C API returns results as a struct written into caller memory, so the handle owns a
 /// native allocation of that struct; the data chunks fetched from it are owned here too. Release destroys the

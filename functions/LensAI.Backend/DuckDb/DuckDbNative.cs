@@ -286,6 +286,63 @@ internal static unsafe partial class DuckDbNative
     [LibraryImport(LibraryName)]
     internal static partial DuckDbState duckdb_append_null(nint appender);
 
+    // ---- chunk appender (DuckDbChunkAppender) ---------------------------------------------------------------------
+    // Column types of an appender, a data chunk written in place, and the column names of a table (for messages).
+
+    /// <summary>Returns a logical type the caller destroys with <see cref="duckdb_destroy_logical_type"/> (0 if out of range).</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial nint duckdb_appender_column_type(DuckDbAppenderHandle appender, ulong column);
+
+    [LibraryImport(LibraryName)]
+    internal static partial DuckDbType duckdb_get_type_id(nint logicalType);
+
+    /// <summary>Rows a data chunk created by <see cref="duckdb_create_data_chunk"/> holds (2048 in standard builds).</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial ulong duckdb_vector_size();
+
+    /// <summary>
+    /// <paramref name="types"/> is a <c>duckdb_logical_type*</c> of <paramref name="columnCount"/> entries (copied; the
+    /// caller still destroys them). Returns 0 on failure; destroy the chunk with <see cref="duckdb_destroy_data_chunk"/>.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial nint duckdb_create_data_chunk(nint* types, ulong columnCount);
+
+    /// <summary>Size 0 and every validity mask cleared; data and validity pointers must be fetched again afterwards.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_data_chunk_reset(nint chunk);
+
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_data_chunk_set_size(nint chunk, ulong size);
+
+    /// <summary>Allocates the validity mask (all rows valid); <see cref="duckdb_vector_get_validity"/> is then never null.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_vector_ensure_validity_writable(nint vector);
+
+    /// <summary>
+    /// Copies <paramref name="length"/> bytes into the vector's string heap. For VARCHAR the bytes are checked as
+    /// UTF-8 and invalid input silently becomes NULL, so callers validate first.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_vector_assign_string_element_len(nint vector, ulong index, byte* value, ulong length);
+
+    /// <summary>Copies the chunk's rows into the appender (casting if its types differ); may flush, so constraint errors can surface here.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial DuckDbState duckdb_append_data_chunk(nint appender, nint chunk);
+
+    /// <summary>Always destroy <paramref name="description"/> with <see cref="duckdb_table_description_destroy"/>, even on failure.</summary>
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DuckDbState duckdb_table_description_create(DuckDbConnectionHandle connection, string? schema, string table, out nint description);
+
+    [LibraryImport(LibraryName)]
+    internal static partial void duckdb_table_description_destroy(ref nint description);
+
+    [LibraryImport(LibraryName)]
+    internal static partial ulong duckdb_table_description_get_column_count(nint description);
+
+    /// <summary>Returns a string the caller frees with <see cref="duckdb_free"/>.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial nint duckdb_table_description_get_column_name(nint description, ulong index);
+
     // ---- error data --------------------------------------------------------------------------------------------------
 
     [LibraryImport(LibraryName)]

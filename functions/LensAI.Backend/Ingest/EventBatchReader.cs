@@ -83,9 +83,8 @@ public static class EventBatchReader
                     throw new BatchFormatException($"A batch holds at most {limits.MaxEventsPerBatch} events; split it.", 413);
                 }
 
-                var errors = new List<FieldError>(0);
-                var e = ReadEvent(ref reader, total, limits, now, errors);
-                if (errors.Count == 0 && e is not null)
+                var e = ReadEvent(ref reader, total, limits, now, out var errors);
+                if (e is not null)
                 {
                     accepted.Add(e);
                 }
@@ -111,65 +110,184 @@ public static class EventBatchReader
         return new BatchReadResult(accepted!, rejected!, total);
     }
 
-    private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, List<FieldError> errors)
+    private enum Field
     {
-        var at = "/events/" + index.ToString(CultureInfo.InvariantCulture);
+        Unknown,
+        EventId,
+        Ts,
+        ProjectId,
+        RequestId,
+        UserId,
+        Route,
+        Provider,
+        Model,
+        Operation,
+        Stream,
+        TokensIn,
+        TokensOut,
+        TokensCachedIn,
+        TokensCacheWrite,
+        TokensCacheWrite1h,
+        TokensReasoning,
+        CostUsd,
+        PriceVersion,
+        LatencyMs,
+        TtftMs,
+        Status,
+        HttpStatus,
+        Metadata,
+        Sdk,
+    }
+
+    private static readonly (byte[] Name, Field Field, string Text)[] s_fields =
+    [
+        ("event_id"u8.ToArray(), Field.EventId, "event_id"),
+        ("ts"u8.ToArray(), Field.Ts, "ts"),
+        ("project_id"u8.ToArray(), Field.ProjectId, "project_id"),
+        ("request_id"u8.ToArray(), Field.RequestId, "request_id"),
+        ("user_id"u8.ToArray(), Field.UserId, "user_id"),
+        ("route"u8.ToArray(), Field.Route, "route"),
+        ("provider"u8.ToArray(), Field.Provider, "provider"),
+        ("model"u8.ToArray(), Field.Model, "model"),
+        ("operation"u8.ToArray(), Field.Operation, "operation"),
+        ("stream"u8.ToArray(), Field.Stream, "stream"),
+        ("tokens_in"u8.ToArray(), Field.TokensIn, "tokens_in"),
+        ("tokens_out"u8.ToArray(), Field.TokensOut, "tokens_out"),
+        ("tokens_cached_in"u8.ToArray(), Field.TokensCachedIn, "tokens_cached_in"),
+        ("tokens_cache_write"u8.ToArray(), Field.TokensCacheWrite, "tokens_cache_write"),
+        ("tokens_cache_write_1h"u8.ToArray(), Field.TokensCacheWrite1h, "tokens_cache_write_1h"),
+        ("tokens_reasoning"u8.ToArray(), Field.TokensReasoning, "tokens_reasoning"),
+        ("cost_usd"u8.ToArray(), Field.CostUsd, "cost_usd"),
+        ("price_version"u8.ToArray(), Field.PriceVersion, "price_version"),
+        ("latency_ms"u8.ToArray(), Field.LatencyMs, "latency_ms"),
+        ("ttft_ms"u8.ToArray(), Field.TtftMs, "ttft_ms"),
+        ("status"u8.ToArray(), Field.Status, "status"),
+        ("http_status"u8.ToArray(), Field.HttpStatus, "http_status"),
+        ("metadata"u8.ToArray(), Field.Metadata, "metadata"),
+        ("sdk"u8.ToArray(), Field.Sdk, "sdk"),
+    ];
+
+    private static Field Identify(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            foreach (var (name, field, _) in s_fields)
+            {
+                if (reader.ValueTextEquals(name))
+                {
+                    return field;
+                }
+            }
+
+            return Field.Unknown;
+        }
+
+        var span = reader.ValueSpan;
+        foreach (var (name, field, _) in s_fields)
+        {
+            if (span.Length == name.Length && span.SequenceEqual(name))
+            {
+                return field;
+            }
+        }
+
+        return Field.Unknown;
+    }
+
+    private static string NameOf(Field field) => s_fields[(int)field - 1].Text;
+
+    /// <summary>The problems of one event, with JSON pointers built only when there is a problem.</summary>
+    private struct Problems(int index)
+    {
+        public List<FieldError>? List;
+
+        public readonly bool Any => List is { Count: > 0 };
+
+        public void Add(Field field, string message) => Add(NameOf(field), message);
+
+        public void Add(string relative, string message)
+            => (List ??= []).Add(new FieldError("/events/" + index.ToString(CultureInfo.InvariantCulture) + (relative.Length == 0 ? "" : "/" + relative), message));
+
+        public readonly bool Has(Field field)
+        {
+            if (List is null)
+            {
+                return false;
+            }
+
+            var suffix = "/" + NameOf(field);
+            foreach (var e in List)
+            {
+                if (e.Pointer.EndsWith(suffix, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, out IReadOnlyList<FieldError> errorList)
+    {
+        var errors = new Problems(index);
+        errorList = [];
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            errors.Add(new FieldError(at, "An event must be a JSON object."));
+            errors.Add("", "An event must be a JSON object.");
             reader.Skip();
+            errorList = errors.List!;
             return null;
         }
 
         string? eventId = null, requestId = null, userId = null, route = null, provider = null, model = null, operation = null, status = null, priceVersion = null, sdk = null;
         DateTimeOffset? ts = null;
         bool? stream = null;
-        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0, latency = -1;
-        int? ttft = null, httpStatus = null;
+        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0;
+        int? latency = null, ttft = null, httpStatus = null;
         decimal? cost = null;
         Dictionary<string, string>? metadata = null;
         bool hasTokensIn = false, hasTokensOut = false;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var field = Identify(ref reader);
             reader.Read();
-            var pointer = at + "/" + name;
-            switch (name)
+            switch (field)
             {
-                case "event_id": eventId = RequiredString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "ts": ts = Timestamp(ref reader, pointer, now, limits, errors); break;
-                case "project_id": reader.Skip(); break; // never trusted: the API key decides
-                case "request_id": requestId = OptionalString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "user_id": userId = OptionalString(ref reader, pointer, limits.MaxUserIdLength, errors); break;
-                case "route": route = OptionalString(ref reader, pointer, limits.MaxRouteLength, errors); break;
-                case "provider": provider = RequiredString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "model": model = RequiredString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "operation": operation = RequiredString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "stream":
+                case Field.EventId: eventId = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.Ts: ts = Timestamp(ref reader, now, limits, ref errors); break;
+                case Field.ProjectId: reader.Skip(); break; // never trusted: the API key decides
+                case Field.RequestId: requestId = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.UserId: userId = OptionalString(ref reader, field, limits.MaxUserIdLength, ref errors); break;
+                case Field.Route: route = OptionalString(ref reader, field, limits.MaxRouteLength, ref errors); break;
+                case Field.Provider: provider = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.Model: model = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.Operation: operation = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.Stream:
                     if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
                     {
                         stream = reader.GetBoolean();
                     }
                     else
                     {
-                        errors.Add(new FieldError(pointer, "must be true or false."));
+                        errors.Add(field, "must be true or false.");
                         reader.Skip();
                     }
 
                     break;
-                case "tokens_in": hasTokensIn = true; tokensIn = Tokens(ref reader, pointer, limits, errors); break;
-                case "tokens_out": hasTokensOut = true; tokensOut = Tokens(ref reader, pointer, limits, errors); break;
-                case "tokens_cached_in": cached = Tokens(ref reader, pointer, limits, errors); break;
-                case "tokens_cache_write": write = Tokens(ref reader, pointer, limits, errors); break;
-                case "tokens_cache_write_1h": write1h = Tokens(ref reader, pointer, limits, errors); break;
-                case "tokens_reasoning": reasoning = Tokens(ref reader, pointer, limits, errors); break;
-                case "cost_usd": cost = Cost(ref reader, pointer, errors); break;
-                case "price_version": priceVersion = OptionalString(ref reader, pointer, limits.MaxIdLength, errors); break;
-                case "latency_ms": latency = Milliseconds(ref reader, pointer, required: true, errors) ?? -1; break;
-                case "ttft_ms": ttft = Milliseconds(ref reader, pointer, required: false, errors); break;
-                case "status": status = RequiredString(ref reader, pointer, 32, errors); break;
-                case "http_status":
+                case Field.TokensIn: hasTokensIn = true; tokensIn = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensOut: hasTokensOut = true; tokensOut = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensCachedIn: cached = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensCacheWrite: write = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensCacheWrite1h: write1h = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensReasoning: reasoning = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.CostUsd: cost = Cost(ref reader, ref errors); break;
+                case Field.PriceVersion: priceVersion = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.LatencyMs: latency = Milliseconds(ref reader, field, required: true, ref errors); break;
+                case Field.TtftMs: ttft = Milliseconds(ref reader, field, required: false, ref errors); break;
+                case Field.Status: status = RequiredString(ref reader, field, 32, ref errors); break;
+                case Field.HttpStatus:
                     if (reader.TokenType == JsonTokenType.Null)
                     {
                         break;
@@ -181,78 +299,53 @@ public static class EventBatchReader
                     }
                     else
                     {
-                        errors.Add(new FieldError(pointer, "must be an HTTP status code (100–599) or null."));
+                        errors.Add(field, "must be an HTTP status code (100–599) or null.");
                         reader.Skip();
                     }
 
                     break;
-                case "metadata": metadata = Metadata(ref reader, pointer, limits, errors); break;
-                case "sdk": sdk = RequiredString(ref reader, pointer, limits.MaxIdLength, errors); break;
+                case Field.Metadata: metadata = Metadata(ref reader, limits, ref errors); break;
+                case Field.Sdk: sdk = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 default: reader.Skip(); break; // unknown fields are ignored (forward compatibility)
             }
         }
 
-        Require(eventId, at + "/event_id", errors);
-        Require(provider, at + "/provider", errors);
-        Require(model, at + "/model", errors);
-        Require(operation, at + "/operation", errors);
-        Require(sdk, at + "/sdk", errors);
-        if (ts is null && !errors.Any(e => e.Pointer == at + "/ts"))
-        {
-            errors.Add(new FieldError(at + "/ts", "is required."));
-        }
-
-        if (!hasTokensIn && !errors.Any(e => e.Pointer == at + "/tokens_in"))
-        {
-            errors.Add(new FieldError(at + "/tokens_in", "is required."));
-        }
-
-        if (!hasTokensOut && !errors.Any(e => e.Pointer == at + "/tokens_out"))
-        {
-            errors.Add(new FieldError(at + "/tokens_out", "is required."));
-        }
-
-        if (latency < 0 && !errors.Any(e => e.Pointer == at + "/latency_ms"))
-        {
-            errors.Add(new FieldError(at + "/latency_ms", "is required."));
-        }
-
-        if (stream is null && !errors.Any(e => e.Pointer == at + "/stream"))
-        {
-            errors.Add(new FieldError(at + "/stream", "is required."));
-        }
+        Require(eventId is not null, Field.EventId, ref errors);
+        Require(ts is not null, Field.Ts, ref errors);
+        Require(provider is not null, Field.Provider, ref errors);
+        Require(model is not null, Field.Model, ref errors);
+        Require(operation is not null, Field.Operation, ref errors);
+        Require(stream is not null, Field.Stream, ref errors);
+        Require(hasTokensIn, Field.TokensIn, ref errors);
+        Require(hasTokensOut, Field.TokensOut, ref errors);
+        Require(latency is not null, Field.LatencyMs, ref errors);
+        Require(status is not null, Field.Status, ref errors);
+        Require(sdk is not null, Field.Sdk, ref errors);
 
         UsageStatus parsedStatus = default;
-        if (status is null)
+        if (status is not null && !UsageStatusNames.TryParse(status, out parsedStatus))
         {
-            if (!errors.Any(e => e.Pointer == at + "/status"))
-            {
-                errors.Add(new FieldError(at + "/status", "is required."));
-            }
-        }
-        else if (!UsageStatusNames.TryParse(status, out parsedStatus))
-        {
-            errors.Add(new FieldError(at + "/status", $"must be one of ok, rate_limited, error, blocked; got '{Truncate(status)}'."));
+            errors.Add(Field.Status, $"must be one of ok, rate_limited, error, blocked; got '{Truncate(status)}'.");
         }
 
-        bool Clean(string field) => !errors.Any(x => x.Pointer == at + "/" + field);
-        if (cached + (long)write > tokensIn && Clean("tokens_in") && Clean("tokens_cached_in") && Clean("tokens_cache_write"))
+        if (cached + (long)write > tokensIn && !errors.Has(Field.TokensIn) && !errors.Has(Field.TokensCachedIn) && !errors.Has(Field.TokensCacheWrite))
         {
-            errors.Add(new FieldError(at + "/tokens_cached_in", "tokens_cached_in + tokens_cache_write must not exceed tokens_in."));
+            errors.Add(Field.TokensCachedIn, "tokens_cached_in + tokens_cache_write must not exceed tokens_in.");
         }
 
-        if (write1h > write && Clean("tokens_cache_write"))
+        if (write1h > write && !errors.Has(Field.TokensCacheWrite))
         {
-            errors.Add(new FieldError(at + "/tokens_cache_write_1h", "must not exceed tokens_cache_write."));
+            errors.Add(Field.TokensCacheWrite1h, "must not exceed tokens_cache_write.");
         }
 
-        if (reasoning > tokensOut && Clean("tokens_out") && Clean("tokens_reasoning"))
+        if (reasoning > tokensOut && !errors.Has(Field.TokensOut) && !errors.Has(Field.TokensReasoning))
         {
-            errors.Add(new FieldError(at + "/tokens_reasoning", "must not exceed tokens_out."));
+            errors.Add(Field.TokensReasoning, "must not exceed tokens_out.");
         }
 
-        if (errors.Count > 0)
+        if (errors.Any)
         {
+            errorList = errors.List!;
             return null;
         }
 
@@ -275,7 +368,7 @@ public static class EventBatchReader
             TokensReasoning = reasoning,
             CostUsd = cost,
             PriceVersion = priceVersion,
-            LatencyMs = latency,
+            LatencyMs = latency!.Value,
             TtftMs = ttft,
             Status = parsedStatus,
             HttpStatus = httpStatus,
@@ -284,36 +377,52 @@ public static class EventBatchReader
         };
     }
 
-    private static void Require(string? value, string pointer, List<FieldError> errors)
+    private static void Require(bool present, Field field, ref Problems errors)
     {
-        if (value is null && !errors.Any(e => e.Pointer == pointer))
+        if (!present && !errors.Has(field))
         {
-            errors.Add(new FieldError(pointer, "is required."));
+            errors.Add(field, "is required.");
         }
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
-    private static string? RequiredString(ref Utf8JsonReader reader, string pointer, int max, List<FieldError> errors)
+    private static string? RequiredString(ref Utf8JsonReader reader, Field field, int max, ref Problems errors)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
-            errors.Add(new FieldError(pointer, "is required and must not be null."));
+            errors.Add(field, "is required and must not be null.");
             return null;
         }
 
-        var value = OptionalString(ref reader, pointer, max, errors);
+        var value = OptionalString(ref reader, NameOf(field), max, ref errors);
         if (value is { Length: 0 })
         {
-            errors.Add(new FieldError(pointer, "must not be empty."));
+            errors.Add(field, "must not be empty.");
             return null;
         }
 
         return value;
     }
 
-    private static string? OptionalString(ref Utf8JsonReader reader, string pointer, int max, List<FieldError> errors)
+    private static string? OptionalString(ref Utf8JsonReader reader, Field field, int max, ref Problems errors)
+        => OptionalString(ref reader, NameOf(field), max, ref errors);
+
+    /// <summary>Reads a string or null; a problem is reported at <paramref name="pointer"/> (relative to the event).</summary>
+    private static string? OptionalString(ref Utf8JsonReader reader, string pointer, int max, ref Problems errors)
     {
+        var value = ReadString(ref reader, max, out var problem);
+        if (problem is not null)
+        {
+            errors.Add(pointer, problem);
+        }
+
+        return value;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, int max, out string? problem)
+    {
+        problem = null;
         if (reader.TokenType == JsonTokenType.Null)
         {
             return null;
@@ -321,7 +430,7 @@ public static class EventBatchReader
 
         if (reader.TokenType != JsonTokenType.String)
         {
-            errors.Add(new FieldError(pointer, $"must be a string; got {Kind(reader.TokenType)}."));
+            problem = $"must be a string; got {Kind(reader.TokenType)}.";
             reader.Skip();
             return null;
         }
@@ -329,61 +438,61 @@ public static class EventBatchReader
         var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
         if (length > max * 4L)
         {
-            errors.Add(new FieldError(pointer, $"is longer than {max} characters."));
+            problem = $"is longer than {max} characters.";
             return null;
         }
 
         string value;
         try
         {
-            value = reader.GetString()!;
+            value = StringPool.Get(ref reader);
         }
         catch (InvalidOperationException)
         {
-            errors.Add(new FieldError(pointer, "is not valid UTF-8."));
+            problem = "is not valid UTF-8.";
             return null;
         }
 
         if (value.Length > max)
         {
-            errors.Add(new FieldError(pointer, $"is longer than {max} characters."));
+            problem = $"is longer than {max} characters.";
             return null;
         }
 
         return value;
     }
 
-    private static int Tokens(ref Utf8JsonReader reader, string pointer, IngestLimits limits, List<FieldError> errors)
+    private static int Tokens(ref Utf8JsonReader reader, Field pointer, IngestLimits limits, ref Problems errors)
     {
         if (reader.TokenType != JsonTokenType.Number)
         {
-            errors.Add(new FieldError(pointer, $"must be a non-negative integer; got {Kind(reader.TokenType)}."));
+            errors.Add(pointer, $"must be a non-negative integer; got {Kind(reader.TokenType)}.");
             reader.Skip();
             return 0;
         }
 
         if (!reader.TryGetInt64(out var value))
         {
-            errors.Add(new FieldError(pointer, "must be an integer."));
+            errors.Add(pointer, "must be an integer.");
             return 0;
         }
 
         if (value < 0)
         {
-            errors.Add(new FieldError(pointer, "must not be negative."));
+            errors.Add(pointer, "must not be negative.");
             return 0;
         }
 
         if (value > limits.MaxTokens)
         {
-            errors.Add(new FieldError(pointer, $"must not exceed {limits.MaxTokens}."));
+            errors.Add(pointer, $"must not exceed {limits.MaxTokens}.");
             return 0;
         }
 
         return (int)value;
     }
 
-    private static int? Milliseconds(ref Utf8JsonReader reader, string pointer, bool required, List<FieldError> errors)
+    private static int? Milliseconds(ref Utf8JsonReader reader, Field pointer, bool required, ref Problems errors)
     {
         if (reader.TokenType == JsonTokenType.Null && !required)
         {
@@ -392,7 +501,7 @@ public static class EventBatchReader
 
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var value) || value < 0)
         {
-            errors.Add(new FieldError(pointer, "must be a non-negative integer number of milliseconds."));
+            errors.Add(pointer, "must be a non-negative integer number of milliseconds.");
             reader.Skip();
             return null;
         }
@@ -400,8 +509,9 @@ public static class EventBatchReader
         return value;
     }
 
-    private static decimal? Cost(ref Utf8JsonReader reader, string pointer, List<FieldError> errors)
+    private static decimal? Cost(ref Utf8JsonReader reader, ref Problems errors)
     {
+        const Field pointer = Field.CostUsd;
         if (reader.TokenType == JsonTokenType.Null)
         {
             return null;
@@ -409,25 +519,26 @@ public static class EventBatchReader
 
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var value))
         {
-            errors.Add(new FieldError(pointer, "must be a number or null."));
+            errors.Add(pointer, "must be a number or null.");
             reader.Skip();
             return null;
         }
 
         if (value < 0 || value >= 1_000_000_000m)
         {
-            errors.Add(new FieldError(pointer, "must be between 0 and 999,999,999.999999999."));
+            errors.Add(pointer, "must be between 0 and 999,999,999.999999999.");
             return null;
         }
 
         return decimal.Round(value, 9, MidpointRounding.AwayFromZero);
     }
 
-    private static DateTimeOffset? Timestamp(ref Utf8JsonReader reader, string pointer, DateTimeOffset now, IngestLimits limits, List<FieldError> errors)
+    private static DateTimeOffset? Timestamp(ref Utf8JsonReader reader, DateTimeOffset now, IngestLimits limits, ref Problems errors)
     {
+        const Field pointer = Field.Ts;
         if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var ts))
         {
-            errors.Add(new FieldError(pointer, "must be an ISO 8601 timestamp such as 2026-11-21T23:20:00.123456Z."));
+            errors.Add(pointer, "must be an ISO 8601 timestamp such as 2026-11-21T23:20:00.123456Z.");
             reader.Skip();
             return null;
         }
@@ -435,21 +546,22 @@ public static class EventBatchReader
         ts = ts.ToUniversalTime();
         if (ts > now + limits.MaxClockSkew)
         {
-            errors.Add(new FieldError(pointer, $"is in the future ({ts:O}); clocks may differ by at most {limits.MaxClockSkew.TotalMinutes:0} minutes."));
+            errors.Add(pointer, $"is in the future ({ts:O}); clocks may differ by at most {limits.MaxClockSkew.TotalMinutes:0} minutes.");
             return null;
         }
 
         if (ts < now - limits.MaxEventAge)
         {
-            errors.Add(new FieldError(pointer, $"is older than {limits.MaxEventAge.TotalDays:0} days."));
+            errors.Add(pointer, $"is older than {limits.MaxEventAge.TotalDays:0} days.");
             return null;
         }
 
         return new DateTimeOffset(ts.UtcTicks - (ts.UtcTicks % 10), TimeSpan.Zero); // µs precision
     }
 
-    private static Dictionary<string, string>? Metadata(ref Utf8JsonReader reader, string pointer, IngestLimits limits, List<FieldError> errors)
+    private static Dictionary<string, string>? Metadata(ref Utf8JsonReader reader, IngestLimits limits, ref Problems errors)
     {
+        const string pointer = "metadata";
         if (reader.TokenType == JsonTokenType.Null)
         {
             return null;
@@ -457,7 +569,7 @@ public static class EventBatchReader
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            errors.Add(new FieldError(pointer, $"must be an object of string values; got {Kind(reader.TokenType)}."));
+            errors.Add(pointer, $"must be an object of string values; got {Kind(reader.TokenType)}.");
             reader.Skip();
             return null;
         }
@@ -468,26 +580,38 @@ public static class EventBatchReader
             string key;
             try
             {
-                key = reader.GetString()!;
+                key = StringPool.Get(ref reader);
             }
             catch (InvalidOperationException)
             {
-                errors.Add(new FieldError(pointer, "has a key that is not valid UTF-8."));
+                errors.Add(pointer, "has a key that is not valid UTF-8.");
                 reader.Read();
                 reader.Skip();
                 continue;
             }
 
             reader.Read();
-            var entry = pointer + "/" + EscapePointer(key.Length > 64 ? key[..64] : key);
             if (key.Length == 0 || key.Length > limits.MaxMetadataKeyLength)
             {
-                errors.Add(new FieldError(entry, $"metadata keys must have 1 to {limits.MaxMetadataKeyLength} characters."));
+                errors.Add(Entry(key), $"metadata keys must have 1 to {limits.MaxMetadataKeyLength} characters.");
                 reader.Skip();
                 continue;
             }
 
-            var value = OptionalString(ref reader, entry, limits.MaxMetadataValueLength, errors);
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                errors.Add(Entry(key), $"must be a string; got {Kind(reader.TokenType)}.");
+                reader.Skip();
+                continue;
+            }
+
+            var value = ReadString(ref reader, limits.MaxMetadataValueLength, out var problem);
+            if (problem is not null)
+            {
+                errors.Add(Entry(key), problem); // the pointer is built only when there is a problem
+                continue;
+            }
+
             if (value is null)
             {
                 continue;
@@ -495,7 +619,7 @@ public static class EventBatchReader
 
             if (map.Count == limits.MaxMetadataEntries)
             {
-                errors.Add(new FieldError(pointer, $"has more than {limits.MaxMetadataEntries} entries."));
+                errors.Add(pointer, $"has more than {limits.MaxMetadataEntries} entries.");
                 continue;
             }
 
@@ -503,6 +627,8 @@ public static class EventBatchReader
         }
 
         return map.Count == 0 ? null : map;
+
+        static string Entry(string key) => pointer + "/" + EscapePointer(key.Length > 64 ? key[..64] : key);
     }
 
     internal static string EscapePointer(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);

@@ -7,8 +7,11 @@ namespace LensAI.Backend.Ingest;
 /// <summary>The outcome of one accepted batch: how many events were stored, and which were refused and why.</summary>
 public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected);
 
-/// <summary>An event as stored: the contract plus where its cost came from.</summary>
-public sealed record StoredEvent(UsageEvent Event, string? CostSource, DateTimeOffset IngestedAt);
+/// <summary>
+/// An event as stored: the SDK's event with the project from the API key, the authoritative cost and price version,
+/// where the cost came from (<c>catalog</c>, <c>sdk</c> or null) and when it was ingested.
+/// </summary>
+public sealed record StoredEvent(UsageEvent Event, string Project, decimal? CostUsd, string? PriceVersion, string? CostSource, DateTimeOffset IngestedAt);
 
 /// <summary>Per-project ingest settings.</summary>
 public sealed class ProjectSettings
@@ -80,52 +83,14 @@ public sealed partial class IngestService
 
     private StoredEvent Price(string project, UsageEvent e, DateTimeOffset now)
     {
-        string? source = null;
-        decimal? cost = e.CostUsd;
-        var version = e.PriceVersion;
         if (_catalog.TryCalculate(e.Provider, e.Model, e.Usage, out var authoritative, out var priceVersion))
         {
-            cost = authoritative;
-            version = priceVersion;
-            source = "catalog";
-        }
-        else if (cost is not null)
-        {
-            source = "sdk";
-        }
-        else
-        {
-            version = null;
+            return new StoredEvent(e, project, authoritative, priceVersion, "catalog", now);
         }
 
-        var priced = new UsageEvent
-        {
-            EventId = e.EventId,
-            Timestamp = e.Timestamp,
-            ProjectId = project,
-            RequestId = e.RequestId,
-            UserId = e.UserId,
-            Route = e.Route,
-            Provider = e.Provider,
-            Model = e.Model,
-            Operation = e.Operation,
-            Stream = e.Stream,
-            TokensIn = e.TokensIn,
-            TokensOut = e.TokensOut,
-            TokensCachedIn = e.TokensCachedIn,
-            TokensCacheWrite = e.TokensCacheWrite,
-            TokensCacheWrite1h = e.TokensCacheWrite1h,
-            TokensReasoning = e.TokensReasoning,
-            CostUsd = cost,
-            PriceVersion = version,
-            LatencyMs = e.LatencyMs,
-            TtftMs = e.TtftMs,
-            Status = e.Status,
-            HttpStatus = e.HttpStatus,
-            Metadata = e.Metadata,
-            Sdk = e.Sdk,
-        };
-        return new StoredEvent(priced, source, now);
+        return e.CostUsd is { } sdkCost
+            ? new StoredEvent(e, project, sdkCost, e.PriceVersion, "sdk", now)
+            : new StoredEvent(e, project, null, null, null, now);
     }
 
     private PiiRedactor Redactor(string project)

@@ -60,10 +60,14 @@ public sealed partial class PiiRedactor
         Dictionary<string, string>? metadata = null;
         if (e.Metadata is { Count: > 0 } source)
         {
-            metadata = new Dictionary<string, string>(source.Count, StringComparer.Ordinal);
             foreach (var (key, value) in source)
             {
-                metadata[key] = Redact(value, ref redactions);
+                var clean = Redact(value, ref redactions);
+                if (!ReferenceEquals(clean, value))
+                {
+                    metadata ??= new Dictionary<string, string>(source, StringComparer.Ordinal);
+                    metadata[key] = clean;
+                }
             }
         }
 
@@ -118,7 +122,7 @@ public sealed partial class PiiRedactor
         }
 
         var result = value;
-        if (_options.Secrets)
+        if (_options.Secrets && value.Length >= 15)
         {
             result = Replace(SecretPattern(), result, "[secret]", ref redactions);
         }

@@ -162,7 +162,7 @@ public sealed partial class EventWriter : IAsyncDisposable
         {
             foreach (var (_, stored) in rows)
             {
-                Append(appender, stored);
+                AppendRow(appender, stored);
             }
 
             appender.Flush();
@@ -172,7 +172,7 @@ public sealed partial class EventWriter : IAsyncDisposable
         var local = Path.Combine(_tempDirectory, $"part-{id}.parquet");
         try
         {
-            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging ORDER BY ts, event_id) TO {Sql.Literal(local)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO {Sql.Literal(local)} (FORMAT PARQUET, COMPRESSION ZSTD)"); // compaction sorts
             var key = EventSchema.PartitionPrefix(project, day) + $"part-{id}.parquet";
             using var timeout = new CancellationTokenSource(_options.StorageTimeout, _time);
             try
@@ -193,12 +193,12 @@ public sealed partial class EventWriter : IAsyncDisposable
         _metrics.PartEvents.Record(rows.Count);
     }
 
-    private static void Append(DuckDbAppender a, StoredEvent stored)
+    internal static void AppendRow(DuckDbAppender a, StoredEvent stored)
     {
         var e = stored.Event;
         a.Append(e.EventId);
         a.AppendTimestamp(e.Timestamp);
-        a.Append(e.ProjectId);
+        a.Append(stored.Project);
         a.Append(e.RequestId);
         a.Append(e.UserId);
         a.Append(e.Route);
@@ -212,7 +212,7 @@ public sealed partial class EventWriter : IAsyncDisposable
         a.Append(e.TokensCacheWrite);
         a.Append(e.TokensCacheWrite1h);
         a.Append(e.TokensReasoning);
-        if (e.CostUsd is { } cost)
+        if (stored.CostUsd is { } cost)
         {
             a.Append(cost);
         }
@@ -221,7 +221,7 @@ public sealed partial class EventWriter : IAsyncDisposable
             a.AppendNull();
         }
 
-        a.Append(e.PriceVersion);
+        a.Append(stored.PriceVersion);
         a.Append(e.LatencyMs);
         AppendNullable(a, e.TtftMs);
         a.Append(e.Status.ToWireName());

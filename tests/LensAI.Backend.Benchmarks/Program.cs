@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using LensAI;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Keys;
+using LensAI.Backend.Parquet;
+using LensAI.Functions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Ingest load generator (loopback only, bounded in count and time).
+//   dotnet run -c Release --project tests/LensAI.Backend.Benchmarks -- [throughput|latency|all] [seconds]
+// throughput: 4 connections post 1,000-event gzip batches back to back → events/s into Parquet.
+// latency:    open loop at fixed offered rates of 100-event batches → p50/p95/p99 per batch.
+// The backend is the embedded default (local folder + DuckDB) in this process; the generator shares the 2 cores.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var mode = args.Length > 0 ? args[0] : "all";
+if (mode == "profile")
+{
+    using var raw = new MemoryStream();
+    using (var gz = new GZipStream(new MemoryStream(Batch(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000)), CompressionMode.Decompress))
+    {
+        gz.CopyTo(raw);
+    }
+
+    LensAI.Backend.Benchmarks.Profile.Run(raw.ToArray(), args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+    LensAI.Backend.Benchmarks.ProfileJson.Run(raw.ToArray(), args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+    return;
+}
+
+var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var data = Path.Combine(Path.GetTempPath(), "lensai-load-" + Guid.NewGuid().ToString("N"));
+await using var app = FunctionApp.Build(
+    ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work"),
+     "--LensAI:Backend:RateLimitPerSecond", "1000000", "--LensAI:Backend:RateLimitBurst", "1000000"],
+    b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+await app.StartAsync();
+var key = (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("load", null, CancellationToken.None)).Key;
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(app.Urls.First()) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+Console.WriteLine($"LensAI ingest load test — {Environment.ProcessorCount} cores, .NET {Environment.Version}, DuckDB {DuckDbDatabase.LibraryVersion}");
+
+long sent = 0;
+if (mode is "throughput" or "all")
+{
+    var batch = Batch(1000);
+    var deadline = Stopwatch.StartNew();
+    long events = 0, failures = 0;
+    var workers = Enumerable.Range(0, 4).Select(async _ =>
+    {
+        while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            using var response = await http.PostAsync("v1/events", Content(batch));
+            if (response.IsSuccessStatusCode)
+            {
+                Interlocked.Add(ref events, 1000);
+            }
+            else
+            {
+                Interlocked.Increment(ref failures);
+            }
+        }
+    }).ToArray();
+    await Task.WhenAll(workers);
+    var elapsed = deadline.Elapsed.TotalSeconds;
+    sent += events;
+    Console.WriteLine($"throughput: {events:N0} events in {elapsed:0.0} s = {events / elapsed:N0} events/s into Parquet ({failures} failed batches)");
+}
+
+if (mode is "latency" or "all")
+{
+    foreach (var rate in new[] { 250, 500, 1000 })
+    {
+        var batch = Batch(100);
+        var latencies = new List<double>();
+        var failures = 0;
+        var tasks = new List<Task>();
+        var total = rate * seconds;
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            // Open loop: request i is due at start + i/rate, whether or not earlier ones finished.
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                await Task.Yield();
+            }
+
+            tasks.Add(Task.Run(async () =>
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                using var response = await http.PostAsync("v1/events", Content(batch));
+                var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                lock (latencies)
+                {
+                    if (response.IsSuccessStatusCode)
+                    {
+                        latencies.Add(ms);
+                    }
+                    else
+                    {
+                        failures++;
+                    }
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        latencies.Sort();
+        double P(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+        sent += latencies.Count * 100L;
+        Console.WriteLine($"latency @ {rate,5} batches/s offered ({achieved:N0}/s achieved, 100 events each): p50 {P(0.50),6:0.0} ms  p95 {P(0.95),6:0.0} ms  p99 {P(0.99),6:0.0} ms  ({failures} failed)");
+    }
+}
+
+// Check: everything acknowledged is in Parquet.
+var events2 = app.Services.GetRequiredService<EventStore>();
+var today = DateOnly.FromDateTime(DateTime.UtcNow);
+var parts = await events2.ListPartsAsync("load", today.AddDays(-1), today, CancellationToken.None);
+var paths = await events2.LocalPathsAsync(parts, CancellationToken.None);
+using (var db = app.Services.GetRequiredService<DuckDbDatabase>().Connect())
+{
+    var stored = db.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.List(paths)})");
+    Console.WriteLine($"check: {stored:N0} rows in {parts.Count:N0} Parquet parts; {sent:N0} events acknowledged");
+}
+
+await app.StopAsync();
+Directory.Delete(data, recursive: true);
+
+static byte[] Batch(int count)
+{
+    var now = DateTimeOffset.UtcNow;
+    var events = Enumerable.Range(0, count).Select(i => new UsageEvent
+    {
+        EventId = Guid.NewGuid().ToString("N"),
+        Timestamp = now.AddMilliseconds(-i),
+        RequestId = "chatcmpl-" + i.ToString(CultureInfo.InvariantCulture),
+        UserId = "user-" + (i % 50).ToString(CultureInfo.InvariantCulture),
+        Route = i % 3 == 0 ? "POST /chat" : "POST /summarize",
+        Provider = "openai",
+        Model = i % 4 == 0 ? "gpt-4o-2024-08-06" : "gpt-4o-mini-2024-07-18",
+        Operation = "chat",
+        TokensIn = 1200 + i,
+        TokensOut = 300,
+        TokensCachedIn = 1024,
+        LatencyMs = 400 + (i % 100),
+        Status = UsageStatus.Ok,
+        HttpStatus = 200,
+        Metadata = new Dictionary<string, string> { ["tier"] = "pro", ["conversation"] = "c-" + (i % 20).ToString(CultureInfo.InvariantCulture) },
+        Sdk = "load/1.0",
+    }).ToList();
+    using var buffer = new MemoryStream();
+    using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
+    {
+        JsonSerializer.Serialize(gzip, new UsageEventBatch { Events = events }, LensAIJsonContext.Default.UsageEventBatch);
+    }
+
+    return buffer.ToArray();
+}
+
+static ByteArrayContent Content(byte[] gzip)
+{
+    // Every request re-sends the same event ids: the backend stores them (dedup happens at read and compaction).
+    var content = new ByteArrayContent(gzip);
+    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    content.Headers.ContentEncoding.Add("gzip");
+    return content;
+}
