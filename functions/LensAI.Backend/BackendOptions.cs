@@ -36,6 +36,12 @@ public sealed class BackendOptions
     /// <summary>Local working folder (Parquet staging, part cache, exports). Default: system temp.</summary>
     public string? WorkDirectory { get; set; }
 
+    /// <summary>
+    /// Whether this process runs the timer jobs on its own scheduler (the embedded default). Off under the Azure
+    /// Functions host, whose timer triggers invoke the jobs. Default true.
+    /// </summary>
+    public bool RunScheduler { get; set; } = true;
+
     /// <summary>DuckDB threads. Default: processor count.</summary>
     public int DuckDbThreads { get; set; } = Environment.ProcessorCount;
 

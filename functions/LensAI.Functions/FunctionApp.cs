@@ -1,5 +1,7 @@
 using System.Globalization;
+using LensAI.Backend.Budgets;
 using LensAI.Backend.Http;
+using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,8 +30,12 @@ public static class FunctionApp
                 return 0;
             case "keys":
                 return await KeysCommandAsync(rest).ConfigureAwait(false);
+            case "budgets":
+                return await BudgetsCommandAsync(rest).ConfigureAwait(false);
+            case "jobs":
+                return await JobsCommandAsync(rest).ConfigureAwait(false);
             default:
-                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: serve, keys create|list|revoke.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: serve, keys create|list|revoke, budgets set|list, jobs run <name>.").ConfigureAwait(false);
                 return 2;
         }
     }
@@ -39,7 +45,8 @@ public static class FunctionApp
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         var customHandlerPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]; // set by the Functions host (environment)
-        if (int.TryParse(customHandlerPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        var underFunctionsHost = int.TryParse(customHandlerPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port);
+        if (underFunctionsHost)
         {
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
@@ -50,11 +57,101 @@ public static class FunctionApp
 
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
-        builder.Services.AddLensAIBackend(builder.Configuration);
+        builder.Services.AddLensAIBackend(builder.Configuration, o => o.RunScheduler &= !underFunctionsHost);
         var app = builder.Build();
         app.UseRateLimiter();
         app.MapLensAIIngest();
+        app.MapLensAIBudgets();
+        app.MapLensAIJobs(app.Services.GetRequiredService<JobRunner>());
         return app;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static async Task<int> BudgetsCommandAsync(string[] args)
+    {
+        const string Usage = "Usage: budgets set --project <id> --file <budgets.json> | budgets list --project <id>";
+        var project = Option(args, "--project");
+        if (args.Length == 0 || !ApiKeyStore.IsValidProjectId(project))
+        {
+            await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var app = Build([.. args.Skip(1).Where(a => a is not ("--project" or "--file") && a != project && a != Option(args, "--file")), "--LensAI:Backend:RunScheduler", "false"]);
+        var budgets = app.Services.GetRequiredService<BudgetStore>();
+        switch (args[0])
+        {
+            case "set":
+                var path = Option(args, "--file");
+                if (path is null || !File.Exists(path))
+                {
+                    await Console.Error.WriteLineAsync($"budgets set needs --file <budgets.json>; '{path}' does not exist.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                try
+                {
+                    var file = BudgetStore.Parse(await File.ReadAllBytesAsync(path).ConfigureAwait(false));
+                    await budgets.SetBudgetsAsync(project!, file, "cli:" + Environment.UserName, CancellationToken.None).ConfigureAwait(false);
+                    await app.Services.GetRequiredService<BudgetCheckJob>().CheckProjectAsync(project!, CancellationToken.None).ConfigureAwait(false);
+                    await Console.Error.WriteLineAsync($"Set {file.Budgets.Count} budget(s) for '{project}'.").ConfigureAwait(false);
+                    return 0;
+                }
+                catch (BudgetValidationException ex)
+                {
+                    foreach (var (pointer, message) in ex.Errors)
+                    {
+                        await Console.Error.WriteLineAsync($"{path}{pointer}: {message}").ConfigureAwait(false);
+                    }
+
+                    return 1;
+                }
+
+            case "list":
+                var current = await budgets.GetBudgetsAsync(project!, CancellationToken.None).ConfigureAwait(false) ?? new BudgetFile();
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(current, BudgetJsonContext.Default.BudgetFile));
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+                return 2;
+        }
+    }
+
+    private static async Task<int> JobsCommandAsync(string[] args)
+    {
+        if (args.Length < 2 || args[0] != "run")
+        {
+            await Console.Error.WriteLineAsync("Usage: jobs run <compaction|rollups|budget-check|retention|stripe-sync>").ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var app = Build([.. args[2..], "--LensAI:Backend:RunScheduler", "false"]);
+        var runner = app.Services.GetRequiredService<JobRunner>();
+        if (!runner.TryGet(args[1], out _))
+        {
+            await Console.Error.WriteLineAsync($"Unknown job '{args[1]}'. Jobs: {string.Join(", ", runner.Jobs.Select(j => j.Name).Order())}.").ConfigureAwait(false);
+            return 2;
+        }
+
+        var result = await runner.RunAsync(args[1], CancellationToken.None).ConfigureAwait(false);
+        if (result is null)
+        {
+            await Console.Error.WriteLineAsync($"{args[1]} is running in another instance (lease held); try again later.").ConfigureAwait(false);
+            return 1;
+        }
+
+        Console.WriteLine(result.Summary);
+        foreach (var line in result.Log)
+        {
+            Console.WriteLine("  " + line);
+        }
+
+        return 0;
     }
 
     private static async Task<int> KeysCommandAsync(string[] args)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using LensAI.Budgets;
 using LensAI.Capture;
 using Microsoft.Extensions.AI;
 
@@ -23,14 +24,16 @@ internal sealed class LensAIChatClient : DelegatingChatClient
 
     private readonly CaptureEngine _engine;
     private readonly string? _providerName;
+    private readonly string? _fallbackModel;
     private ChatClientMetadata? _metadata;
     private volatile bool _metadataResolved;
 
-    public LensAIChatClient(IChatClient innerClient, CaptureEngine engine, string? providerName)
+    public LensAIChatClient(IChatClient innerClient, CaptureEngine engine, string? providerName, string? fallbackModel = null)
         : base(innerClient)
     {
         _engine = engine;
         _providerName = providerName;
+        _fallbackModel = string.IsNullOrWhiteSpace(fallbackModel) ? null : fallbackModel;
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -47,6 +50,7 @@ internal sealed class LensAIChatClient : DelegatingChatClient
     {
         var start = CallStart.Now(_engine.TimeProvider);
         using var outer = OuterCapture.Begin();
+        (options, var reservation) = Admit(messages, options, start, stream: false, outer); // throws when a budget blocks the call
         ChatResponse? response = null;
         Exception? error = null;
         try
@@ -62,6 +66,7 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         finally
         {
             Finish(outer, start, new Outcome(options, Stream: false, response?.ModelId, response?.ResponseId, response?.Usage, FirstUpdateTimestamp: null, error, Finished: true));
+            _engine.ReleaseBudget(reservation);
         }
     }
 
@@ -69,6 +74,7 @@ internal sealed class LensAIChatClient : DelegatingChatClient
     {
         var start = CallStart.Now(_engine.TimeProvider);
         using var outer = OuterCapture.Begin();
+        (options, var reservation) = Admit(messages, options, start, stream: true, outer); // throws when a budget blocks the call
         UsageDetails? usage = null;
         string? modelId = null, responseId = null;
         long? firstUpdate = null;
@@ -117,8 +123,100 @@ internal sealed class LensAIChatClient : DelegatingChatClient
             finally
             {
                 Finish(outer, start, new Outcome(options, Stream: true, modelId, responseId, usage, firstUpdate, error, finished));
+                _engine.ReleaseBudget(reservation);
             }
         }
+    }
+
+    /// <summary>
+    /// The budget check, before anything is sent. Returns the options to send with (the fallback model's, when the
+    /// budget sent the call there) and the reservation to release when the call ends. When a budget blocks the call,
+    /// records it with status <c>blocked</c> and throws <see cref="LensAIBudgetExceededException"/>; a failure of the
+    /// check itself allows the call.
+    /// </summary>
+    private (ChatOptions? Options, BudgetReservation? Reservation) Admit(IEnumerable<ChatMessage> messages, ChatOptions? options, in CallStart start, bool stream, OuterCapture outer)
+    {
+        var guard = _engine.Budgets;
+        if (guard is null || start.Parent is { BudgetCovers: true })
+        {
+            return (options, null); // no budgets, or an enclosing LensAI chat client checked this call
+        }
+
+        // outer.BudgetChecked = true; // HTTP calls beneath are covered by this check
+        if (!guard.HasBudgets)
+        {
+            return (options, null);
+        }
+
+        BudgetRequest request;
+        try
+        {
+            var metadata = Metadata();
+            var provider = _providerName ?? NormalizeProvider(metadata?.ProviderName) ?? "unknown";
+            request = new BudgetRequest(provider, options?.ModelId ?? metadata?.DefaultModelId, start.Attribution, EstimateInputTokens(messages), options?.MaxOutputTokens);
+        }
+        catch (Exception ex)
+        {
+            guard.OnGuardError(ex);
+            return (options, null);
+        }
+
+        var decision = _engine.CheckBudget(request);
+        if (!decision.IsBlocked)
+        {
+            return (options, decision.Reservation);
+        }
+
+        if (_fallbackModel is { } fallback
+            && !string.Equals(fallback, request.Model, StringComparison.OrdinalIgnoreCase)
+            && (decision.Reason == BudgetBlockReason.Projected || decision.BlockedBy!.Kind == BudgetScopeKind.Model))
+        {
+            var second = _engine.CheckBudget(request with { Model = fallback });
+            if (!second.IsBlocked)
+            {
+                guard.OnFallback();
+                var rerouted = options?.Clone() ?? new ChatOptions();
+                rerouted.ModelId = fallback;
+                return (rerouted, second.Reservation);
+            }
+        }
+
+        var exception = _engine.OnBudgetBlocked(decision);
+        try
+        {
+            Emit(start.Parent, new CapturedCall(
+                request.Provider, request.Model ?? "unknown", Operation, stream, default, UsageStatus.Blocked, HttpStatus: null,
+                start.Time, LatencyMs: 0, TtftMs: null, ResponseId: null, start.Attribution));
+        }
+        catch (Exception ex)
+        {
+            guard.OnGuardError(ex);
+        }
+
+        throw exception;
+    }
+
+    /// <summary>Input tokens ≈ prompt characters / 4; only counted for a materialized collection (a lazy sequence is read once, by the inner client).</summary>
+    private static int EstimateInputTokens(IEnumerable<ChatMessage> messages)
+    {
+        if (messages is not IReadOnlyCollection<ChatMessage> and not ICollection<ChatMessage>)
+        {
+            return 0;
+        }
+
+        long chars = 0;
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is TextContent { Text: { } text })
+                {
+                    chars += text.Length;
+                }
+            }
+        }
+
+        return (int)Math.Min(int.MaxValue, chars / 4);
     }
 
     /// <summary>Notes the model, response id and usage an update carries. Never throws.</summary>

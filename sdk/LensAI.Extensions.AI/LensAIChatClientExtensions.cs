@@ -22,6 +22,10 @@ public static class LensAIChatClientExtensions
     /// With the full <c>Microsoft.Extensions.AI</c> package the same middleware plugs into a builder:
     /// <c>builder.UseFunctionInvocation().Use(inner => inner.UseLensAI(lens))</c>.</para>
     /// <para>Cancelled, failed and abandoned calls (a stream the caller stops reading) are still recorded.</para>
+    /// <para><b>Budgets.</b> Each call is checked against the project's LensAI budgets before it is sent (once, even
+    /// when the HttpClient beneath is wrapped too). A blocked call throws <see cref="LensAIBudgetExceededException"/>
+    /// (for a stream, on the first <c>MoveNextAsync</c>) and is recorded with status <c>blocked</c>, unless
+    /// <see cref="LensAIChatClientOptions.FallbackModel"/> names a model that passes the check.</para>
     /// </remarks>
     /// <example>
     /// <code>
@@ -38,6 +42,6 @@ public static class LensAIChatClientExtensions
         ArgumentNullException.ThrowIfNull(lens);
         var options = new LensAIChatClientOptions();
         configure?.Invoke(options);
-        return new LensAIChatClient(client, lens.Engine, options.ProviderName);
+        return new LensAIChatClient(client, lens.Engine, options.ProviderName, options.FallbackModel);
     }
 }

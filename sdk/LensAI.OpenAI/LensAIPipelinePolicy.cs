@@ -9,6 +9,8 @@ namespace LensAI.OpenAI;
 /// The OpenAI SDK hook: a per-call pipeline policy (it sits above the SDK's retry policy, so it sees one logical
 /// call once, whatever the retries beneath it) that records one <see cref="UsageEvent"/> per recognized call.
 /// It observes and never changes what the caller gets; a LensAI failure is counted and logged, never thrown.
+/// The one exception it throws is <see cref="LensAIBudgetExceededException"/>, before the request is sent, when a
+/// budget blocks the call.
 /// </summary>
 internal sealed class LensAIPipelinePolicy : PipelinePolicy
 {
@@ -24,6 +26,11 @@ internal sealed class LensAIPipelinePolicy : PipelinePolicy
         {
             ProcessNext(message, pipeline, currentIndex);
             return;
+        }
+
+        if (capture.Admit() is { } blocked)
+        {
+            throw blocked; // a budget stopped the call: nothing is sent
         }
 
         using (HttpCaptureSuppression.Begin())
@@ -49,6 +56,11 @@ internal sealed class LensAIPipelinePolicy : PipelinePolicy
         {
             await ProcessNextAsync(message, pipeline, currentIndex).ConfigureAwait(false);
             return;
+        }
+
+        if (capture.Capture.Admit() is { } blocked)
+        {
+            throw blocked; // a budget stopped the call: nothing is sent
         }
 
         using (HttpCaptureSuppression.Begin())

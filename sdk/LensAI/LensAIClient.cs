@@ -1,3 +1,4 @@
+using LensAI.Budgets;
 using LensAI.Capture;
 using LensAI.Diagnostics;
 using LensAI.Pricing;
@@ -44,6 +45,10 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
             : PriceCatalog.Default;
         Engine = new CaptureEngine(options, Catalog, timeProvider, _pipeline, _metrics, logger);
         Engine.Recorded = e => Recorded?.Invoke(this, e);
+        if (options.Enabled && options.Budgets.Enabled && options.Endpoint is not null)
+        {
+            Engine.Budgets = Budgets = new BudgetGuard(options, Catalog, timeProvider, _metrics, logger, ingestTransport);
+        }
     }
 
     /// <summary>
@@ -64,6 +69,9 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
     public PriceCatalog Catalog { get; }
 
     internal CaptureEngine Engine { get; }
+
+    /// <summary>The budget guard, when budgets are enforced (an endpoint is set and budgets are enabled).</summary>
+    internal BudgetGuard? Budgets { get; }
 
     internal EventPipeline Pipeline => _pipeline;
 
@@ -107,6 +115,11 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (Budgets is not null)
+        {
+            await Budgets.DisposeAsync().ConfigureAwait(false);
         }
 
         await _pipeline.DisposeAsync().ConfigureAwait(false);

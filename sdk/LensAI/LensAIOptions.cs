@@ -104,6 +104,9 @@ public sealed class LensAIOptions
     /// <summary>Metadata added to every event (e.g. <c>environment=prod</c>); scopes and per-call values win.</summary>
     public IDictionary<string, string> DefaultMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Budget enforcement (the kill-switch): mode, poll interval, in-flight estimate (section <c>LensAI:Budgets</c>).</summary>
+    public LensAIBudgetOptions Budgets { get; } = new();
+
     /// <summary>Validates the options; returns every problem, each naming its option.</summary>
     internal List<string> Validate()
     {
@@ -189,6 +192,7 @@ public sealed class LensAIOptions
             }
         }
 
+        Budgets.Validate(errors);
         return errors;
     }
 

@@ -92,7 +92,7 @@ public sealed class HostingTests
         var output = Path.Combine(Path.GetTempPath(), "lensai-publish-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var psi = new ProcessStartInfo("dotnet", ["publish", Path.Combine(RepoRoot(), "functions", "LensAI.Functions", "LensAI.Functions.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q"])
+            var psi = new ProcessStartInfo("dotnet", ["publish", Path.Combine(RepoRoot(), "functions", "LensAI.Functions", "LensAI.Functions.csproj"), "-c", "Debug", "-o", output, "--nologo", "-v", "q"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -111,12 +111,20 @@ public sealed class HostingTests
             Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
             Assert.True(File.Exists(Path.Combine(output, "libduckdb.so")) || File.Exists(Path.Combine(output, "libduckdb.dylib")) || File.Exists(Path.Combine(output, "duckdb.dll")));
 
-            foreach (var (function, route) in new[] { ("events", "v1/events"), ("export", "v1/export"), ("healthz", "healthz") })
+            foreach (var (function, route) in new[] { ("events", "v1/events"), ("export", "v1/export"), ("healthz", "healthz"), ("budgets-status", "v1/budgets/status"), ("budgets", "v1/budgets") })
             {
                 using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, function, "function.json")));
                 var trigger = json.RootElement.GetProperty("bindings")[0];
                 Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
                 Assert.Equal(route, trigger.GetProperty("route").GetString());
+            }
+
+            foreach (var job in new[] { "compaction", "rollups", "budget-check", "retention" })
+            {
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, job, "function.json")));
+                var trigger = json.RootElement.GetProperty("bindings")[0];
+                Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+                Assert.Equal(6, trigger.GetProperty("schedule").GetString()!.Split(' ').Length); // NCRONTAB with seconds
             }
         }
         finally

@@ -75,6 +75,8 @@ public sealed unsafe class DuckDbChunkAppender : IDisposable
 {
     private const int StackBytes = 512;
     private const int StackChars = StackBytes / 3; // UTF-8 needs at most 3 bytes per UTF-16 char
+    private const int StringSlotBytes = 16; // sizeof(duckdb_string_t)
+    private const int InlineBytes = 12; // strings up to this length live inside duckdb_string_t
 
     private static readonly ulong[] s_powersOfTen = CreatePowersOfTen();
 
@@ -222,6 +224,11 @@ public sealed unsafe class DuckDbChunkAppender : IDisposable
         }
 
         ref var c = ref Check(column, KindMask.Varchar, nameof(SetString));
+        if (value.Length <= InlineBytes && TryAssignShortAscii(ref c, value))
+        {
+            return;
+        }
+
         if (value.Length <= StackChars)
         {
             Span<byte> stack = stackalloc byte[StackBytes];
@@ -344,8 +351,9 @@ public sealed unsafe class DuckDbChunkAppender : IDisposable
         if (c.Kind == ColumnKind.Varchar)
         {
             // No stale string_t (pointing into a previous chunk's string heap) left under a NULL.
-            ((ulong*)c.Data)[2 * row] = 0;
-            ((ulong*)c.Data)[(2 * row) + 1] = 0;
+            var slot = c.Data + ((nint)row * StringSlotBytes);
+            *(ulong*)slot = 0;
+            *(ulong*)(slot + 8) = 0;
         }
 
         // duckdb.h's validity layout: one bit per row, 64 rows per uint64, bit set = valid
@@ -504,7 +512,11 @@ public sealed unsafe class DuckDbChunkAppender : IDisposable
         }
     }
 
-    /// <summary>Column names for messages (best effort: null when DuckDB cannot describe the table, e.g. a temporary one).</summary>
+    /// <summary>
+    /// Column names for messages, looked up the way <c>duckdb_appender_create</c> finds the table (the search path when
+    /// <paramref name="schema"/> is null, so temp tables too). Best effort: null if DuckDB cannot describe the table;
+    /// the caller ignores names whose count differs from the appender's (generated columns are not appended).
+    /// </summary>
     internal static string?[]? ReadColumnNames(DuckDbConnection connection, string table, string? schema)
     {
         nint description = 0;
@@ -720,15 +732,49 @@ public sealed unsafe class DuckDbChunkAppender : IDisposable
         _setCount++;
     }
 
+    /// <summary>Stores an ASCII string of at most 12 chars inline (see <see cref="Assign"/>); false if it is not ASCII.</summary>
+    private bool TryAssignShortAscii(ref Column column, string value)
+    {
+        var slot = column.Data + ((nint)_row * StringSlotBytes);
+        *(ulong*)slot = 0;
+        *(ulong*)(slot + 8) = 0;
+        var bytes = slot + 4;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var ch = value[i];
+            if (ch >= 0x80)
+            {
+                return false; // the caller encodes it and rewrites the whole slot
+            }
+
+            bytes[i] = (byte)ch;
+        }
+
+        *(uint*)slot = (uint)value.Length;
+        Mark(ref column);
+        return true;
+    }
+
+    /// <summary>Stores valid UTF-8 <paramref name="utf8"/> in the current row of a VARCHAR column.</summary>
     private void Assign(ref Column column, ReadOnlySpan<byte> utf8)
     {
         Mark(ref column);
-        byte empty = 0;
+        if (utf8.Length <= InlineBytes)
+        {
+            // duckdb.h's duckdb_string_t, inlined form: uint32 length, then the bytes zero-padded to 12 (as DuckDB's
+            // own string_t constructor writes it). Nothing for DuckDB to allocate, so no native call.
+            var slot = column.Data + ((nint)_row * StringSlotBytes);
+            *(ulong*)slot = 0;
+            *(ulong*)(slot + 8) = 0;
+            *(uint*)slot = (uint)utf8.Length;
+            utf8.CopyTo(new Span<byte>(slot + 4, InlineBytes));
+            return;
+        }
+
         fixed (byte* p = utf8)
         {
-            // A non-null pointer even for "" (DuckDB copies 0 bytes from it). DuckDB copies the bytes into the
-            // vector's string heap (strings over 12 bytes) or inline, so the buffer can be reused at once.
-            DuckDbNative.duckdb_vector_assign_string_element_len(column.Vector, (ulong)_row, p == null ? &empty : p, (ulong)utf8.Length);
+            // DuckDB copies the bytes into the vector's string heap, so the buffer can be reused at once.
+            DuckDbNative.duckdb_vector_assign_string_element_len(column.Vector, (ulong)_row, p, (ulong)utf8.Length);
         }
 
         GC.KeepAlive(this);

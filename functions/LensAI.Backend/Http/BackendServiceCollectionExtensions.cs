@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using LensAI.Backend.Budgets;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Export;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Keys;
+using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
+using LensAI.Backend.Rollups;
 using LensAI.Backend.Storage;
 using LensAI.Pricing;
 using Microsoft.AspNetCore.Builder;
@@ -50,8 +53,24 @@ public static class BackendServiceCollectionExtensions
         });
         services.AddSingleton(sp => new IngestService(sp.GetRequiredService<EventWriter>(), PriceCatalog.Default, options.Limits, options.SettingsFor,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<IngestService>>()));
-        services.AddSingleton(sp => new EventStore(sp.GetRequiredService<IObjectStore>(), options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "part-cache")));
+        services.AddSingleton(sp => new EventStore(sp.GetRequiredService<IObjectStore>(), options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "part-cache"), sp.GetRequiredService<DuckDbDatabase>()));
         services.AddSingleton(sp => new ExportService(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>()));
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        services.AddSingleton(sp => new BudgetStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RollupReader(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>()));
+        services.TryAddSingleton<IAlertDispatcher, LogAlertDispatcher>();
+        services.AddSingleton<BudgetCheckJob>();
+        services.AddSingleton<BudgetActions>();
+        services.AddSingleton<IBackendJob>(sp => sp.GetRequiredService<BudgetCheckJob>());
+        services.AddSingleton<IBackendJob>(sp => new CompactionJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), Path.Combine(work, "compaction")));
+        services.AddSingleton<IBackendJob>(sp => new RollupJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), Path.Combine(work, "rollups")));
+        services.AddSingleton<IBackendJob>(sp => new RetentionJob(sp.GetRequiredService<IObjectStore>(), options.SettingsFor, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<JobRunner>();
+        if (options.RunScheduler)
+        {
+            services.AddHostedService<JobScheduler>();
+        }
+
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(LensAIEndpoints.PerKeyPolicy, context => RateLimitPartition.GetTokenBucketLimiter(

@@ -13,13 +13,17 @@ public sealed class EventStore
     private readonly IObjectStore _store;
     private readonly string _cacheDirectory;
 
-    public EventStore(IObjectStore store, string? cacheDirectory = null)
+    public EventStore(IObjectStore store, string? cacheDirectory = null, DuckDb.DuckDbDatabase? database = null)
     {
         _store = store;
+        Database = database!;
         _cacheDirectory = cacheDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-part-cache");
     }
 
     public IObjectStore Store => _store;
+
+    /// <summary>The DuckDB database readers query the parts with.</summary>
+    public DuckDb.DuckDbDatabase Database { get; }
 
     /// <summary>The keys of every part of <paramref name="project"/> from <paramref name="fromDay"/> to <paramref name="toDay"/> (inclusive).</summary>
     public async Task<IReadOnlyList<string>> ListPartsAsync(string project, DateOnly fromDay, DateOnly toDay, CancellationToken cancellationToken)
@@ -70,6 +74,31 @@ public sealed class EventStore
         }
 
         return paths;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="query"/> over a project's parts for a range of days, deduplicated. If compaction replaces
+    /// parts between listing and reading (a listed part vanishes), it lists again and retries, so a reader never
+    /// misses events that moved into a compacted file.
+    /// </summary>
+    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<IReadOnlyList<string>, T> query, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var keys = await ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+            var paths = await LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (paths.Count == keys.Count || attempt == 5)
+                {
+                    return query(paths);
+                }
+            }
+            catch (DuckDb.DuckDbException ex) when (attempt < 5 && (ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase)))
+            {
+                // A part was compacted away while DuckDB opened it: list again.
+            }
+        }
     }
 
     /// <summary>A DuckDB relation over the parts with one row per <c>event_id</c> (the first ingested copy).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LensAI.Budgets;
 
 namespace LensAI.Capture;
 
@@ -29,6 +30,9 @@ internal sealed class CallCapture
     private readonly Attribution _attribution;
     private readonly string? _requestModel;
     private readonly OuterCapture? _outer;
+    private readonly int _inputTokenEstimate;
+    private readonly int? _maxOutputTokens;
+    private BudgetReservation? _reservation;
     private UsageScanner? _scanner;
     private SseDecoder? _sse;
     private long _firstByteTimestamp;
@@ -47,9 +51,48 @@ internal sealed class CallCapture
         _startTime = engine.TimeProvider.GetUtcNow();
         _startTimestamp = engine.TimeProvider.GetTimestamp();
         _outer = OuterCapture.Current;
+        _inputTokenEstimate = request.BodyBytes / 4;
+        _maxOutputTokens = request.MaxOutputTokens;
     }
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>
+    /// Runs the budget check before the request is sent. Returns <see langword="null"/> when the call may go (its
+    /// estimate is then reserved until its event is recorded), or the exception to throw when a budget blocks it: the
+    /// call is then already recorded with status <c>blocked</c>. Never throws. A LensAI chat client above that
+    /// already checked this call is not checked twice.
+    /// </summary>
+    public LensAIBudgetExceededException? Admit()
+    {
+        if (_engine.Budgets is null || _outer is { BudgetCovers: true })
+        {
+            return null;
+        }
+
+        var decision = _engine.CheckBudget(new BudgetRequest(_route.Provider, _requestModel, _attribution, _inputTokenEstimate, _maxOutputTokens));
+        if (!decision.IsBlocked)
+        {
+            _reservation = decision.Reservation;
+            return null;
+        }
+
+        try
+        {
+            var exception = _engine.OnBudgetBlocked(decision);
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                Emit(default, UsageStatus.Blocked, httpStatus: null, _requestModel, responseId: null, _attribution.Metadata);
+            }
+
+            return exception;
+        }
+        catch (Exception ex)
+        {
+            _engine.Budgets.OnGuardError(ex);
+            return null;
+        }
+    }
 
     /// <summary>A response arrived; <paramref name="isEventStream"/> when its content type is <c>text/event-stream</c>.</summary>
     public void OnResponse(int httpStatus, bool isEventStream)
@@ -216,7 +259,7 @@ internal sealed class CallCapture
             var draft = new CapturedCall(
                 _route.Provider, model ?? "unknown", _route.Operation, _stream, usage, status, httpStatus,
                 _startTime, ToMilliseconds(now - _startTimestamp), ttft, responseId,
-                new Attribution(_attribution.UserId, _attribution.Route, metadata));
+                new Attribution(_attribution.UserId, _attribution.Route, metadata), _reservation);
             if (_outer is null || !_outer.TryAdd(draft))
             {
                 _engine.Record(draft);
@@ -248,7 +291,8 @@ internal sealed record CapturedCall(
     int LatencyMs,
     int? TtftMs,
     string? ResponseId,
-    Attribution Attribution);
+    Attribution Attribution,
+    BudgetReservation? Reservation = null);
 
 /// <summary>
 /// An outer capture (the IChatClient middleware) that owns the events of the HTTP calls made beneath it, so
@@ -260,11 +304,17 @@ internal sealed class OuterCapture : IDisposable
     private readonly OuterCapture? _parent;
     private readonly object _gate = new();
     private List<CapturedCall>? _calls;
-    private bool _closed;
+    private volatile bool _closed;
 
     private OuterCapture(OuterCapture? parent) => _parent = parent;
 
     public static OuterCapture? Current => s_current.Value;
+
+    /// <summary>The LensAI chat client that owns this capture ran the budget check for the whole call.</summary>
+    public bool BudgetChecked { get; set; }
+
+    /// <summary>Calls beneath are covered by this capture's budget check (so they are not checked, nor reserved, twice).</summary>
+    public bool BudgetCovers => BudgetChecked && !_closed;
 
     public static OuterCapture Begin()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LensAI.Budgets;
 using LensAI.Diagnostics;
 using LensAI.Pricing;
 using LensAI.Shipping;
@@ -38,14 +39,65 @@ internal sealed class CaptureEngine
 
     public ProviderDetector Detector { get; }
 
-    /// <summary>Called with every recorded event (in-process budget accounting). Must not throw.</summary>
+    /// <summary>Called with every recorded event (<see cref="LensAIClient.Recorded"/>; tests replace it). Must not throw.</summary>
     public Action<UsageEvent>? Recorded { get; set; }
+
+    /// <summary>The budget guard (kill-switch), when budgets are enforced; it sees every recorded event before <see cref="Recorded"/>.</summary>
+    public BudgetGuard? Budgets { get; set; }
+
+    /// <summary>
+    /// Asks the budget guard whether a call may be sent. Never throws: without a guard, or when the guard fails
+    /// (counted in <c>lensai.budget.errors</c>), the call is allowed.
+    /// </summary>
+    public BudgetDecision CheckBudget(in BudgetRequest request)
+    {
+        var guard = Budgets;
+        if (guard is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return guard.Check(request);
+        }
+        catch (Exception ex)
+        {
+            guard.OnGuardError(ex);
+            return default;
+        }
+    }
+
+    /// <summary>A call was stopped by a budget: counts it and returns the exception to throw (its blocked event is the caller's to record).</summary>
+    public LensAIBudgetExceededException OnBudgetBlocked(in BudgetDecision decision) => Budgets!.OnBlocked(decision);
+
+    /// <summary>Releases an allowed call's reservation without an event of its own. Never throws.</summary>
+    public void ReleaseBudget(BudgetReservation? reservation)
+    {
+        if (reservation is null || Budgets is not { } guard)
+        {
+            return;
+        }
+
+        try
+        {
+            guard.Release(reservation);
+        }
+        catch (Exception ex)
+        {
+            guard.OnGuardError(ex);
+        }
+    }
 
     public UsageEvent Record(CapturedCall call)
     {
         decimal? cost = null;
         string? priceVersion = null;
-        if (Catalog.TryCalculate(call.Provider, call.Model, call.Usage, out var price, out var version))
+        if (call.Status == UsageStatus.Blocked)
+        {
+            cost = 0m; // stopped before it reached the provider: nothing was spent, whatever the model
+        }
+        else if (Catalog.TryCalculate(call.Provider, call.Model, call.Usage, out var price, out var version))
         {
             cost = price;
             priceVersion = version;
@@ -90,6 +142,18 @@ internal sealed class CaptureEngine
         };
 
         _metrics.Captured.Add(1, new KeyValuePair<string, object?>("provider", call.Provider));
+        if (Budgets is { } guard)
+        {
+            try
+            {
+                guard.OnRecorded(e, call.Reservation);
+            }
+            catch (Exception ex)
+            {
+                guard.OnGuardError(ex);
+            }
+        }
+
         try
         {
             Recorded?.Invoke(e);

@@ -36,6 +36,11 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        if (capture.Admit() is { } blocked)
+        {
+            throw blocked; // a budget stopped the call: nothing was sent
+        }
+
         HttpResponseMessage response;
         try
         {

@@ -19,6 +19,11 @@ internal sealed class LensAIMetrics : IDisposable
         Unpriced = _meter.CreateCounter<long>("lensai.events.unpriced", "{event}", "Calls whose model the price catalogue does not know (cost_usd is null).");
         CaptureErrors = _meter.CreateCounter<long>("lensai.capture.errors", "{error}", "Failures inside LensAI's capture; the caller's call was not affected.");
         Cost = _meter.CreateCounter<double>("lensai.cost", "USD", "Cost of captured calls at catalogue prices.");
+        BudgetBlocked = _meter.CreateCounter<long>("lensai.budget.blocked", "{call}", "Calls stopped by a budget before they reached the provider, by scope.");
+        BudgetWarnings = _meter.CreateCounter<long>("lensai.budget.warnings", "{call}", "Calls over a budget let through because the budget mode is Warn, by scope.");
+        BudgetFallbacks = _meter.CreateCounter<long>("lensai.budget.fallbacks", "{call}", "IChatClient calls over a budget sent to the configured fallback model instead.");
+        BudgetErrors = _meter.CreateCounter<long>("lensai.budget.errors", "{error}", "Failures inside the budget guard; the call was allowed.");
+        BudgetPollFailures = _meter.CreateCounter<long>("lensai.budget.poll.failures", "{poll}", "Budget status polls that failed; the last known status stays in force.");
         _meter.CreateObservableGauge("lensai.queue.length", queueLength, "{event}", "Events waiting in memory to be shipped.");
         _meter.CreateObservableGauge("lensai.spool.size", spoolBytes, "By", "Bytes in the disk spool.");
     }
@@ -38,6 +43,16 @@ internal sealed class LensAIMetrics : IDisposable
     public Counter<long> CaptureErrors { get; }
 
     public Counter<double> Cost { get; }
+
+    public Counter<long> BudgetBlocked { get; }
+
+    public Counter<long> BudgetWarnings { get; }
+
+    public Counter<long> BudgetFallbacks { get; }
+
+    public Counter<long> BudgetErrors { get; }
+
+    public Counter<long> BudgetPollFailures { get; }
 
     public void Drop(long count, string reason)
     {

@@ -34,4 +34,22 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "LensAI shutdown: {Count} event(s) could not be shipped in time and were spooled.")]
     public static partial void ShutdownSpooled(ILogger logger, long count);
+
+    [LoggerMessage(11, LogLevel.Warning, "LensAI could not read the budget status from {Uri} ({Reason}); the last known status stays in force. (Rate-limited.)")]
+    public static partial void BudgetPollFailed(ILogger logger, Uri uri, string reason, Exception? exception);
+
+    [LoggerMessage(12, LogLevel.Information, "LensAI budget status read again from {Uri} after {Failures} failed poll(s).")]
+    public static partial void BudgetPollRecovered(ILogger logger, Uri uri, int failures);
+
+    [LoggerMessage(13, LogLevel.Warning, "LensAI budget '{BudgetId}' ({Scope} {ScopeValue}, {Period}) is exhausted: {Detail}. The call was allowed (budget mode Warn). (Rate-limited per budget.)")]
+    public static partial void BudgetWarning(ILogger logger, string budgetId, string scope, string? scopeValue, string period, string detail);
+
+    [LoggerMessage(14, LogLevel.Warning, "LensAI budget '{BudgetId}' ({Scope} {ScopeValue}, {Period}) blocked a call: {Detail}. (Rate-limited per budget.)")]
+    public static partial void BudgetBlocked(ILogger logger, string budgetId, string scope, string? scopeValue, string period, string detail);
+
+    [LoggerMessage(15, LogLevel.Warning, "LensAI budget guard failed; the call was allowed. (Logged once.)")]
+    public static partial void BudgetGuardFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Information, "LensAI released {Count} budget reservation(s) of calls that never completed within {Timeout}.")]
+    public static partial void BudgetReservationsExpired(ILogger logger, int count, TimeSpan timeout);
 }

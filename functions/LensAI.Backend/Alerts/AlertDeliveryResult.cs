@@ -1,0 +1,56 @@
+namespace LensAI.Backend.Alerts;
+
+/// <summary>What became of one delivery.</summary>
+public enum AlertDeliveryStatus
+{
+    /// <summary>The receiver accepted it (Slack answered <c>ok</c>, the webhook a 2xx).</summary>
+    Delivered,
+
+    /// <summary>
+    /// A transient failure (429, 5xx, network, timeout, an ambiguous answer) that outlasted this delivery's retries or
+    /// deadline. Keep the alert pending; the next run sends it again.
+    /// </summary>
+    RetryLater,
+
+    /// <summary>
+    /// The receiver refused it for a reason retrying will not fix (4xx, <c>invalid_auth</c>, <c>channel_not_found</c>…).
+    /// Keep the alert pending and tell an operator: <see cref="AlertDeliveryResult.Message"/> says what is wrong.
+    /// </summary>
+    Failed,
+}
+
+/// <summary>
+/// The outcome of a delivery. Expected failures come back here, never as exceptions; the message never carries a
+/// webhook URL, token or secret.
+/// </summary>
+/// <param name="Status">Delivered, retry later, or failed.</param>
+/// <param name="Message">What happened, for logs and the operator (<c>"Slack chat.postMessage: channel_not_found"</c>).</param>
+/// <param name="Attempts">Requests made (1 when the first one settled it).</param>
+/// <param name="HttpStatus">The last HTTP status seen, if any answer came.</param>
+/// <param name="ErrorCode">The receiver's own error code (<c>invalid_auth</c>, <c>no_service</c>…), if it gave one.</param>
+/// <param name="RetryAfter">The receiver's <c>Retry-After</c> when it ended the delivery (rate limited past the cap).</param>
+/// <param name="MessageId">Slack's message <c>ts</c> from <c>chat.postMessage</c> (for a later <c>chat.update</c>).</param>
+public sealed record AlertDeliveryResult(
+    AlertDeliveryStatus Status,
+    string Message,
+    int Attempts,
+    int? HttpStatus = null,
+    string? ErrorCode = null,
+    TimeSpan? RetryAfter = null,
+    string? MessageId = null)
+{
+    /// <summary>True when <see cref="Status"/> is <see cref="AlertDeliveryStatus.Delivered"/>.</summary>
+    public bool IsDelivered => Status == AlertDeliveryStatus.Delivered;
+
+    internal static AlertDeliveryResult From(DeliveryOutcome outcome, string? messageId = null)
+    {
+        var last = outcome.Last;
+        var status = last.Kind switch
+        {
+            AttemptKind.Success => AlertDeliveryStatus.Delivered,
+            AttemptKind.Permanent => AlertDeliveryStatus.Failed,
+            _ => AlertDeliveryStatus.RetryLater,
+        };
+        return new AlertDeliveryResult(status, outcome.Message, outcome.Attempts, last.StatusCode, last.ErrorCode, last.RetryAfter, messageId ?? last.Value as string);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+
+namespace LensAI.Backend.Alerts;
+
+/// <summary>Why an alert is sent.</summary>
+public enum BudgetAlertKind
+{
+    /// <summary>Spend crossed one of the budget's thresholds (50/75/90/100 % by default).</summary>
+    Threshold,
+
+    /// <summary>The period-end projection crossed 100 % ("projected to exceed on …").</summary>
+    Forecast,
+
+    /// <summary>Calls the price catalogue could not price (reported, never counted as $0).</summary>
+    Unpriced,
+}
+
+/// <summary>What a budget applies to: a kind (<c>project</c>, <c>user</c>, <c>route</c>, <c>model</c>, <c>metadata</c>) and, except for the whole project, a value.</summary>
+/// <param name="Kind">The scope kind, e.g. <c>user</c>.</param>
+/// <param name="Value">The scoped value, e.g. <c>alice</c>; <c>team=search</c> for a metadata scope; null for <c>project</c>.</param>
+public sealed record BudgetScope(string Kind, string? Value = null)
+{
+    /// <summary>The whole project.</summary>
+    public static BudgetScope Project { get; } = new("project");
+
+    /// <summary><c>user alice</c>, <c>metadata team=search</c>, or <c>project</c>.</summary>
+    public override string ToString() => string.IsNullOrEmpty(Value) ? Kind : Kind + " " + Value;
+}
+
+/// <summary>A name (model, user) and the cost it drove in the period.</summary>
+/// <param name="Name">The model id or user id.</param>
+/// <param name="CostUsd">Its cost in the period, USD.</param>
+public sealed record CostShare(string Name, decimal CostUsd);
+
+/// <summary>
+/// One alert to send about one budget in one period. <see cref="AlertId"/> is stable across re-runs, restarts and
+/// instances (see <see cref="CreateId"/>): channels pass it on (<c>alert_id</c>) so a receiver can drop a repeat.
+/// </summary>
+public sealed record BudgetAlert
+{
+    /// <summary>Value of <see cref="Action"/> for a budget that only alerts at 100 %.</summary>
+    public const string ActionAlert = "alert";
+
+    /// <summary>Value of <see cref="Action"/> for a budget that blocks calls at 100 % (the kill-switch).</summary>
+    public const string ActionBlock = "block";
+
+    /// <summary>Stable idempotency id: <c>&lt;project&gt;:&lt;budget&gt;:&lt;period start yyyyMMdd&gt;:&lt;kind&gt;</c> (see <see cref="CreateId"/>).</summary>
+    public required string AlertId { get; init; }
+
+    /// <summary>The project id.</summary>
+    public required string Project { get; init; }
+
+    /// <summary>The budget's id within the project.</summary>
+    public required string BudgetId { get; init; }
+
+    /// <summary>What the budget applies to.</summary>
+    public required BudgetScope Scope { get; init; }
+
+    /// <summary><c>daily</c>, <c>weekly</c> or <c>monthly</c>.</summary>
+    public required string Period { get; init; }
+
+    /// <summary>Start of the period (inclusive), in the budget's time zone offset.</summary>
+    public required DateTimeOffset PeriodStart { get; init; }
+
+    /// <summary>End of the period (exclusive): when the budget resets.</summary>
+    public required DateTimeOffset PeriodEnd { get; init; }
+
+    /// <summary>Why the alert is sent.</summary>
+    public required BudgetAlertKind Kind { get; init; }
+
+    /// <summary>The threshold crossed (50, 75, 90, 100…) for <see cref="BudgetAlertKind.Threshold"/>; otherwise null.</summary>
+    public int? ThresholdPercent { get; init; }
+
+    /// <summary>Spend in the period so far, USD (priced calls only).</summary>
+    public required decimal SpentUsd { get; init; }
+
+    /// <summary>The budget's amount, USD.</summary>
+    public required decimal LimitUsd { get; init; }
+
+    /// <summary>Spend as a percentage of the limit (75.0 = 75 %).</summary>
+    public required decimal Percent { get; init; }
+
+    /// <summary>Projected spend at the end of the period, USD, when a forecast was made.</summary>
+    public decimal? ForecastUsd { get; init; }
+
+    /// <summary>When the projection crosses the limit, if it does before the period ends.</summary>
+    public DateTimeOffset? ProjectedExceedAt { get; init; }
+
+    /// <summary>The models driving the spend, most expensive first.</summary>
+    public IReadOnlyList<CostShare> TopModels { get; init; } = [];
+
+    /// <summary>The users driving the spend, most expensive first.</summary>
+    public IReadOnlyList<CostShare> TopUsers { get; init; } = [];
+
+    /// <summary>Calls in the scope and period the catalogue could not price (not counted in <see cref="SpentUsd"/>).</summary>
+    public long UnpricedCalls { get; init; }
+
+    /// <summary>The models of those calls.</summary>
+    public IReadOnlyList<string> UnpricedModels { get; init; } = [];
+
+    /// <summary>What the budget does at 100 %: <see cref="ActionAlert"/> or <see cref="ActionBlock"/>.</summary>
+    public string Action { get; init; } = ActionAlert;
+
+    /// <summary>True when the kill-switch is blocking calls in this scope now.</summary>
+    public bool Blocked { get; init; }
+
+    /// <summary>
+    /// The stable alert id: <c>&lt;project&gt;:&lt;budget&gt;:&lt;period start yyyyMMdd&gt;:&lt;kind&gt;</c>, where kind is
+    /// <c>threshold-75</c>, <c>forecast</c> or <c>unpriced</c>. The date is the period start's own calendar date
+    /// (the budget's time zone), so a new period gives new ids.
+    /// </summary>
+    public static string CreateId(string project, string budgetId, DateTimeOffset periodStart, BudgetAlertKind kind, int? thresholdPercent = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(project);
+        ArgumentException.ThrowIfNullOrEmpty(budgetId);
+        var suffix = kind switch
+        {
+            BudgetAlertKind.Threshold => "threshold-" + (thresholdPercent ?? throw new ArgumentException("A threshold alert needs its threshold.", nameof(thresholdPercent)))
+                .ToString(CultureInfo.InvariantCulture),
+            BudgetAlertKind.Forecast => "forecast",
+            BudgetAlertKind.Unpriced => "unpriced",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown alert kind."),
+        };
+        return string.Join(':', project, budgetId, periodStart.ToString("yyyyMMdd", CultureInfo.InvariantCulture), suffix);
+    }
+}

@@ -1,0 +1,242 @@
+using System.Globalization;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Jobs;
+using LensAI.Backend.Parquet;
+using LensAI.Backend.Rollups;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Budgets;
+
+/// <summary>Delivers budget alerts (Slack, webhook, or the log).</summary>
+public interface IAlertDispatcher
+{
+    /// <summary>Delivers one alert; never throws for an expected failure.</summary>
+    Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, CancellationToken cancellationToken);
+}
+
+/// <summary>The outcome of a delivery attempt.</summary>
+public enum AlertDispatchOutcome
+{
+    Delivered,
+    RetryLater,
+    Failed,
+}
+
+public sealed record AlertDispatch(AlertDispatchOutcome Outcome, string? Detail = null);
+
+/// <summary>
+/// Every minute (every 20 s in the embedded default): evaluates every project's budgets against its spend (rollups
+/// plus the raw events since), persists the state machine with conditional writes, writes the kill-switch document
+/// the SDK polls, and delivers pending alerts — an alert not delivered stays in the outbox for the next run.
+/// </summary>
+public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rollups, EventStore events, IAlertDispatcher dispatcher, TimeProvider time, ILogger<BudgetCheckJob> logger) : IBackendJob
+{
+    private const int MaxAttempts = 50;
+    private const int SentHistory = 2000;
+
+    public string Name => "budget-check";
+
+    public string Schedule => "*/20 * * * * *";
+
+    public TimeSpan Interval => TimeSpan.FromSeconds(20);
+
+    public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var log = new List<string>();
+        foreach (var project in await budgets.ProjectsWithBudgetsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            log.AddRange(await CheckProjectAsync(project, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new JobResult($"{log.Count} budget event(s)", log);
+    }
+
+    public async Task<IReadOnlyList<string>> CheckProjectAsync(string project, CancellationToken cancellationToken)
+    {
+        var file = await budgets.GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        var zone = BudgetPeriods.FindZone(file.TimeZone) ?? TimeZoneInfo.Utc;
+        var spendByPeriod = new Dictionary<string, PeriodSpend>(StringComparer.Ordinal);
+        foreach (var period in file.Budgets.Select(b => b.Period).Concat(file.DefaultUserBudget?.Tiers.Values.Where(t => t is not null).Select(t => t!.Period) ?? []).Distinct())
+        {
+            var (start, end) = BudgetPeriods.Current(period, zone, now);
+            spendByPeriod[period] = await SpendAsync(project, file, start, end, cancellationToken).ConfigureAwait(false);
+        }
+
+        var log = new List<string>();
+        BudgetEvaluation evaluation;
+        while (true)
+        {
+            var (previous, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
+            evaluation = BudgetEvaluator.Evaluate(project, file, p => spendByPeriod[p], previous, now);
+            var known = previous.Outbox.Select(a => a.Alert.AlertId).Concat(previous.Sent).ToHashSet(StringComparer.Ordinal);
+            foreach (var alert in evaluation.NewAlerts.Where(a => !known.Contains(a.AlertId)))
+            {
+                evaluation.State.Outbox.Add(new PendingAlert { Alert = alert });
+                log.Add($"{project}: {alert.Kind} alert {alert.AlertId}");
+            }
+
+            if (await budgets.TrySetStateAsync(project, evaluation.State, etag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                break;
+            }
+
+            // Another instance changed the state (an override, a concurrent check): evaluate again on its state.
+        }
+
+        await budgets.SetStatusAsync(evaluation.Status, cancellationToken).ConfigureAwait(false);
+        await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
+        return log;
+    }
+
+    /// <summary>Sends due alerts from the outbox and records the outcome with a conditional write.</summary>
+    private async Task DeliverAsync(string project, CancellationToken cancellationToken)
+    {
+        var (state, _) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var results = new Dictionary<string, AlertDispatch>(StringComparer.Ordinal);
+        foreach (var pending in state.Outbox.Where(p => p.NextAttemptAt is null || p.NextAttemptAt <= now))
+        {
+            results[pending.Alert.AlertId] = await dispatcher.DispatchAsync(pending.Alert, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var (current, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
+            foreach (var pending in current.Outbox.ToList())
+            {
+                if (!results.TryGetValue(pending.Alert.AlertId, out var result))
+                {
+                    continue;
+                }
+
+                if (result.Outcome == AlertDispatchOutcome.Delivered)
+                {
+                    current.Outbox.Remove(pending);
+                    current.Sent.Add(pending.Alert.AlertId);
+                    continue;
+                }
+
+                pending.Attempts++;
+                pending.LastError = result.Detail;
+                pending.NextAttemptAt = now + TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, Math.Min(pending.Attempts, 8))));
+                if (pending.Attempts >= MaxAttempts)
+                {
+                    current.Outbox.Remove(pending);
+                    current.Dead.Add(pending);
+                    LogGaveUp(logger, pending.Alert.AlertId, pending.Attempts, result.Detail ?? "");
+                }
+            }
+
+            if (current.Sent.Count > SentHistory)
+            {
+                current.Sent.RemoveRange(0, current.Sent.Count - SentHistory);
+            }
+
+            if (await budgets.TrySetStateAsync(project, current, etag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Spend of one period window: rollups (plus raw events not rolled up yet) by dimension, raw events for metadata scopes and tiers.</summary>
+    internal async Task<PeriodSpend> SpendAsync(string project, BudgetFile file, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        var fromDay = DateOnly.FromDateTime(start.UtcDateTime);
+        var toDay = DateOnly.FromDateTime(end.UtcDateTime);
+        var spend = await rollups.QueryAsync(project, fromDay, toDay, (connection, rollup) =>
+        {
+            var result = new PeriodSpend();
+            using var rows = connection.Query($"""
+                SELECT dimension, key, CAST(sum(cost_usd) AS DECIMAL(38, 9)) AS cost, CAST(sum(unpriced) AS BIGINT) AS unpriced
+                FROM {rollup}
+                WHERE bucket >= {Lit(start)} AND bucket < {Lit(end)}
+                GROUP BY ALL
+                """);
+            foreach (var row in rows.Rows)
+            {
+                var dimension = row.GetString(0);
+                var key = row.IsNull(1) ? "" : row.GetString(1)!;
+                var cost = row.IsNull(2) ? 0m : row.GetDecimal(2);
+                var unpriced = row.IsNull(3) ? 0 : row.GetInt64(3);
+                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null);
+                switch (dimension)
+                {
+                    case "all":
+                        result.ProjectCost = cost;
+                        result.ProjectUnpriced = unpriced;
+                        break;
+                    case "model":
+                        result.ByModel[key] = item;
+                        break;
+                    case "user":
+                        result.ByUser[key] = item;
+                        break;
+                    case "route":
+                        result.ByRoute[key] = item;
+                        break;
+                }
+            }
+
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
+
+        var metadataScopes = file.Budgets.Where(b => b.Scope == "metadata" && b.ScopeValue is not null).Select(b => b.ScopeValue!).Distinct().ToList();
+        var tierKey = file.DefaultUserBudget?.TierMetadataKey;
+        if (metadataScopes.Count > 0 || tierKey is not null)
+        {
+            await events.QueryAsync(project, fromDay, toDay, paths =>
+            {
+                if (paths.Count == 0)
+                {
+                    return 0;
+                }
+
+                using var connection = events.Database.Connect();
+                var relation = EventStore.DedupedRelation(paths);
+                var window = $"ts >= {Lit(start)} AND ts < {Lit(end)}";
+                foreach (var scope in metadataScopes)
+                {
+                    var eq = scope.IndexOf('=', StringComparison.Ordinal);
+                    using var rows = connection.Query($"SELECT CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), count(*) - count(cost_usd) FROM {relation} WHERE {window} AND metadata[{Sql.Literal(scope[..eq])}] = {Sql.Literal(scope[(eq + 1)..])}");
+                    foreach (var row in rows.Rows)
+                    {
+                        spend.ByMetadata[scope] = new ScopeSpend(row.GetDecimal(0), row.GetInt64(1));
+                    }
+                }
+
+                if (tierKey is not null)
+                {
+                    using var rows = connection.Query($"SELECT user_id, arg_max(metadata[{Sql.Literal(tierKey)}], ts) FROM {relation} WHERE {window} AND user_id IS NOT NULL GROUP BY user_id");
+                    foreach (var row in rows.Rows)
+                    {
+                        if (!row.IsNull(1))
+                        {
+                            spend.UserTiers[row.GetString(0)!] = row.GetString(1)!;
+                        }
+                    }
+                }
+
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return spend;
+    }
+
+    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
+
+    [LoggerMessage(1, LogLevel.Error, "Gave up delivering alert {AlertId} after {Attempts} attempts: {Detail}")]
+    private static partial void LogGaveUp(ILogger logger, string alertId, int attempts, string detail);
+}

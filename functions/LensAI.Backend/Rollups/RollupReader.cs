@@ -1,0 +1,56 @@
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Parquet;
+
+namespace LensAI.Backend.Rollups;
+
+/// <summary>
+/// Hourly rollup rows for a project and a range of days: the stored rollup for each day whose parts it still covers,
+/// and the raw events rolled up on the fly for every other day (today, late arrivals, days not rolled up yet) —
+/// so reports, the dashboard and budget checks see everything ingested, fast.
+/// </summary>
+public sealed class RollupReader(EventStore events, DuckDbDatabase database)
+{
+    /// <summary>
+    /// Runs <paramref name="query"/> with a connection and the name of a relation (<c>rollup</c>) holding the rows.
+    /// </summary>
+    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDbConnection, string, T> query, CancellationToken cancellationToken)
+    {
+        var keys = await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+        var byDay = keys.GroupBy(k => EventStore.DayOf(k)!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var fresh = new List<string>();
+        var stale = new List<string>();
+        foreach (var (day, parts) in byDay)
+        {
+            var dayText = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var covered = await RollupJob.ReadSignatureAsync(events.Store, project, dayText, cancellationToken).ConfigureAwait(false);
+            if (covered == RollupJob.Signature(parts))
+            {
+                fresh.Add(RollupSchema.Key(project, dayText));
+            }
+            else
+            {
+                stale.AddRange(parts);
+            }
+        }
+
+        var freshPaths = await events.LocalPathsAsync(fresh, cancellationToken).ConfigureAwait(false);
+        var stalePaths = await events.LocalPathsAsync(stale, cancellationToken).ConfigureAwait(false);
+        using var connection = database.Connect();
+        var sources = new List<string>();
+        if (freshPaths.Count > 0)
+        {
+            sources.Add($"SELECT * FROM read_parquet({Sql.List(freshPaths)})");
+        }
+
+        if (stalePaths.Count > 0)
+        {
+            sources.Add(RollupSchema.RollupSelect(EventStore.DedupedRelation(stalePaths)));
+        }
+
+        var relation = sources.Count == 0
+            ? $"({RollupSchema.RollupSelect($"(SELECT * FROM (SELECT NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS model, NULL::VARCHAR AS user_id, NULL::VARCHAR AS route, 0 AS tokens_in, 0 AS tokens_out, 0 AS tokens_cached_in, 0 AS tokens_cache_write, 0 AS tokens_reasoning, NULL::DECIMAL(18,9) AS cost_usd, NULL::VARCHAR AS status, 0 AS latency_ms, NULL::INTEGER AS ttft_ms) WHERE false)")})"
+            : "(" + string.Join(" UNION ALL BY NAME ", sources) + ")";
+        connection.Execute($"CREATE TEMP VIEW rollup AS SELECT * FROM {relation}");
+        return query(connection, "rollup");
+    }
+}

@@ -1,0 +1,39 @@
+namespace LensAI.Backend.Rollups;
+
+/// <summary>
+/// Hourly rollups: one row per (hour, dimension, key) for the dimensions <c>all</c>, <c>model</c>, <c>user</c> and
+/// <c>route</c>, with every token kind, cost, outcomes and latency / time-to-first-token percentiles. Stored per
+/// project and day at <c>rollups/project=&lt;id&gt;/grain=hour/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c>.
+/// </summary>
+public static class RollupSchema
+{
+    /// <summary>The SELECT that rolls a relation of (deduplicated) events up by hour.</summary>
+    public static string RollupSelect(string events) => $"""
+        SELECT
+          date_trunc('hour', ts) AS bucket,
+          CASE WHEN GROUPING(model) = 0 THEN 'model' WHEN GROUPING(user_id) = 0 THEN 'user' WHEN GROUPING(route) = 0 THEN 'route' ELSE 'all' END AS dimension,
+          CASE WHEN GROUPING(model) = 0 THEN model WHEN GROUPING(user_id) = 0 THEN user_id WHEN GROUPING(route) = 0 THEN route END AS key,
+          count(*)::BIGINT AS requests,
+          sum(tokens_in)::BIGINT AS tokens_in,
+          sum(tokens_out)::BIGINT AS tokens_out,
+          sum(tokens_cached_in)::BIGINT AS tokens_cached_in,
+          sum(tokens_cache_write)::BIGINT AS tokens_cache_write,
+          sum(tokens_reasoning)::BIGINT AS tokens_reasoning,
+          CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)) AS cost_usd,
+          (count(*) - count(cost_usd))::BIGINT AS unpriced,
+          count(*) FILTER (WHERE status = 'error')::BIGINT AS errors,
+          count(*) FILTER (WHERE status = 'rate_limited')::BIGINT AS rate_limited,
+          count(*) FILTER (WHERE status = 'blocked')::BIGINT AS blocked,
+          quantile_cont(latency_ms, 0.50) AS latency_p50,
+          quantile_cont(latency_ms, 0.95) AS latency_p95,
+          quantile_cont(latency_ms, 0.99) AS latency_p99,
+          quantile_cont(ttft_ms, 0.50) AS ttft_p50,
+          quantile_cont(ttft_ms, 0.95) AS ttft_p95,
+          quantile_cont(ttft_ms, 0.99) AS ttft_p99
+        FROM {events}
+        GROUP BY GROUPING SETS ((bucket), (bucket, model), (bucket, user_id), (bucket, route))
+        """;
+
+    /// <summary><c>rollups/project=&lt;id&gt;/grain=hour/dt=&lt;day&gt;/rollup.parquet</c></summary>
+    public static string Key(string project, string day) => $"rollups/project={project}/grain=hour/dt={day}/rollup.parquet";
+}

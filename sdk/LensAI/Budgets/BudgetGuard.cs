@@ -1,0 +1,678 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using LensAI.Diagnostics;
+using LensAI.Pricing;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Budgets;
+
+/// <summary>
+/// The SDK side of the kill-switch. Polls <c>GET {Endpoint}/v1/budgets/status</c> (a conditional GET on a
+/// <see cref="TimeProvider"/> timer), keeps the last document, and adds to each budget the spend this process has
+/// recorded since the document's <c>generated_at</c> and the estimated maximum cost of calls in flight, so concurrent
+/// calls cannot overshoot a limit together. <see cref="Check"/> runs before every captured call; it never throws for
+/// LensAI's own reasons (the hooks treat a failure as "allowed").
+/// </summary>
+internal sealed class BudgetGuard : IAsyncDisposable
+{
+    /// <summary>In-process spend remembered for the next document (a poll or two); beyond this, the oldest is forgotten.</summary>
+    internal const int JournalCapacity = 16_384;
+
+    /// <summary>A reservation whose call never recorded its event (a response never read nor disposed) is released after this.</summary>
+    internal static readonly TimeSpan ReservationTimeout = TimeSpan.FromMinutes(15);
+
+    private static readonly TimeSpan s_pollFailureLogInterval = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_budgetLogInterval = TimeSpan.FromMinutes(1);
+    private const int MaxLoggedBudgets = 1024;
+    private const int MaxStrippedModels = 1024;
+
+    private readonly LensAIBudgetOptions _options;
+    private readonly PriceCatalog _catalog;
+    private readonly TimeProvider _time;
+    private readonly LensAIMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyDictionary<string, string>? _defaultMetadata;
+    private readonly HttpClient _http;
+    private readonly AuthenticationHeaderValue _auth;
+    private readonly TimeSpan _requestTimeout;
+    private readonly ITimer _timer;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _pollGate = new(1, 1);
+    private readonly object _gate = new();
+    private readonly Queue<JournalEntry> _journal = new();
+    private readonly HashSet<BudgetReservation> _reservations = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, string> _strippedModels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _budgetLogged = new(StringComparer.Ordinal);
+    private Dictionary<(string, string, string?), BudgetAccumulator> _accumulators = new();
+    private volatile BudgetSnapshot? _snapshot;
+    private EntityTagHeaderValue? _etag;
+    private Task _currentPoll = Task.CompletedTask;
+    private int _polls;
+    private int _consecutiveFailures;
+    private long _lastFailureLog;
+    private int _guardErrorLogged;
+    private int _disposed;
+
+    public BudgetGuard(LensAIOptions options, PriceCatalog catalog, TimeProvider time, LensAIMetrics metrics, ILogger logger, HttpMessageHandler? transport)
+    {
+        var endpoint = options.Endpoint ?? throw new InvalidOperationException("LensAI:Endpoint is not set.");
+        _options = options.Budgets;
+        _catalog = catalog;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _defaultMetadata = options.DefaultMetadata.Count > 0 ? new Dictionary<string, string>(options.DefaultMetadata, StringComparer.Ordinal) : null;
+        StatusUri = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/budgets/status");
+        _auth = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+        _requestTimeout = options.RequestTimeout;
+        _http = new HttpClient(transport ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All }, disposeHandler: transport is null)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(Capture.CaptureEngine.SdkName);
+        _timer = time.CreateTimer(static state => ((BudgetGuard)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _currentPoll = Task.Run(() => PollAsync());
+    }
+
+    public Uri StatusUri { get; }
+
+    public BudgetEnforcementMode Mode => _options.Mode;
+
+    /// <summary>Whether the last document has any budget (if not, <see cref="Check"/> has nothing to do).</summary>
+    public bool HasBudgets => _snapshot is { Entries.Length: > 0 };
+
+    /// <summary>The last status document received, if any.</summary>
+    internal BudgetStatusDocument? Document => _snapshot?.Document;
+
+    /// <summary>The poll in progress (or the last one): tests await it after advancing the clock.</summary>
+    internal Task CurrentPoll => Volatile.Read(ref _currentPoll);
+
+    /// <summary>Polls completed (successful or not).</summary>
+    internal int Polls => Volatile.Read(ref _polls);
+
+    /// <summary>Reservations held for calls in flight.</summary>
+    internal int Reservations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reservations.Count;
+            }
+        }
+    }
+
+    /// <summary>Estimated cost currently held for calls in flight, summed over reservations.</summary>
+    internal long InFlightNano
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long total = 0;
+                foreach (var reservation in _reservations)
+                {
+                    total += reservation.Nano;
+                }
+
+                return total;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decides whether a call may be sent. Allowed calls that fall under a budget with action <c>block</c> get their
+    /// estimate reserved (release it through <see cref="OnRecorded"/> or <see cref="Release"/>). In
+    /// <see cref="BudgetEnforcementMode.Warn"/> mode a call over a budget is allowed, counted and logged.
+    /// </summary>
+    public BudgetDecision Check(in BudgetRequest request)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is null || snapshot.Entries.Length == 0)
+        {
+            return default;
+        }
+
+        var nowTicks = _time.GetUtcNow().UtcTicks;
+        var matches = new EntryMatches(stackalloc int[16]);
+        try
+        {
+            snapshot.Match(ref matches, request.Model, StrippedModel(snapshot, request.Model), request.Attribution.UserId, request.Attribution.Route,
+                request.Attribution.Metadata, _defaultMetadata);
+            if (matches.Count == 0)
+            {
+                return default;
+            }
+
+            var entries = snapshot.Entries;
+            BudgetEntry? flagged = null;
+            var enforced = false;
+            foreach (var index in matches.Items)
+            {
+                var entry = entries[index];
+                if (!entry.InForce(nowTicks))
+                {
+                    continue;
+                }
+
+                if (entry.Status.Blocked)
+                {
+                    flagged ??= entry;
+                }
+
+                enforced |= entry.Enforces;
+            }
+
+            var block = _options.Mode == BudgetEnforcementMode.Block;
+            if (flagged is not null && block)
+            {
+                return new BudgetDecision(flagged, BudgetBlockReason.Flagged, Committed(flagged), 0);
+            }
+
+            if (!enforced)
+            {
+                if (flagged is not null)
+                {
+                    Warn(flagged, BudgetBlockReason.Flagged, Committed(flagged), 0);
+                }
+
+                return default;
+            }
+
+            var estimate = Estimate(request);
+            BudgetEntry? over = null;
+            long overCommitted = 0;
+            BudgetReservation? reservation = null;
+            lock (_gate)
+            {
+                foreach (var index in matches.Items)
+                {
+                    var entry = entries[index];
+                    if (!entry.Enforces || !entry.InForce(nowTicks))
+                    {
+                        continue;
+                    }
+
+                    // At or over the limit already, or this call could take it over: stop it.
+                    var committed = entry.SpentNano + entry.LocalNano + entry.Accumulator.ReservedNano;
+                    if (committed >= entry.LimitNano)
+                    {
+                        over = entry;
+                        overCommitted = committed;
+                        break;
+                    }
+                }
+
+                if (over is null || !block)
+                {
+                    if (estimate > 0)
+                    {
+                        reservation = new BudgetReservation(estimate, nowTicks);
+                        foreach (var index in matches.Items)
+                        {
+                            var entry = entries[index];
+                            if (entry.Enforces && entry.InForce(nowTicks))
+                            {
+                                reservation.Hold(entry.Accumulator);
+                            }
+                        }
+
+                        _reservations.Add(reservation);
+                    }
+                }
+            }
+
+            if (over is not null)
+            {
+                if (block)
+                {
+                    return new BudgetDecision(over, BudgetBlockReason.Projected, overCommitted, estimate);
+                }
+
+                Warn(over, BudgetBlockReason.Projected, overCommitted, estimate);
+            }
+            else if (flagged is not null)
+            {
+                Warn(flagged, BudgetBlockReason.Flagged, Committed(flagged), 0);
+            }
+
+            return new BudgetDecision(reservation);
+        }
+        finally
+        {
+            matches.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A call's event was recorded: its cost counts against the budgets it falls under (until the next document's
+    /// <c>generated_at</c> covers it), and its reservation, if any, is released.
+    /// </summary>
+    public void OnRecorded(UsageEvent usageEvent, BudgetReservation? reservation)
+    {
+        var cost = usageEvent.CostUsd is { } usd ? NanoUsd.From(usd) : 0;
+        if (cost == 0 && reservation is null)
+        {
+            return;
+        }
+
+        var nowTicks = _time.GetUtcNow().UtcTicks;
+        var snapshot = _snapshot;
+        var matches = new EntryMatches(stackalloc int[16]);
+        try
+        {
+            if (cost > 0 && snapshot is { Entries.Length: > 0 })
+            {
+                snapshot.Match(ref matches, usageEvent.Model, StrippedModel(snapshot, usageEvent.Model), usageEvent.UserId, usageEvent.Route, usageEvent.Metadata, null);
+            }
+
+            lock (_gate)
+            {
+                if (cost > 0)
+                {
+                    var entries = snapshot?.Entries;
+                    foreach (var index in matches.Items)
+                    {
+                        var entry = entries![index];
+                        if (entry.Counts(nowTicks))
+                        {
+                            entry.LocalNano += cost;
+                        }
+                    }
+
+                    if (_journal.Count >= JournalCapacity)
+                    {
+                        _journal.Dequeue();
+                    }
+
+                    _journal.Enqueue(new JournalEntry(nowTicks, cost, usageEvent));
+                }
+
+                if (reservation is not null && !reservation.Released)
+                {
+                    reservation.Release();
+                    _reservations.Remove(reservation);
+                }
+            }
+        }
+        finally
+        {
+            matches.Dispose();
+        }
+    }
+
+    /// <summary>Releases a reservation whose call will record no event of its own (or recorded it elsewhere).</summary>
+    public void Release(BudgetReservation? reservation)
+    {
+        if (reservation is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!reservation.Released)
+            {
+                reservation.Release();
+                _reservations.Remove(reservation);
+            }
+        }
+    }
+
+    /// <summary>Counts and logs (rate-limited) a blocked call and returns the exception the hook throws.</summary>
+    public LensAIBudgetExceededException OnBlocked(in BudgetDecision decision)
+    {
+        var entry = decision.BlockedBy!;
+        var status = entry.Status;
+        var detail = Detail(entry, decision.Reason, decision.CommittedNano, decision.EstimateNano);
+        _metrics.BudgetBlocked.Add(1, new KeyValuePair<string, object?>("scope", status.Scope));
+        if (ShouldLog(status.BudgetId))
+        {
+            Log.BudgetBlocked(_logger, status.BudgetId, status.Scope, status.ScopeValue, status.Period, detail);
+        }
+
+        return new LensAIBudgetExceededException(status.BudgetId, status.Scope, status.ScopeValue, status.Period, status.PeriodEnd, detail);
+    }
+
+    /// <summary>An IChatClient call over a budget went to its configured fallback model.</summary>
+    public void OnFallback() => _metrics.BudgetFallbacks.Add(1);
+
+    /// <summary>A failure inside the guard: counted, logged once, and the call is allowed.</summary>
+    public void OnGuardError(Exception exception)
+    {
+        _metrics.BudgetErrors.Add(1);
+        if (Interlocked.Exchange(ref _guardErrorLogged, 1) == 0)
+        {
+            Log.BudgetGuardFailed(_logger, exception);
+        }
+    }
+
+    /// <summary>Polls now (tests; the timer polls on its own). Never throws.</summary>
+    internal Task PollNowAsync() => PollAsync();
+
+    /// <summary>Applies a status document as if a poll had returned it (tests and benchmarks).</summary>
+    internal void Apply(BudgetStatusDocument document)
+    {
+        lock (_gate)
+        {
+            var snapshot = BudgetSnapshot.Build(document, _accumulators, out var accumulators);
+            _accumulators = accumulators;
+
+            // Spend this process recorded since the document was generated is not in its figures yet.
+            while (_journal.Count > 0 && _journal.Peek().Ticks < snapshot.GeneratedAtTicks)
+            {
+                _journal.Dequeue();
+            }
+
+            if (snapshot.Entries.Length > 0)
+            {
+                var matches = new EntryMatches(stackalloc int[16]);
+                try
+                {
+                    foreach (var item in _journal)
+                    {
+                        var e = item.Event;
+                        snapshot.Match(ref matches, e.Model, StrippedModel(snapshot, e.Model), e.UserId, e.Route, e.Metadata, null);
+                        foreach (var index in matches.Items)
+                        {
+                            var entry = snapshot.Entries[index];
+                            if (entry.Counts(item.Ticks))
+                            {
+                                entry.LocalNano += item.Nano;
+                            }
+                        }
+
+                        matches.Clear();
+                    }
+                }
+                finally
+                {
+                    matches.Dispose();
+                }
+            }
+
+            _snapshot = snapshot;
+        }
+    }
+
+    private void OnTimer()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _currentPoll, PollAsync());
+    }
+
+    private async Task PollAsync()
+    {
+        try
+        {
+            await _pollGate.WaitAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            await PollOnceAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_stop.IsCancellationRequested)
+        {
+            OnPollFailed(ex.GetType().Name, ex);
+        }
+        catch (Exception)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            try
+            {
+                ExpireReservations();
+            }
+            catch (Exception ex)
+            {
+                OnGuardError(ex);
+            }
+
+            Interlocked.Increment(ref _polls);
+            _pollGate.Release();
+            if (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    _timer.Change(_options.PollInterval, Timeout.InfiniteTimeSpan);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Disposed while polling.
+                }
+            }
+        }
+    }
+
+    private async Task PollOnceAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(_requestTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, StatusUri);
+        request.Headers.Authorization = _auth;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (_etag is { } etag && _snapshot is not null)
+        {
+            request.Headers.IfNoneMatch.Add(etag);
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotModified)
+            {
+                OnPollSucceeded();
+                return;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                OnPollFailed("HTTP " + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), null);
+                return;
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var document = await JsonSerializer.DeserializeAsync(stream, BudgetStatusJsonContext.Default.BudgetStatusDocument, timeout.Token).ConfigureAwait(false);
+                if (document?.Budgets is null)
+                {
+                    OnPollFailed("the status document is empty", null);
+                    return;
+                }
+
+                Apply(document);
+            }
+
+            _etag = response.Headers.ETag;
+            OnPollSucceeded();
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            OnPollFailed("timed out", null);
+        }
+        catch (HttpRequestException ex)
+        {
+            OnPollFailed(ex.HttpRequestError.ToString(), null);
+        }
+        catch (JsonException ex)
+        {
+            OnPollFailed("the status document is not valid JSON", ex);
+        }
+    }
+
+    private void OnPollSucceeded()
+    {
+        var failures = Interlocked.Exchange(ref _consecutiveFailures, 0);
+        if (failures > 0)
+        {
+            Log.BudgetPollRecovered(_logger, StatusUri, failures);
+        }
+    }
+
+    private void OnPollFailed(string reason, Exception? exception)
+    {
+        _metrics.BudgetPollFailures.Add(1);
+        var failures = Interlocked.Increment(ref _consecutiveFailures);
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastFailureLog);
+        if (failures == 1 || last == 0 || _time.GetElapsedTime(last, now) >= s_pollFailureLogInterval)
+        {
+            Interlocked.Exchange(ref _lastFailureLog, now == 0 ? 1 : now);
+            Log.BudgetPollFailed(_logger, StatusUri, reason, exception);
+        }
+    }
+
+    private void ExpireReservations()
+    {
+        var cutoff = _time.GetUtcNow().UtcTicks - ReservationTimeout.Ticks;
+        var expired = 0;
+        lock (_gate)
+        {
+            if (_reservations.Count == 0)
+            {
+                return;
+            }
+
+            expired = _reservations.RemoveWhere(r =>
+            {
+                if (r.CreatedTicks > cutoff)
+                {
+                    return false;
+                }
+
+                r.Release();
+                return true;
+            });
+        }
+
+        if (expired > 0)
+        {
+            Log.BudgetReservationsExpired(_logger, expired, ReservationTimeout);
+        }
+    }
+
+    /// <summary>
+    /// The most this call can cost: the requested model's catalogue price for input ≈ <see cref="BudgetRequest.InputTokens"/>
+    /// and output = the request's cap or <see cref="LensAIBudgetOptions.DefaultMaxOutputTokens"/>. An unpriced (or
+    /// unknown) model estimates 0: its actual cost, if any, still counts once recorded.
+    /// </summary>
+    internal long Estimate(in BudgetRequest request)
+    {
+        if (request.Model is null)
+        {
+            return 0;
+        }
+
+        var output = request.MaxOutputTokens is int max && max > 0 ? max : _options.DefaultMaxOutputTokens;
+        var usage = new TokenUsage(Math.Max(0, request.InputTokens), output);
+        return _catalog.TryCalculate(request.Provider, request.Model, usage, out var cost, out _) ? NanoUsd.From(cost) : 0;
+    }
+
+    private long Committed(BudgetEntry entry)
+    {
+        lock (_gate)
+        {
+            return entry.SpentNano + entry.LocalNano + entry.Accumulator.ReservedNano;
+        }
+    }
+
+    private void Warn(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate)
+    {
+        var status = entry.Status;
+        _metrics.BudgetWarnings.Add(1, new KeyValuePair<string, object?>("scope", status.Scope));
+        if (ShouldLog(status.BudgetId))
+        {
+            Log.BudgetWarning(_logger, status.BudgetId, status.Scope, status.ScopeValue, status.Period, Detail(entry, reason, committed, estimate));
+        }
+    }
+
+    private bool ShouldLog(string budgetId)
+    {
+        var now = _time.GetTimestamp();
+        if (_budgetLogged.TryGetValue(budgetId, out var last) && _time.GetElapsedTime(last, now) < s_budgetLogInterval)
+        {
+            return false;
+        }
+
+        if (_budgetLogged.Count >= MaxLoggedBudgets && last == 0)
+        {
+            return false;
+        }
+
+        _budgetLogged[budgetId] = now;
+        return true;
+    }
+
+    private static string Detail(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate)
+    {
+        if (reason == BudgetBlockReason.Flagged)
+        {
+            return entry.Status.Reason is { Length: > 0 } why ? why : "the LensAI backend marked this scope blocked";
+        }
+
+        var inProcess = committed - entry.SpentNano;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"spend {NanoUsd.ToUsd(entry.SpentNano)} USD at the last status, {NanoUsd.ToUsd(inProcess)} USD in process and in flight since, and this call's estimate {NanoUsd.ToUsd(estimate)} USD against the limit {NanoUsd.ToUsd(entry.LimitNano)} USD");
+    }
+
+    /// <summary>The model without its snapshot suffix (cached), when the document has model budgets; else null.</summary>
+    private string? StrippedModel(BudgetSnapshot snapshot, string? model)
+    {
+        if (model is null || !snapshot.HasModelScopes)
+        {
+            return null;
+        }
+
+        if (_strippedModels.TryGetValue(model, out var stripped))
+        {
+            return stripped;
+        }
+
+        stripped = PriceCatalog.StripVersionSuffix(model.ToLowerInvariant());
+        if (_strippedModels.Count < MaxStrippedModels)
+        {
+            _strippedModels.TryAdd(model, stripped);
+        }
+
+        return stripped;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await CurrentPoll.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Polls never throw; shutting down regardless.
+        }
+
+        _http.Dispose();
+        _stop.Dispose();
+    }
+
+    private readonly record struct JournalEntry(long Ticks, long Nano, UsageEvent Event);
+}
