@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using LensAI.Backend.Billing;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Export;
@@ -65,6 +66,15 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<IBackendJob>(sp => new CompactionJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), Path.Combine(work, "compaction")));
         services.AddSingleton<IBackendJob>(sp => new RollupJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), Path.Combine(work, "rollups")));
         services.AddSingleton<IBackendJob>(sp => new RetentionJob(sp.GetRequiredService<IObjectStore>(), options.SettingsFor, sp.GetRequiredService<TimeProvider>()));
+        var stripe = new StripeOptions();
+        configuration.GetSection(StripeOptions.SectionName).Bind(stripe);
+        if (stripe.IsConfigured)
+        {
+            services.AddSingleton(stripe);
+            services.AddSingleton(sp => new StripeMeterClient(stripe, null, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<StripeMeterClient>>()));
+            services.AddSingleton<IBackendJob>(sp => new StripeSyncJob(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<EventStore>(), sp.GetRequiredService<StripeMeterClient>(), stripe, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StripeSyncJob>>()));
+        }
+
         services.AddSingleton<JobRunner>();
         if (options.RunScheduler)
         {

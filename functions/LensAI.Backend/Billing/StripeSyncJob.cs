@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LensAI.Backend.Jobs;
+using LensAI.Backend.Parquet;
+using LensAI.Backend.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Billing;
+
+/// <summary>Who pays for a project's usage in Stripe (<c>_system/stripe/&lt;project&gt;.json</c>).</summary>
+public sealed class StripeCustomerMap
+{
+    /// <summary>user_id → Stripe customer id. Users not listed are billed by the metadata key on their calls, if any.</summary>
+    [JsonPropertyName("users")]
+    public Dictionary<string, string> Users { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Bills the whole project to one customer (when set, per-user mapping is not used).</summary>
+    [JsonPropertyName("project_customer")]
+    public string? ProjectCustomer { get; set; }
+}
+
+/// <summary>
+/// Hourly: pushes each customer's usage of every complete hour since the watermark to Stripe as Billing Meter Events
+/// (value in micro-dollars of cost, or tokens). Each event's identifier is <c>project:customer:hour</c>, so a re-run
+/// (after a crash, a timeout, or two instances racing) never bills twice: Stripe refuses an identifier it has seen.
+/// The watermark only moves past hours whose events were all delivered (or refused with a 400, which is recorded).
+/// </summary>
+public sealed partial class StripeSyncJob(IObjectStore store, EventStore events, StripeMeterClient stripe, StripeOptions options, TimeProvider time, ILogger<StripeSyncJob> logger) : IBackendJob
+{
+    /// <summary>Events may arrive late (the SDK spools): an hour is billed this long after it ends.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>On the first run, how far back to start.</summary>
+    public TimeSpan FirstRunLookback { get; init; } = TimeSpan.FromDays(1);
+
+    public string Name => "stripe-sync";
+
+    public string Schedule => "0 15 * * * *";
+
+    public TimeSpan Interval => TimeSpan.FromHours(1);
+
+    public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var log = new List<string>();
+        var projects = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var o in store.ListAsync("_system/stripe/", cancellationToken).ConfigureAwait(false))
+        {
+            var name = o.Key["_system/stripe/".Length..];
+            if (name.EndsWith(".json", StringComparison.Ordinal) && !name.Contains('-', StringComparison.Ordinal))
+            {
+                projects.Add(name[..^5]);
+            }
+        }
+
+        foreach (var project in projects.Order(StringComparer.Ordinal))
+        {
+            log.AddRange(await SyncProjectAsync(project, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new JobResult($"{log.Count(l => l.Contains("sent", StringComparison.Ordinal))} hour(s) synced", log);
+    }
+
+    public async Task<IReadOnlyList<string>> SyncProjectAsync(string project, CancellationToken cancellationToken)
+    {
+        var mapObject = await store.GetAsync($"_system/stripe/{project}.json", cancellationToken).ConfigureAwait(false);
+        var map = mapObject is null ? new StripeCustomerMap() : JsonSerializer.Deserialize(mapObject.Content, StripeJsonContext.Default.StripeCustomerMap) ?? new StripeCustomerMap();
+        var watermarkKey = $"_system/stripe/{project}-watermark.json";
+        var stored = await store.GetAsync(watermarkKey, cancellationToken).ConfigureAwait(false);
+        var watermark = stored is null ? null : JsonSerializer.Deserialize(stored.Content, StripeJsonContext.Default.StripeWatermark);
+        var now = time.GetUtcNow();
+        var until = Hour(now - Grace);
+        var from = watermark?.Through ?? Hour(now - FirstRunLookback);
+        var log = new List<string>();
+        if (from >= until)
+        {
+            return log;
+        }
+
+        var usage = await UsageAsync(project, map, from, until, cancellationToken).ConfigureAwait(false);
+        var through = from;
+        var errors = new List<string>();
+        foreach (var hourGroup in usage.GroupBy(u => u.Hour).OrderBy(g => g.Key))
+        {
+            var complete = true;
+            foreach (var u in hourGroup)
+            {
+                var identifier = StripeMeterClient.CreateIdentifier(project, u.Customer, u.Hour);
+                var result = await stripe.SendAsync(new StripeMeterEvent(u.Customer, u.Value, identifier, u.Hour), cancellationToken).ConfigureAwait(false);
+                switch (result.Status)
+                {
+                    case MeterEventStatus.Delivered:
+                        log.Add($"{project}: sent {identifier} = {u.Value}");
+                        break;
+                    case MeterEventStatus.Failed:
+                        var message = $"{identifier}: Stripe refused it: {result.Error?.Message ?? result.Message}";
+                        errors.Add(message);
+                        LogRefused(logger, project, identifier, result.Error?.Message ?? result.Message ?? "");
+                        break;
+                    default:
+                        complete = false; // retried on the next run; the identifier makes a re-send safe
+                        log.Add($"{project}: {identifier} not delivered yet ({result.Message})");
+                        break;
+                }
+            }
+
+            if (!complete)
+            {
+                break;
+            }
+
+            through = hourGroup.Key.AddHours(1);
+        }
+
+        if (usage.All(u => u.Hour < through) || usage.Count == 0)
+        {
+            through = until; // every hour in range is done (hours without usage included)
+        }
+
+        if (through > from)
+        {
+            var next = new StripeWatermark(through, errors.Count > 0 ? errors : watermark?.LastErrors ?? []);
+            if (await store.PutConditionalAsync(watermarkKey, JsonSerializer.SerializeToUtf8Bytes(next, StripeJsonContext.Default.StripeWatermark), stored?.ETag, cancellationToken).ConfigureAwait(false) is null)
+            {
+                log.Add($"{project}: watermark moved by another instance; nothing lost (identifiers are idempotent)");
+            }
+        }
+
+        return log;
+    }
+
+    internal sealed record HourUsage(DateTimeOffset Hour, string Customer, long Value);
+
+    private async Task<List<HourUsage>> UsageAsync(string project, StripeCustomerMap map, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var tokens = options.ParsedValueUnit == StripeValueUnit.Tokens;
+        return await events.QueryAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(until.UtcDateTime), paths =>
+        {
+            var result = new List<HourUsage>();
+            if (paths.Count == 0)
+            {
+                return result;
+            }
+
+            var customer = map.ProjectCustomer is { } all
+                ? Sql.Literal(all)
+                : map.Users.Count == 0
+                    ? $"metadata[{Sql.Literal(options.CustomerPayloadKey)}]"
+                    : $"coalesce(CASE user_id {string.Join(' ', map.Users.Select(kv => $"WHEN {Sql.Literal(kv.Key)} THEN {Sql.Literal(kv.Value)}"))} END, metadata[{Sql.Literal(options.CustomerPayloadKey)}])";
+            var value = tokens ? "sum(tokens_in + tokens_out)" : "sum(coalesce(cost_usd, 0))";
+            using var connection = events.Database.Connect();
+            using var rows = connection.Query($"""
+                SELECT date_trunc('hour', ts) AS hour, {customer} AS customer, CAST({value} AS DECIMAL(38, 9)) AS v
+                FROM {EventStore.DedupedRelation(paths)}
+                WHERE ts >= {Lit(from)} AND ts < {Lit(until)}
+                GROUP BY ALL HAVING customer IS NOT NULL ORDER BY hour, customer
+                """);
+            foreach (var row in rows.Rows)
+            {
+                var v = row.GetDecimal(2);
+                result.Add(new HourUsage(row.GetDateTimeOffset(0), row.GetString(1)!, tokens ? (long)v : StripeMeterClient.ToMicroUsd(v)));
+            }
+
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset Hour(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
+    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
+
+    [LoggerMessage(1, LogLevel.Error, "Stripe refused meter event {Identifier} of project {Project}: {Message}")]
+    private static partial void LogRefused(ILogger logger, string project, string identifier, string message);
+}
+
+internal sealed record StripeWatermark(
+    [property: JsonPropertyName("through")] DateTimeOffset Through,
+    [property: JsonPropertyName("last_errors")] IReadOnlyList<string> LastErrors);
+
+[JsonSerializable(typeof(StripeCustomerMap))]
+[JsonSerializable(typeof(StripeWatermark))]
+[JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class StripeJsonContext : JsonSerializerContext;
