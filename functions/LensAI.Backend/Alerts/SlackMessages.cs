@@ -199,7 +199,7 @@ public static class SlackMessages
 
         if (alert.Kind != BudgetAlertKind.Unpriced)
         {
-            var value = new SlackActionValue(alert.Project, alert.BudgetId, alert.PeriodStart, alert.LimitUsd, alert.AlertId).ToJson();
+            var value = new SlackActionValue(alert.Project, alert.BudgetId, alert.Scope.Value, alert.PeriodStart, alert.LimitUsd, alert.AlertId).ToJson();
             writer.WriteStartObject();
             writer.WriteString("type", "actions");
             writer.WriteString("block_id", ActionsBlockId);
@@ -207,7 +207,7 @@ public static class SlackMessages
             if (alert.Action == BudgetAlert.ActionBlock)
             {
                 Button(writer, OverrideActionId, "Override 1 h", value, "danger",
-                    "Override the budget?", $"Calls in {Escape(alert.Scope.ToString())} are allowed for 1 hour, whatever the spend.", "Override");
+                    "Override the budget?", $"Calls for {Escape(alert.Scope.ToString())} are allowed for 1 hour, whatever the spend.", "Override");
             }
 
             var raised = Math.Round(alert.LimitUsd * RaiseFactor, 2, MidpointRounding.AwayFromZero);
@@ -388,7 +388,7 @@ public static class SlackMessages
     internal static bool TryReadActionValue(string value, [NotNullWhen(true)] out SlackActionValue? result)
     {
         result = null;
-        string? project = null, budget = null, alertId = null;
+        string? project = null, budget = null, scopeValue = null, alertId = null;
         DateTimeOffset? start = null;
         decimal? limit = null;
         try
@@ -417,6 +417,9 @@ public static class SlackMessages
                     case "b" when reader.TokenType == JsonTokenType.String:
                         budget = reader.GetString();
                         break;
+                    case "sv" when reader.TokenType == JsonTokenType.String:
+                        scopeValue = reader.GetString();
+                        break;
                     case "s" when reader.TokenType == JsonTokenType.String:
                         start = reader.GetDateTimeOffset();
                         break;
@@ -442,7 +445,7 @@ public static class SlackMessages
             return false;
         }
 
-        result = new SlackActionValue(project, budget, start.Value, limit.Value, alertId);
+        result = new SlackActionValue(project, budget, scopeValue, start.Value, limit.Value, alertId);
         return true;
     }
 
@@ -463,6 +466,11 @@ public static class SlackMessages
             writer.WriteNumber("v", 1);
             writer.WriteString("p", value.Project);
             writer.WriteString("b", value.BudgetId);
+            if (value.ScopeValue is not null)
+            {
+                writer.WriteString("sv", value.ScopeValue);
+            }
+
             writer.WriteString("s", value.PeriodStart);
             writer.WriteString("l", value.LimitUsd.ToString(CultureInfo.InvariantCulture));
             if (alertId is not null)
@@ -474,17 +482,19 @@ public static class SlackMessages
 }
 
 /// <summary>
-/// What a budget button carries in its <c>value</c> (compact JSON: <c>{"v":1,"p":project,"b":budget,"s":period start,"l":limit,"a":alert id}</c>),
+/// What a budget button carries in its <c>value</c> (compact JSON:
+/// <c>{"v":1,"p":project,"b":budget,"sv":scope value,"s":period start,"l":limit,"a":alert id}</c>),
 /// so the action handler finds the budget and acts idempotently: "Raise 10 %" sets the limit to
 /// <see cref="LimitUsd"/> × 1.1 (a replayed click sets the same value again, it does not raise twice), and a click on
 /// a message from an earlier period (<see cref="PeriodStart"/> no longer current) can be refused.
 /// </summary>
 /// <param name="Project">The project id.</param>
 /// <param name="BudgetId">The budget id.</param>
+/// <param name="ScopeValue">The scope's value (<c>alice</c>), which with a default per-user budget names the user; null for a project scope.</param>
 /// <param name="PeriodStart">The start of the period the alert was about.</param>
 /// <param name="LimitUsd">The limit the alert showed.</param>
 /// <param name="AlertId">The alert's id, for the audit entry (dropped if the value would pass Slack's 2,000 characters).</param>
-public sealed record SlackActionValue(string Project, string BudgetId, DateTimeOffset PeriodStart, decimal LimitUsd, string? AlertId = null)
+public sealed record SlackActionValue(string Project, string BudgetId, string? ScopeValue, DateTimeOffset PeriodStart, decimal LimitUsd, string? AlertId = null)
 {
     /// <summary>The limit "Raise 10 %" sets: <see cref="LimitUsd"/> × 1.1, to the cent.</summary>
     public decimal RaisedLimitUsd => Math.Round(LimitUsd * SlackMessages.RaiseFactor, 2, MidpointRounding.AwayFromZero);

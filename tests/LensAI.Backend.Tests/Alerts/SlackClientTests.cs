@@ -39,7 +39,7 @@ public sealed class SlackClientTests
         Assert.All(buttons, b =>
         {
             Assert.True(SlackActionValue.TryParse(b.GetProperty("value").GetString(), out var value));
-            Assert.Equal(("acme", "b-users", PeriodStart, 100m), (value.Project, value.BudgetId, value.PeriodStart, value.LimitUsd));
+            Assert.Equal(("acme", "b-users", "alice", PeriodStart, 100m), (value.Project, value.BudgetId, value.ScopeValue, value.PeriodStart, value.LimitUsd));
         });
     }
 

@@ -54,7 +54,7 @@ public sealed class SlackMessagesTests
         foreach (var button in buttons)
         {
             Assert.True(SlackActionValue.TryParse(button.GetProperty("value").GetString(), out var value));
-            Assert.Equal(new SlackActionValue("acme", "b-users", PeriodStart, 100m, "acme:b-users:20261101:threshold-75"), value);
+            Assert.Equal(new SlackActionValue("acme", "b-users", "alice", PeriodStart, 100m, "acme:b-users:20261101:threshold-75"), value);
         }
 
         var context = blocks[7].GetProperty("elements")[0].GetProperty("text").GetString();
@@ -133,10 +133,13 @@ public sealed class SlackMessagesTests
     [Fact]
     public void Action_values_round_trip_and_refuse_anything_else()
     {
-        var value = new SlackActionValue("acme|x", "budget:1", new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.FromHours(1)), 1234.56m, "a:b:c");
+        var value = new SlackActionValue("acme|x", "budget:1", "team=search", new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.FromHours(1)), 1234.56m, "a:b:c");
         Assert.True(SlackActionValue.TryParse(value.ToJson(), out var parsed));
         Assert.Equal(value, parsed);
         Assert.Equal(1358.02m, parsed.RaisedLimitUsd);
+        Assert.True(SlackActionValue.TryParse(new SlackActionValue("acme", "b1", null, PeriodStart, 5m).ToJson(), out var projectScope));
+        Assert.Null(projectScope.ScopeValue);
+        Assert.Null(projectScope.AlertId);
 
         Assert.False(SlackActionValue.TryParse(null, out _));
         Assert.False(SlackActionValue.TryParse("acme|b|20261101", out _));
