@@ -37,7 +37,7 @@ internal sealed class BackendHost : IAsyncDisposable
             configure = (configure ?? (_ => { })) + (b => b.Services.AddSingleton(custom));
         }
 
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work") };
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work"), "--LensAI:Backend:RunScheduler", "false" };
         foreach (var (key, value) in settings ?? [])
         {
             args.Add("--" + key);
@@ -52,6 +52,8 @@ internal sealed class BackendHost : IAsyncDisposable
         await app.StartAsync();
         return new BackendHost(app, data);
     }
+
+    public LensAI.Backend.Jobs.JobRunner Jobs => Services.GetRequiredService<LensAI.Backend.Jobs.JobRunner>();
 
     public async Task<string> CreateKeyAsync(string project)
         => (await Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, "test", CancellationToken.None)).Key;
