@@ -62,6 +62,7 @@ public static class FunctionApp
         app.UseRateLimiter();
         app.MapLensAIIngest();
         app.MapLensAIBudgets();
+        app.MapLensAISlackActions();
         app.MapLensAIJobs(app.Services.GetRequiredService<JobRunner>());
         return app;
     }

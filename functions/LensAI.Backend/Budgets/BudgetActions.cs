@@ -25,6 +25,26 @@ public sealed class BudgetActions(BudgetStore budgets, BudgetCheckJob check, Tim
         return multiplier;
     }
 
+    /// <summary>
+    /// Sets the limit for the current period to <paramref name="newLimitUsd"/> (idempotent: a replayed "Raise 10 %" click
+    /// sets the same limit again rather than raising twice). Refused when <paramref name="periodStart"/> is not the
+    /// current period (a click on an old alert).
+    /// </summary>
+    public async Task SetLimitAsync(string project, string budgetId, string? scopeValue, DateTimeOffset periodStart, decimal newLimitUsd, string actor, CancellationToken cancellationToken)
+    {
+        await ApplyAsync(project, budgetId, scopeValue, actor, "raise", (state, target) =>
+        {
+            if (state.PeriodStart != periodStart)
+            {
+                throw new InvalidOperationException("That alert was about an earlier period; the budget has reset since.");
+            }
+
+            state.LimitMultiplier = decimal.Round(newLimitUsd / target.AmountUsd, 6);
+            state.Fired.RemoveAll(t => t >= 100);
+            return (DateTimeOffset.MinValue, $"limit set to {newLimitUsd:0.00} USD for this period");
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<DateTimeOffset> ApplyAsync(string project, string budgetId, string? scopeValue, string actor, string action, Func<BudgetScopeState, BudgetTarget, (DateTimeOffset, string)> change, CancellationToken cancellationToken)
     {
         var file = await budgets.GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false)

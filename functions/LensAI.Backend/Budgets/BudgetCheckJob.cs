@@ -10,8 +10,11 @@ namespace LensAI.Backend.Budgets;
 /// <summary>Delivers budget alerts (Slack, webhook, or the log).</summary>
 public interface IAlertDispatcher
 {
-    /// <summary>Delivers one alert; never throws for an expected failure.</summary>
-    Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, CancellationToken cancellationToken);
+    /// <summary>The channels alerts go to (e.g. <c>slack</c>, <c>webhook</c>; <c>log</c> when none is configured).</summary>
+    IReadOnlyList<string> Channels { get; }
+
+    /// <summary>Delivers one alert on one channel; never throws for an expected failure.</summary>
+    Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, string channel, CancellationToken cancellationToken);
 }
 
 /// <summary>The outcome of a delivery attempt.</summary>
@@ -74,11 +77,14 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
         {
             var (previous, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
             evaluation = BudgetEvaluator.Evaluate(project, file, p => spendByPeriod[p], previous, now);
-            var known = previous.Outbox.Select(a => a.Alert.AlertId).Concat(previous.Sent).ToHashSet(StringComparer.Ordinal);
-            foreach (var alert in evaluation.NewAlerts.Where(a => !known.Contains(a.AlertId)))
+            var known = previous.Outbox.Select(a => a.Alert.AlertId + "#" + a.Channel).Concat(previous.Sent).ToHashSet(StringComparer.Ordinal);
+            foreach (var alert in evaluation.NewAlerts)
             {
-                evaluation.State.Outbox.Add(new PendingAlert { Alert = alert });
-                log.Add($"{project}: {alert.Kind} alert {alert.AlertId}");
+                foreach (var channel in dispatcher.Channels.Where(c => !known.Contains(alert.AlertId + "#" + c)))
+                {
+                    evaluation.State.Outbox.Add(new PendingAlert { Alert = alert, Channel = channel });
+                    log.Add($"{project}: {alert.Kind} alert {alert.AlertId} → {channel}");
+                }
             }
 
             if (await budgets.TrySetStateAsync(project, evaluation.State, etag, cancellationToken).ConfigureAwait(false) is not null)
@@ -102,7 +108,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
         var results = new Dictionary<string, AlertDispatch>(StringComparer.Ordinal);
         foreach (var pending in state.Outbox.Where(p => p.NextAttemptAt is null || p.NextAttemptAt <= now))
         {
-            results[pending.Alert.AlertId] = await dispatcher.DispatchAsync(pending.Alert, cancellationToken).ConfigureAwait(false);
+            results[pending.Alert.AlertId + "#" + pending.Channel] = await dispatcher.DispatchAsync(pending.Alert, pending.Channel, cancellationToken).ConfigureAwait(false);
         }
 
         if (results.Count == 0)
@@ -115,7 +121,8 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
             var (current, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
             foreach (var pending in current.Outbox.ToList())
             {
-                if (!results.TryGetValue(pending.Alert.AlertId, out var result))
+                var id = pending.Alert.AlertId + "#" + pending.Channel;
+                if (!results.TryGetValue(id, out var result))
                 {
                     continue;
                 }
@@ -123,7 +130,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
                 if (result.Outcome == AlertDispatchOutcome.Delivered)
                 {
                     current.Outbox.Remove(pending);
-                    current.Sent.Add(pending.Alert.AlertId);
+                    current.Sent.Add(id);
                     continue;
                 }
 

@@ -59,6 +59,11 @@ public sealed class PendingAlert
     [JsonPropertyName("alert")]
     public required BudgetAlertData Alert { get; set; }
 
+    /// <summary>The channel this entry delivers to (<c>slack</c>, <c>webhook</c>, <c>log</c>): one entry per channel, so a
+    /// retry on one channel never re-sends on another.</summary>
+    [JsonPropertyName("channel")]
+    public string Channel { get; set; } = "log";
+
     [JsonPropertyName("attempts")]
     public int Attempts { get; set; }
 

@@ -5,7 +5,9 @@ namespace LensAI.Backend.Budgets;
 /// <summary>When no Slack or webhook channel is configured, alerts are written to the log (and count as delivered).</summary>
 public sealed partial class LogAlertDispatcher(ILogger<LogAlertDispatcher> logger) : IAlertDispatcher
 {
-    public Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, CancellationToken cancellationToken)
+    public IReadOnlyList<string> Channels { get; } = ["log"];
+
+    public Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, string channel, CancellationToken cancellationToken)
     {
         LogAlert(logger, alert.Project, alert.BudgetId, alert.ScopeValue ?? "", alert.Kind, alert.ThresholdPercent ?? 0, alert.SpentUsd, alert.LimitUsd, alert.Percent);
         return Task.FromResult(new AlertDispatch(AlertDispatchOutcome.Delivered, "logged"));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using LensAI.Backend.Alerts;
 using LensAI.Backend.Billing;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.DuckDb;
@@ -59,7 +60,11 @@ public static class BackendServiceCollectionExtensions
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         services.AddSingleton(sp => new BudgetStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RollupReader(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>()));
-        services.TryAddSingleton<IAlertDispatcher, LogAlertDispatcher>();
+        var alerts = new AlertsOptions();
+        configuration.GetSection(AlertsOptions.SectionName).Bind(alerts);
+        services.AddSingleton(alerts);
+        services.TryAddSingleton<IAlertDispatcher>(sp => (IAlertDispatcher?)ChannelAlertDispatcher.Create(alerts, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>())
+            ?? new LogAlertDispatcher(sp.GetRequiredService<ILogger<LogAlertDispatcher>>()));
         services.AddSingleton<BudgetCheckJob>();
         services.AddSingleton<BudgetActions>();
         services.AddSingleton<IBackendJob>(sp => sp.GetRequiredService<BudgetCheckJob>());

@@ -19,8 +19,10 @@ public sealed class ChannelAlertDispatcherTests
         })!;
         var alert = Data();
 
-        var first = await dispatcher.DispatchAsync(alert, CancellationToken.None);
-        var second = await dispatcher.DispatchAsync(alert, CancellationToken.None);
+        Assert.Equal(["slack", "webhook"], dispatcher.Channels);
+        Assert.Equal(AlertDispatchOutcome.Delivered, (await dispatcher.DispatchAsync(alert, "slack", CancellationToken.None)).Outcome);
+        var first = await dispatcher.DispatchAsync(alert, "webhook", CancellationToken.None);
+        var second = await dispatcher.DispatchAsync(alert, "webhook", CancellationToken.None); // the budget check retries only this channel
 
         Assert.Equal(AlertDispatchOutcome.RetryLater, first.Outcome);
         Assert.Contains("webhook: Webhook: HTTP 503", first.Detail, StringComparison.Ordinal);
@@ -39,8 +41,8 @@ public sealed class ChannelAlertDispatcherTests
         using var dispatcher = new ChannelAlertDispatcher(
             new SlackClient(new SlackOptions { WebhookUrl = new Uri(slack.BaseAddress, "services/x").AbsoluteUri, Retry = FastRetry() }), webhook: null);
 
-        var refused = await dispatcher.DispatchAsync(Data(), CancellationToken.None);
-        var unknown = await dispatcher.DispatchAsync(Data() with { Kind = "mystery" }, CancellationToken.None);
+        var refused = await dispatcher.DispatchAsync(Data(), "slack", CancellationToken.None);
+        var unknown = await dispatcher.DispatchAsync(Data() with { Kind = "mystery" }, "slack", CancellationToken.None);
 
         Assert.Equal(AlertDispatchOutcome.Failed, refused.Outcome);
         Assert.Contains("action_prohibited", refused.Detail, StringComparison.Ordinal);
