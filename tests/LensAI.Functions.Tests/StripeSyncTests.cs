@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Text;
+using LensAI.Backend.Storage;
+using LensAI.Testing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace LensAI.Functions.Tests;
+
+/// <summary>The Stripe usage sync against a local server that checks requests the way the Meter Events API does.</summary>
+public sealed class StripeSyncTests
+{
+    /// <summary>A stand-in for Stripe's /v1/billing/meter_events: checks auth and form fields, dedupes by identifier.</summary>
+    private sealed class StripeStub : IAsyncDisposable
+    {
+        private readonly LoopbackServer _server;
+
+        private StripeStub(LoopbackServer server) => _server = server;
+
+        public ConcurrentDictionary<string, (string Customer, long Value, long Timestamp)> Events { get; } = new();
+
+        public ConcurrentBag<string> Problems { get; } = [];
+
+        public int Requests;
+
+        public Uri BaseAddress => _server.BaseAddress;
+
+        public static async Task<StripeStub> StartAsync()
+        {
+            StripeStub? stub = null;
+            var server = await LoopbackServer.StartAsync(ctx => stub!.HandleAsync(ctx));
+            return stub = new StripeStub(server);
+        }
+
+        private async Task HandleAsync(HttpContext ctx)
+        {
+            Interlocked.Increment(ref Requests);
+            if (ctx.Request.Path != "/v1/billing/meter_events" || ctx.Request.Headers.Authorization != "Bearer sk_test_lensai")
+            {
+                Problems.Add($"{ctx.Request.Path} {ctx.Request.Headers.Authorization}");
+                ctx.Response.StatusCode = 401;
+                await ctx.Response.WriteAsync("""{"error":{"type":"invalid_request_error","message":"Invalid API Key provided"}}""");
+                return;
+            }
+
+            if (ctx.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) != true)
+            {
+                Problems.Add("content type " + ctx.Request.ContentType);
+            }
+
+            using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
+            var form = QueryHelpers.ParseQuery(await reader.ReadToEndAsync());
+            var identifier = form["identifier"].ToString();
+            if (form["event_name"] != "lensai_cost" || string.IsNullOrEmpty(identifier) || ctx.Request.Headers["Idempotency-Key"] != identifier)
+            {
+                Problems.Add("fields " + string.Join('&', form.Select(kv => kv.Key + "=" + kv.Value)));
+            }
+
+            // Stripe keeps the first event for an identifier; a re-send is not a second event.
+            Events.TryAdd(identifier, (form["payload[stripe_customer_id]"].ToString(), long.Parse(form["payload[value]"].ToString(), System.Globalization.CultureInfo.InvariantCulture), long.Parse(form["timestamp"].ToString(), System.Globalization.CultureInfo.InvariantCulture)));
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync($$"""{"object":"billing.meter_event","identifier":"{{identifier}}"}""");
+        }
+
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Usage_reaches_stripe_once_per_customer_and_hour_across_two_runs_and_a_crash_between()
+    {
+        await using var stripe = await StripeStub.StartAsync();
+        FaultyWatermark? store = null;
+        await using var backend = await BackendHost.StartAsync(
+            store: path => store = new FaultyWatermark(new LocalFolderStore(path)),
+            settings: new()
+            {
+                ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai",
+                ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost",
+                ["LensAI:Backend:Stripe:BaseUrl"] = stripe.BaseAddress.AbsoluteUri,
+            });
+        var key = await backend.CreateKeyAsync("acme");
+        await backend.Store.PutAsync("_system/stripe/acme.json", """{"users":{"u1":"cus_A"}}"""u8.ToArray(), CancellationToken.None);
+
+        var hour = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour), TimeSpan.Zero);
+        var twoHoursAgo = hour.AddHours(-2).AddMinutes(10);
+        var threeHoursAgo = hour.AddHours(-3).AddMinutes(20);
+        var events = new List<UsageEvent>
+        {
+            Batches.Event(ts: threeHoursAgo, userId: "u1"),
+            Batches.Event(ts: threeHoursAgo.AddMinutes(5), userId: "u1"),
+            Batches.Event(ts: twoHoursAgo, userId: "u1"),
+            WithCustomer(Batches.Event(ts: twoHoursAgo, userId: "u2"), "cus_B"),
+            Batches.Event(ts: twoHoursAgo, userId: "u3"), // no customer: not billed
+        };
+        using (var http = backend.Client(key))
+        {
+            Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json(events)))).Status);
+        }
+
+        var costs = (await backend.QueryAsync("acme", "SELECT user_id, date_trunc('hour', ts) AS h, CAST(sum(cost_usd) AS DECIMAL(38,9)) AS c FROM {events} GROUP BY ALL"))
+            .ToDictionary(r => ((string)r["user_id"]!, (DateTimeOffset)r["h"]!), r => (decimal)r["c"]!);
+
+        store!.FailWatermarkWrites = 1; // run 1 delivers everything, then "crashes" before recording its progress
+        await Assert.ThrowsAsync<ObjectStoreException>(() => backend.Jobs.RunAsync("stripe-sync", CancellationToken.None));
+        var afterCrash = stripe.Requests;
+        await backend.Jobs.RunAsync("stripe-sync", CancellationToken.None); // run 2 re-sends: same identifiers
+        await backend.Jobs.RunAsync("stripe-sync", CancellationToken.None); // run 3: nothing new
+
+        Assert.Empty(stripe.Problems);
+        Assert.Equal(3, stripe.Events.Count);
+        Assert.Equal(2 * afterCrash, stripe.Requests); // run 2 re-sent exactly what run 1 sent; run 3 sent nothing
+        Assert.Equal(
+            new[]
+            {
+                ($"acme:cus_A:{threeHoursAgo:yyyyMMddHH}", "cus_A", ToMicro(costs[("u1", Hour(threeHoursAgo))])),
+                ($"acme:cus_A:{twoHoursAgo:yyyyMMddHH}", "cus_A", ToMicro(costs[("u1", Hour(twoHoursAgo))])),
+                ($"acme:cus_B:{twoHoursAgo:yyyyMMddHH}", "cus_B", ToMicro(costs[("u2", Hour(twoHoursAgo))])),
+            }.Order(),
+            stripe.Events.Select(e => (e.Key, e.Value.Customer, e.Value.Value)).Order());
+    }
+
+    private static long ToMicro(decimal usd) => (long)Math.Round(usd * 1_000_000m, MidpointRounding.AwayFromZero);
+
+    private static DateTimeOffset Hour(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
+    private static UsageEvent WithCustomer(UsageEvent e, string customer) => new()
+    {
+        EventId = e.EventId, Timestamp = e.Timestamp, UserId = e.UserId, Route = e.Route, Provider = e.Provider, Model = e.Model, Operation = e.Operation,
+        TokensIn = e.TokensIn, TokensOut = e.TokensOut, TokensCachedIn = e.TokensCachedIn, LatencyMs = e.LatencyMs, Status = e.Status, HttpStatus = e.HttpStatus, Sdk = e.Sdk,
+        Metadata = new Dictionary<string, string> { ["stripe_customer_id"] = customer },
+    };
+
+    private sealed class FaultyWatermark(IObjectStore inner) : IObjectStore
+    {
+        public int FailWatermarkWrites { get; set; }
+
+        public string Kind => inner.Kind;
+
+        public Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken) => inner.PutFileAsync(key, localPath, cancellationToken);
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
+
+        public Task<string?> PutConditionalAsync(string key, ReadOnlyMemory<byte> content, string? ifMatchETag, CancellationToken cancellationToken)
+            => key.Contains("watermark", StringComparison.Ordinal) && FailWatermarkWrites-- > 0
+                ? throw new ObjectStoreException("simulated crash before the watermark was written")
+                : inner.PutConditionalAsync(key, content, ifMatchETag, cancellationToken);
+
+        public Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+
+        public Task<bool> DownloadToFileAsync(string key, string localPath, CancellationToken cancellationToken) => inner.DownloadToFileAsync(key, localPath, cancellationToken);
+
+        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    }
+}
