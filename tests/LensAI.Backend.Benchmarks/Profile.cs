@@ -36,7 +36,7 @@ internal static class Profile
             price += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             t = Stopwatch.GetTimestamp();
             connection.Execute("DELETE FROM staging");
-            using (var a = connection.CreateAppender("staging"))
+            using (var a = connection.CreateChunkAppender("staging"))
             {
                 foreach (var e in clean)
                 {

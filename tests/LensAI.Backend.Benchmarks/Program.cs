@@ -18,6 +18,12 @@ using Microsoft.Extensions.Logging;
 // The backend is the embedded default (local folder + DuckDB) in this process; the generator shares the 2 cores.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var mode = args.Length > 0 ? args[0] : "all";
+if (mode == "rollups")
+{
+    await LensAI.Backend.Benchmarks.RollupBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+    return;
+}
+
 if (mode == "profile")
 {
     using var raw = new MemoryStream();

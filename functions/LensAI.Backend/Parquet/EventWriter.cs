@@ -158,7 +158,7 @@ public sealed partial class EventWriter : IAsyncDisposable
     {
         var started = Stopwatch.GetTimestamp();
         connection.Execute("DELETE FROM staging");
-        using (var appender = connection.CreateAppender("staging"))
+        using (var appender = connection.CreateChunkAppender("staging"))
         {
             foreach (var (_, stored) in rows)
             {
@@ -193,57 +193,47 @@ public sealed partial class EventWriter : IAsyncDisposable
         _metrics.PartEvents.Record(rows.Count);
     }
 
-    internal static void AppendRow(DuckDbAppender a, StoredEvent stored)
+    /// <summary>Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order).</summary>
+    internal static void AppendRow(DuckDbChunkAppender a, StoredEvent stored)
     {
         var e = stored.Event;
-        a.Append(e.EventId);
-        a.AppendTimestamp(e.Timestamp);
-        a.Append(stored.Project);
-        a.Append(e.RequestId);
-        a.Append(e.UserId);
-        a.Append(e.Route);
-        a.Append(e.Provider);
-        a.Append(e.Model);
-        a.Append(e.Operation);
-        a.Append(e.Stream);
-        a.Append(e.TokensIn);
-        a.Append(e.TokensOut);
-        a.Append(e.TokensCachedIn);
-        a.Append(e.TokensCacheWrite);
-        a.Append(e.TokensCacheWrite1h);
-        a.Append(e.TokensReasoning);
-        if (stored.CostUsd is { } cost)
-        {
-            a.Append(cost);
-        }
-        else
-        {
-            a.AppendNull();
-        }
-
-        a.Append(stored.PriceVersion);
-        a.Append(e.LatencyMs);
-        AppendNullable(a, e.TtftMs);
-        a.Append(e.Status.ToWireName());
-        AppendNullable(a, e.HttpStatus);
-        a.Append(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null);
-        a.Append(e.Sdk);
-        a.Append(stored.CostSource);
-        a.AppendTimestamp(stored.IngestedAt);
+        a.BeginRow();
+        a.SetString(0, e.EventId);
+        a.SetTimestamp(1, e.Timestamp);
+        a.SetString(2, stored.Project);
+        a.SetString(3, e.RequestId);
+        a.SetString(4, e.UserId);
+        a.SetString(5, e.Route);
+        a.SetString(6, e.Provider);
+        a.SetString(7, e.Model);
+        a.SetString(8, e.Operation);
+        a.SetBoolean(9, e.Stream);
+        a.SetInt32(10, e.TokensIn);
+        a.SetInt32(11, e.TokensOut);
+        a.SetInt32(12, e.TokensCachedIn);
+        a.SetInt32(13, e.TokensCacheWrite);
+        a.SetInt32(14, e.TokensCacheWrite1h);
+        a.SetInt32(15, e.TokensReasoning);
+        a.SetDecimal(16, stored.CostUsd);
+        a.SetString(17, stored.PriceVersion);
+        a.SetInt32(18, e.LatencyMs);
+        a.SetInt32(19, e.TtftMs);
+        a.SetUtf8(20, StatusUtf8(e.Status));
+        a.SetInt32(21, e.HttpStatus);
+        a.SetString(22, e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null);
+        a.SetString(23, e.Sdk);
+        a.SetString(24, stored.CostSource);
+        a.SetTimestamp(25, stored.IngestedAt);
         a.EndRow();
     }
 
-    private static void AppendNullable(DuckDbAppender a, int? value)
+    private static ReadOnlySpan<byte> StatusUtf8(UsageStatus status) => status switch
     {
-        if (value is { } v)
-        {
-            a.Append(v);
-        }
-        else
-        {
-            a.AppendNull();
-        }
-    }
+        UsageStatus.Ok => "ok"u8,
+        UsageStatus.RateLimited => "rate_limited"u8,
+        UsageStatus.Error => "error"u8,
+        _ => "blocked"u8,
+    };
 
     public async ValueTask DisposeAsync()
     {
