@@ -67,9 +67,9 @@ internal static class RollupBenchmark
         var to = first.AddDays(days - 1);
         var charts = new (string Name, string Sql)[]
         {
-            ("cost over time by model (daily)", "SELECT date_trunc('day', bucket) AS day, key AS model, sum(cost_usd) FROM {r} WHERE dimension = 'model' GROUP BY ALL ORDER BY day, model"),
-            ("top 10 users by cost", "SELECT key AS user_id, sum(cost_usd) AS cost, sum(requests) FROM {r} WHERE dimension = 'user' GROUP BY ALL ORDER BY cost DESC LIMIT 10"),
-            ("p50/p95 latency over time (hourly)", "SELECT bucket, latency_p50, latency_p95 FROM {r} WHERE dimension = 'all' ORDER BY bucket"),
+            ("cost over time by model (daily)", "SELECT bucket AS day, key AS model, sum(cost_usd) FROM {r} WHERE grain = 'day' AND dimension = 'model' GROUP BY ALL ORDER BY day, model"),
+            ("top 10 users by cost", "SELECT key AS user_id, sum(cost_usd) AS cost, sum(requests) FROM {r} WHERE grain = 'day' AND dimension = 'user' GROUP BY ALL ORDER BY cost DESC LIMIT 10"),
+            ("p50/p95 latency over time (hourly)", "SELECT bucket, latency_p50, latency_p95 FROM {r} WHERE grain = 'hour' AND dimension = 'all' ORDER BY bucket"),
         };
         foreach (var (name, sql) in charts)
         {

@@ -102,7 +102,7 @@ public sealed class JobTests
         var reader = backend.Services.GetRequiredService<RollupReader>();
         var rolled = await reader.QueryAsync("acme", today.AddDays(-1), today, (connection, rollup) =>
         {
-            using var rows = connection.Query($"SELECT key, CAST(sum(requests) AS BIGINT), CAST(sum(tokens_in) AS BIGINT), CAST(sum(cost_usd) AS DECIMAL(38,9)) FROM {rollup} WHERE dimension = 'model' GROUP BY key ORDER BY key");
+            using var rows = connection.Query($"SELECT key, CAST(sum(requests) AS BIGINT), CAST(sum(tokens_in) AS BIGINT), CAST(sum(cost_usd) AS DECIMAL(38,9)) FROM {rollup} WHERE grain = 'hour' AND dimension = 'model' GROUP BY key ORDER BY key");
             return rows.Rows.Select(r => (r.GetString(0)!, r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3))).ToList();
         }, CancellationToken.None);
         Assert.Equal(raw.Select(r => ((string)r["model"]!, (long)r["n"]!, (long)r["tin"]!, (decimal)r["cost"]!)), rolled);

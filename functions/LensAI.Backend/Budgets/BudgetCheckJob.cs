@@ -168,7 +168,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
             using var rows = connection.Query($"""
                 SELECT dimension, key, CAST(sum(cost_usd) AS DECIMAL(38, 9)) AS cost, CAST(sum(unpriced) AS BIGINT) AS unpriced
                 FROM {rollup}
-                WHERE bucket >= {Lit(start)} AND bucket < {Lit(end)}
+                WHERE grain = 'hour' AND bucket >= {Lit(start)} AND bucket < {Lit(end)}
                 GROUP BY ALL
                 """);
             foreach (var row in rows.Rows)

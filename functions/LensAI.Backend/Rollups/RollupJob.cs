@@ -52,7 +52,7 @@ public sealed class RollupJob(EventStore events, DuckDbDatabase database, string
             long rows;
             using (var connection = database.Connect())
             {
-                rows = connection.Execute($"COPY ({RollupSchema.RollupSelect(EventStore.DedupedRelation(paths))} ORDER BY bucket, dimension, key) TO {Sql.Literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+                rows = connection.Execute($"COPY ({RollupSchema.RollupSelect(EventStore.DedupedRelation(paths))} ORDER BY grain, dimension, key, bucket) TO {Sql.Literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD)");
             }
 
             await events.Store.PutFileAsync(RollupSchema.Key(project, day), output, cancellationToken).ConfigureAwait(false);

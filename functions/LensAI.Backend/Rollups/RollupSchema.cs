@@ -1,16 +1,29 @@
 namespace LensAI.Backend.Rollups;
 
 /// <summary>
-/// Hourly rollups: one row per (hour, dimension, key) for the dimensions <c>all</c>, <c>model</c>, <c>user</c> and
-/// <c>route</c>, with every token kind, cost, outcomes and latency / time-to-first-token percentiles. Stored per
+/// Rollups: one row per (grain, bucket, dimension, key) — grains <c>hour</c> and <c>day</c>, dimensions <c>all</c>,
+/// <c>model</c>, <c>user</c> and <c>route</c> — with every token kind, cost, outcomes and latency / time-to-first-token
+/// percentiles (computed from the events of that bucket, so they are exact). Stored per
 /// project and day at <c>rollups/project=&lt;id&gt;/grain=hour/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c>.
 /// </summary>
 public static class RollupSchema
 {
     /// <summary>The SELECT that rolls a relation of (deduplicated) events up by hour.</summary>
     public static string RollupSelect(string events) => $"""
+        WITH e AS (SELECT * FROM {events})
+        {GrainSelect("e", "hour")}
+        UNION ALL BY NAME
+        {GrainSelect("e", "day")}
+        """;
+
+    /// <summary>
+    /// One grain of the rollup: <c>hour</c> rows serve budget periods that start at any hour of a time zone;
+    /// <c>day</c> rows (UTC days) make multi-day reports cheap — per-user and per-route rows are 24× fewer.
+    /// </summary>
+    private static string GrainSelect(string events, string grain) => $"""
         SELECT
-          date_trunc('hour', ts) AS bucket,
+          '{grain}' AS grain,
+          date_trunc('{grain}', ts) AS bucket,
           CASE WHEN GROUPING(model) = 0 THEN 'model' WHEN GROUPING(user_id) = 0 THEN 'user' WHEN GROUPING(route) = 0 THEN 'route' ELSE 'all' END AS dimension,
           CASE WHEN GROUPING(model) = 0 THEN model WHEN GROUPING(user_id) = 0 THEN user_id WHEN GROUPING(route) = 0 THEN route END AS key,
           count(*)::BIGINT AS requests,
