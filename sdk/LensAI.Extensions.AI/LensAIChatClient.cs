@@ -142,7 +142,7 @@ internal sealed class LensAIChatClient : DelegatingChatClient
             return (options, null); // no budgets, or an enclosing LensAI chat client checked this call
         }
 
-        // outer.BudgetChecked = true; // HTTP calls beneath are covered by this check
+        outer.BudgetChecked = true; // HTTP calls beneath are covered by this check
         if (!guard.HasBudgets)
         {
             return (options, null);

@@ -19,6 +19,9 @@ public static class LensAIOpenAIClientOptionsExtensions
     /// <para>What the caller gets is never changed, and a LensAI failure is never thrown into the call. When the
     /// options' transport is an <see cref="HttpClient"/> that also carries <see cref="LensAIClient.CreateHandler"/>,
     /// the handler steps aside, so each call is still recorded once.</para>
+    /// <para>When the project has LensAI budgets, each call is checked before it is sent: a call a budget blocks
+    /// throws <see cref="LensAIBudgetExceededException"/> without reaching OpenAI, and is recorded with status
+    /// <c>blocked</c>.</para>
     /// <para>Calls to <c>api.openai.com</c>, Azure OpenAI and the OpenAI-compatible servers LensAI knows are
     /// recognized by URL; a custom <see cref="OpenAIClientOptions.Endpoint"/> must be listed in
     /// <see cref="LensAIOptions.OpenAICompatibleEndpoints"/>.</para>

@@ -38,14 +38,18 @@ internal sealed class BudgetGuard : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly AuthenticationHeaderValue _auth;
     private readonly TimeSpan _requestTimeout;
+    private readonly long _shippingGraceTicks;
     private readonly ITimer _timer;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _pollGate = new(1, 1);
     private readonly object _gate = new();
     private readonly Queue<JournalEntry> _journal = new();
-    private readonly HashSet<BudgetReservation> _reservations = new(ReferenceEqualityComparer.Instance);
+    private readonly EstimateRates?[] _rates = new EstimateRates?[8];
     private readonly ConcurrentDictionary<string, string> _strippedModels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _budgetLogged = new(StringComparer.Ordinal);
+    private BudgetReservation? _inFlight; // head of the list of reservations, guarded by _gate
+    private int _inFlightCount;
+    private int _nextRate;
     private Dictionary<(string, string, string?), BudgetAccumulator> _accumulators = new();
     private volatile BudgetSnapshot? _snapshot;
     private EntityTagHeaderValue? _etag;
@@ -68,6 +72,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
         StatusUri = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/budgets/status");
         _auth = new AuthenticationHeaderValue("Bearer", options.ApiKey);
         _requestTimeout = options.RequestTimeout;
+        _shippingGraceTicks = options.MaxBatchDelay.Ticks;
         _http = new HttpClient(transport ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All }, disposeHandler: transport is null)
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -78,8 +83,6 @@ internal sealed class BudgetGuard : IAsyncDisposable
     }
 
     public Uri StatusUri { get; }
-
-    public BudgetEnforcementMode Mode => _options.Mode;
 
     /// <summary>Whether the last document has any budget (if not, <see cref="Check"/> has nothing to do).</summary>
     public bool HasBudgets => _snapshot is { Entries.Length: > 0 };
@@ -100,7 +103,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _reservations.Count;
+                return _inFlightCount;
             }
         }
     }
@@ -113,9 +116,9 @@ internal sealed class BudgetGuard : IAsyncDisposable
             lock (_gate)
             {
                 long total = 0;
-                foreach (var reservation in _reservations)
+                for (var r = _inFlight; r is not null; r = r.Next)
                 {
-                    total += reservation.Nano;
+                    total += r.Nano;
                 }
 
                 return total;
@@ -198,7 +201,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
 
                     // At or over the limit already, or this call could take it over: stop it.
                     var committed = entry.SpentNano + entry.LocalNano + entry.Accumulator.ReservedNano;
-                    if (committed >= entry.LimitNano)
+                    if (committed >= entry.LimitNano || committed + estimate > entry.LimitNano)
                     {
                         over = entry;
                         overCommitted = committed;
@@ -220,7 +223,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
                             }
                         }
 
-                        _reservations.Add(reservation);
+                        Link(reservation);
                     }
                 }
             }
@@ -259,7 +262,8 @@ internal sealed class BudgetGuard : IAsyncDisposable
             return;
         }
 
-        var nowTicks = _time.GetUtcNow().UtcTicks;
+        // When the call ended, on the same clock as the documents: its start plus its latency (no clock read).
+        var nowTicks = usageEvent.Timestamp.UtcTicks + (usageEvent.LatencyMs * TimeSpan.TicksPerMillisecond);
         var snapshot = _snapshot;
         var matches = new EntryMatches(stackalloc int[16]);
         try
@@ -271,6 +275,14 @@ internal sealed class BudgetGuard : IAsyncDisposable
 
             lock (_gate)
             {
+                if (cost > 0 && !ReferenceEquals(snapshot, _snapshot) && _snapshot is { } current)
+                {
+                    // A new document arrived meanwhile (and took the journal as it was): count against it instead.
+                    snapshot = current;
+                    matches.Clear();
+                    snapshot.Match(ref matches, usageEvent.Model, StrippedModel(snapshot, usageEvent.Model), usageEvent.UserId, usageEvent.Route, usageEvent.Metadata, null);
+                }
+
                 if (cost > 0)
                 {
                     var entries = snapshot?.Entries;
@@ -288,13 +300,13 @@ internal sealed class BudgetGuard : IAsyncDisposable
                         _journal.Dequeue();
                     }
 
-                    _journal.Enqueue(new JournalEntry(nowTicks, cost, usageEvent));
+                    _journal.Enqueue(new JournalEntry(nowTicks, cost, usageEvent.Model, usageEvent.UserId, usageEvent.Route, usageEvent.Metadata));
                 }
 
                 if (reservation is not null && !reservation.Released)
                 {
                     reservation.Release();
-                    _reservations.Remove(reservation);
+                    Unlink(reservation);
                 }
             }
         }
@@ -317,7 +329,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
             if (!reservation.Released)
             {
                 reservation.Release();
-                _reservations.Remove(reservation);
+                Unlink(reservation);
             }
         }
     }
@@ -353,16 +365,22 @@ internal sealed class BudgetGuard : IAsyncDisposable
     /// <summary>Polls now (tests; the timer polls on its own). Never throws.</summary>
     internal Task PollNowAsync() => PollAsync();
 
-    /// <summary>Applies a status document as if a poll had returned it (tests and benchmarks).</summary>
+    /// <summary>
+    /// Makes <paramref name="document"/> the status in force (a poll's answer; tests and benchmarks call it directly).
+    /// Polls are serialized, so only the swap and the journal replay need the lock.
+    /// </summary>
     internal void Apply(BudgetStatusDocument document)
     {
+        var snapshot = BudgetSnapshot.Build(document, _accumulators, out var accumulators);
+        _accumulators = accumulators;
         lock (_gate)
         {
-            var snapshot = BudgetSnapshot.Build(document, _accumulators, out var accumulators);
-            _accumulators = accumulators;
 
-            // Spend this process recorded since the document was generated is not in its figures yet.
-            while (_journal.Count > 0 && _journal.Peek().Ticks < snapshot.GeneratedAtTicks)
+            // Spend this process recorded since the document was generated is not in its figures yet; nor, probably,
+            // spend recorded just before it (events reach the backend up to MaxBatchDelay after they are recorded):
+            // counting those twice for one poll is the safe side of the error.
+            var cutoff = snapshot.GeneratedAtTicks - _shippingGraceTicks;
+            while (_journal.Count > 0 && _journal.Peek().Ticks < cutoff)
             {
                 _journal.Dequeue();
             }
@@ -374,8 +392,12 @@ internal sealed class BudgetGuard : IAsyncDisposable
                 {
                     foreach (var item in _journal)
                     {
-                        var e = item.Event;
-                        snapshot.Match(ref matches, e.Model, StrippedModel(snapshot, e.Model), e.UserId, e.Route, e.Metadata, null);
+                        if (item.Ticks < cutoff)
+                        {
+                            continue; // out of order (calls end in a different order than they start)
+                        }
+
+                        snapshot.Match(ref matches, item.Model, StrippedModel(snapshot, item.Model), item.UserId, item.Route, item.Metadata, null);
                         foreach (var index in matches.Items)
                         {
                             var entry = snapshot.Entries[index];
@@ -527,10 +549,10 @@ internal sealed class BudgetGuard : IAsyncDisposable
     private void OnPollFailed(string reason, Exception? exception)
     {
         _metrics.BudgetPollFailures.Add(1);
-        var failures = Interlocked.Increment(ref _consecutiveFailures);
+        Interlocked.Increment(ref _consecutiveFailures);
         var now = _time.GetTimestamp();
         var last = Interlocked.Read(ref _lastFailureLog);
-        if (failures == 1 || last == 0 || _time.GetElapsedTime(last, now) >= s_pollFailureLogInterval)
+        if (last == 0 || _time.GetElapsedTime(last, now) >= s_pollFailureLogInterval)
         {
             Interlocked.Exchange(ref _lastFailureLog, now == 0 ? 1 : now);
             Log.BudgetPollFailed(_logger, StatusUri, reason, exception);
@@ -543,27 +565,63 @@ internal sealed class BudgetGuard : IAsyncDisposable
         var expired = 0;
         lock (_gate)
         {
-            if (_reservations.Count == 0)
+            for (var r = _inFlight; r is not null;)
             {
-                return;
-            }
-
-            expired = _reservations.RemoveWhere(r =>
-            {
-                if (r.CreatedTicks > cutoff)
+                var next = r.Next;
+                if (r.CreatedTicks <= cutoff)
                 {
-                    return false;
+                    r.Release();
+                    Unlink(r);
+                    expired++;
                 }
 
-                r.Release();
-                return true;
-            });
+                r = next;
+            }
         }
 
         if (expired > 0)
         {
             Log.BudgetReservationsExpired(_logger, expired, ReservationTimeout);
         }
+    }
+
+    /// <summary>Adds a reservation to the in-flight list. Under <see cref="_gate"/>.</summary>
+    private void Link(BudgetReservation reservation)
+    {
+        reservation.Next = _inFlight;
+        if (_inFlight is not null)
+        {
+            _inFlight.Previous = reservation;
+        }
+
+        _inFlight = reservation;
+        _inFlightCount++;
+    }
+
+    /// <summary>Removes a reservation from the in-flight list. Under <see cref="_gate"/>.</summary>
+    private void Unlink(BudgetReservation reservation)
+    {
+        if (reservation.Previous is { } previous)
+        {
+            previous.Next = reservation.Next;
+        }
+        else if (ReferenceEquals(_inFlight, reservation))
+        {
+            _inFlight = reservation.Next;
+        }
+        else
+        {
+            return; // not linked
+        }
+
+        if (reservation.Next is { } next)
+        {
+            next.Previous = reservation.Previous;
+        }
+
+        reservation.Previous = null;
+        reservation.Next = null;
+        _inFlightCount--;
     }
 
     /// <summary>
@@ -578,9 +636,41 @@ internal sealed class BudgetGuard : IAsyncDisposable
             return 0;
         }
 
+        var input = Math.Max(0, request.InputTokens);
         var output = request.MaxOutputTokens is int max && max > 0 ? max : _options.DefaultMaxOutputTokens;
-        var usage = new TokenUsage(Math.Max(0, request.InputTokens), output);
-        return _catalog.TryCalculate(request.Provider, request.Model, usage, out var cost, out _) ? NanoUsd.From(cost) : 0;
+        var rates = Rates(request.Provider, request.Model);
+        if (!rates.Priced)
+        {
+            return 0;
+        }
+
+        if (rates.Tiered)
+        {
+            // Long-context tiers change the rates with the input size: exact catalogue math (rare models).
+            return _catalog.TryCalculate(request.Provider, request.Model, new TokenUsage(input, output), out var cost, out _) ? NanoUsd.From(cost) : 0;
+        }
+
+        var nano = Math.Ceiling((input * rates.InputNano) + (output * rates.OutputNano) + rates.PerRequestNano);
+        return nano >= NanoUsd.Max ? NanoUsd.Max : (long)nano;
+    }
+
+    /// <summary>The per-token rates of a model from a small most-recently-used table (apps call few models), else the catalogue.</summary>
+    private EstimateRates Rates(string provider, string model)
+    {
+        var table = _rates;
+        for (var i = 0; i < table.Length; i++)
+        {
+            if (Volatile.Read(ref table[i]) is { } cached && string.Equals(cached.Model, model, StringComparison.Ordinal)
+                && string.Equals(cached.Provider, provider, StringComparison.Ordinal))
+            {
+                return cached;
+            }
+        }
+
+        var rates = EstimateRates.From(_catalog, provider, model);
+        var slot = (int)((uint)Interlocked.Increment(ref _nextRate) % (uint)table.Length);
+        Volatile.Write(ref table[slot], rates);
+        return rates;
     }
 
     private long Committed(BudgetEntry entry)
@@ -674,5 +764,55 @@ internal sealed class BudgetGuard : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct JournalEntry(long Ticks, long Nano, UsageEvent Event);
+    /// <summary>One recorded call's spend and what budgets match on (not the whole event: the journal stays small).</summary>
+    private readonly record struct JournalEntry(long Ticks, long Nano, string Model, string? UserId, string? Route, IReadOnlyDictionary<string, string>? Metadata);
+
+    /// <summary>
+    /// A model's catalogue prices as nano-dollars per token (discounts applied), read once from the catalogue's own
+    /// math, so an estimate is two multiplications instead of the exact decimal computation.
+    /// </summary>
+    private sealed class EstimateRates
+    {
+        private EstimateRates(string provider, string model, bool priced, bool tiered, double inputNano, double outputNano, double perRequestNano)
+        {
+            Provider = provider;
+            Model = model;
+            Priced = priced;
+            Tiered = tiered;
+            InputNano = inputNano;
+            OutputNano = outputNano;
+            PerRequestNano = perRequestNano;
+        }
+
+        public string Provider { get; }
+
+        public string Model { get; }
+
+        public bool Priced { get; }
+
+        public bool Tiered { get; }
+
+        public double InputNano { get; }
+
+        public double OutputNano { get; }
+
+        public double PerRequestNano { get; }
+
+        public static EstimateRates From(PriceCatalog catalog, string provider, string model)
+        {
+            const int Probe = 1000; // below every long-context tier, and exact at 9 decimals
+            if (!catalog.TryGetPrice(provider, model, out var price)
+                || !catalog.TryCalculate(provider, model, default, out var perRequest, out _)
+                || !catalog.TryCalculate(provider, model, new TokenUsage(Probe, 0), out var input, out _)
+                || !catalog.TryCalculate(provider, model, new TokenUsage(0, Probe), out var output, out _))
+            {
+                return new EstimateRates(provider, model, priced: false, tiered: false, 0, 0, 0);
+            }
+
+            return new EstimateRates(provider, model, priced: true, tiered: price.Tiers.Count > 0,
+                (double)((input - perRequest) * 1_000_000_000m / Probe),
+                (double)((output - perRequest) * 1_000_000_000m / Probe),
+                (double)(perRequest * 1_000_000_000m));
+        }
+    }
 }

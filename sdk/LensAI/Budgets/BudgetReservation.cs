@@ -75,6 +75,11 @@ internal sealed class BudgetReservation
 
     public bool Released { get; private set; }
 
+    /// <summary>Links of the guard's list of reservations in flight (intrusive: adding and removing never allocate).</summary>
+    internal BudgetReservation? Previous { get; set; }
+
+    internal BudgetReservation? Next { get; set; }
+
     public void Hold(BudgetAccumulator accumulator)
     {
         accumulator.ReservedNano += Nano;

@@ -27,7 +27,8 @@ internal static class NanoUsd
             return 0;
         }
 
-        return usd >= 1_000_000_000m ? Max : (long)decimal.Round(usd * 1_000_000_000m, 0, MidpointRounding.AwayFromZero);
+        // Costs and limits have at most 9 decimals: the product is a whole number (truncating a finer fraction is moot).
+        return usd >= 1_000_000_000m ? Max : (long)(usd * 1_000_000_000m);
     }
 
     public static decimal ToUsd(long nano) => nano / 1_000_000_000m;

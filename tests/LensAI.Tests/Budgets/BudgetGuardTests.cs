@@ -173,7 +173,7 @@ public sealed class BudgetGuardTests
         }
 
         var estimate = test.Guard.Estimate(new BudgetRequest("openai", "gpt-4o", default, bodyBytes / 4, 2000));
-        Assert.Equal(NanoUsd.From(test.Lens.Catalog.Calculate("openai", "gpt-4o", new TokenUsage(bodyBytes / 4, 2000))!.Value), estimate);
+        Assert.InRange(estimate - NanoUsd.From(test.Lens.Catalog.Calculate("openai", "gpt-4o", new TokenUsage(bodyBytes / 4, 2000))!.Value), 0, 1);
         var expectedAdmitted = (int)(NanoUsd.From(0.10m) / estimate);
         Assert.Equal(4, expectedAdmitted);
 
@@ -223,8 +223,8 @@ public sealed class BudgetGuardTests
         Assert.Contains("0.1025", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("0.1025", ex.UserMessage, StringComparison.Ordinal);
 
-        // A new status generated at the same moment does not include that spend yet: it still counts.
-        test.Server.Serve(Doc(Now, Budget(limit: 1m, spent: 0.80m)));
+        // A new status generated 3 s later may not include that spend yet (events ship within MaxBatchDelay, 5 s): it still counts.
+        test.Server.Serve(Doc(Now.AddSeconds(3), Budget(limit: 1m, spent: 0.80m)));
         await test.AdvanceAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(200, test.Server.StatusRequests.Last().Status);
         await Assert.ThrowsAsync<LensAIBudgetExceededException>(() => SendAsync(test, Provider(), ChatRequest(maxTokens: 10_000)));
@@ -388,6 +388,32 @@ public sealed class BudgetGuardTests
 
         test.Guard.Apply(Doc(Budget(limit: 1m, spent: 1m)));
         await Assert.ThrowsAsync<LensAIBudgetExceededException>(() => SendAsync(test, Provider(), ChatRequest("my-finetune")));
+    }
+
+    [Theory]
+    [InlineData("openai", "gpt-4o", 300, 2000)]
+    [InlineData("openai", "gpt-4o-mini-2024-07-18", 12_345, 777)]
+    [InlineData("anthropic", "claude-sonnet-4-5", 1000, 64_000)]
+    [InlineData("gemini", "gemini-2.5-pro", 150_000, 8000)] // below its long-context tier
+    [InlineData("gemini", "gemini-2.5-pro", 250_000, 8000)] // above it: the tier's rates
+    [InlineData("openai", "my-deployment", 1000, 1000)] // aliased to gpt-4o, with a discount
+    [InlineData("openai", "custom-ft", 1000, 1000)] // an override with a per-request price
+    public async Task The_estimate_is_the_catalogue_price_of_the_input_and_the_output_cap(string provider, string model, int input, int output)
+    {
+        await using var test = await BudgetLens.StartAsync(Doc(), o =>
+        {
+            o.ModelAliases["my-deployment"] = "gpt-4o";
+            o.ProviderDiscounts["openai"] = 0.2m;
+            o.PriceOverrides.Add(new LensAI.Pricing.ModelPrice { Provider = "openai", Model = "custom-ft", InputPerMillion = 3m, OutputPerMillion = 12m, PerRequest = 0.001m });
+        });
+        var exact = test.Lens.Catalog.Calculate(provider, model, new TokenUsage(input, output));
+        Assert.NotNull(exact);
+
+        for (var i = 0; i < 2; i++) // computed, then from the rates table
+        {
+            var estimate = test.Guard.Estimate(new BudgetRequest(provider, model, default, input, output));
+            Assert.InRange(estimate - NanoUsd.From(exact.Value), 0, 1);
+        }
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class BatchingAndSpoolTests : IDisposable
         var time = new FakeTimeProvider();
         await using var ingest = await IngestStub.StartAsync();
         var options = new LensAIOptions { Endpoint = ingest.Endpoint, ApiKey = "k", MaxBatchSize = 3, MaxBatchDelay = TimeSpan.FromSeconds(10), EnableSpool = false };
+        options.Budgets.Enabled = false; // only the batcher's timer on this clock (the budget poller has its own)
         await using var lens = new LensAIClient(options, null, time);
 
         for (var i = 0; i < 7; i++)

@@ -33,6 +33,10 @@ internal sealed class IngestStub : IAsyncDisposable
 
     private int _requests;
     private int _duplicates;
+    private int _statusPolls;
+
+    /// <summary>Budget status polls the SDK made (kept out of <see cref="Requests"/>).</summary>
+    public int StatusPolls => _statusPolls;
 
     public Func<HttpContext, Task>? Gate { get; set; }
 
@@ -74,6 +78,15 @@ internal sealed class IngestStub : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
+        if (ctx.Request.Path == "/v1/budgets/status")
+        {
+            // The SDK's budget poll (not part of ingest): a backend with no budgets answers an empty status.
+            Interlocked.Increment(ref _statusPolls);
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("""{"project_id":"p","generated_at":"2026-11-21T12:00:00Z","budgets":[]}""");
+            return;
+        }
+
         Interlocked.Increment(ref _requests);
         LastAuthorization = ctx.Request.Headers.Authorization;
         LastContentEncoding = ctx.Request.Headers.ContentEncoding;

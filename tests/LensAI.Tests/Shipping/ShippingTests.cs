@@ -66,6 +66,7 @@ public sealed class ShippingTests : IDisposable
 
         Assert.True(await lens.FlushAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("Bearer lsk_test_secret", ingest.LastAuthorization);
+        await Eventually.TrueAsync(() => ingest.StatusPolls >= 1, because: "the budget poller asks the same backend, beside ingest");
         Assert.Equal("gzip", ingest.LastContentEncoding);
         Assert.Equal(3, ingest.Stored.Count);
 
@@ -94,7 +95,7 @@ public sealed class ShippingTests : IDisposable
         ingest.ThenRespond(429, retryAfter: "0");
         ingest.ThenStoreButFail(); // stored, but the acknowledgement is lost: the re-send must not duplicate
         ingest.ThenRespond(500);
-        await using var lens = Client(Options(ingest.Endpoint));
+        await using var lens = Client(Options(ingest.Endpoint, o => o.MaxBatchDelay = TimeSpan.FromSeconds(5))); // one batch: the flush sends it
         var events = await CaptureAsync(lens, 5);
 
         Assert.True(await lens.FlushAsync(TimeSpan.FromSeconds(10)));
