@@ -100,20 +100,43 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
         return log;
     }
 
-    /// <summary>Sends due alerts from the outbox and records the outcome with a conditional write.</summary>
+    private readonly string _instance = Guid.NewGuid().ToString("N"); // this job instance (two can run in one process in tests)
+
+    /// <summary>
+    /// Sends due alerts from the outbox: first claims them with a conditional write (so a racing instance never sends
+    /// the same one), then sends, then records the outcome with another conditional write.
+    /// </summary>
     private async Task DeliverAsync(string project, CancellationToken cancellationToken)
     {
-        var (state, _) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var results = new Dictionary<string, AlertDispatch>(StringComparer.Ordinal);
-        foreach (var pending in state.Outbox.Where(p => p.NextAttemptAt is null || p.NextAttemptAt <= now))
+        List<PendingAlert> claimed;
+        while (true)
         {
-            results[pending.Alert.AlertId + "#" + pending.Channel] = await dispatcher.DispatchAsync(pending.Alert, pending.Channel, cancellationToken).ConfigureAwait(false);
+            var (state, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
+            claimed = state.Outbox
+                .Where(p => (p.NextAttemptAt is null || p.NextAttemptAt <= now) && (p.ClaimedBy is null || p.ClaimedUntil < now))
+                .ToList();
+            if (claimed.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var pending in claimed)
+            {
+                pending.ClaimedBy = _instance;
+                pending.ClaimedUntil = now + TimeSpan.FromMinutes(2);
+            }
+
+            if (await budgets.TrySetStateAsync(project, state, etag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                break;
+            }
         }
 
-        if (results.Count == 0)
+        var results = new Dictionary<string, AlertDispatch>(StringComparer.Ordinal);
+        foreach (var pending in claimed)
         {
-            return;
+            results[pending.Alert.AlertId + "#" + pending.Channel] = await dispatcher.DispatchAsync(pending.Alert, pending.Channel, cancellationToken).ConfigureAwait(false);
         }
 
         while (true)
@@ -122,11 +145,13 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
             foreach (var pending in current.Outbox.ToList())
             {
                 var id = pending.Alert.AlertId + "#" + pending.Channel;
-                if (!results.TryGetValue(id, out var result))
+                if (pending.ClaimedBy != _instance || !results.TryGetValue(id, out var result))
                 {
                     continue;
                 }
 
+                pending.ClaimedBy = null;
+                pending.ClaimedUntil = null;
                 if (result.Outcome == AlertDispatchOutcome.Delivered)
                 {
                     current.Outbox.Remove(pending);

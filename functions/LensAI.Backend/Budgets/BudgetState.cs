@@ -67,6 +67,13 @@ public sealed class PendingAlert
     [JsonPropertyName("attempts")]
     public int Attempts { get; set; }
 
+    /// <summary>The instance sending it now (claimed with a conditional write, so two instances never both send it).</summary>
+    [JsonPropertyName("claimed_by")]
+    public string? ClaimedBy { get; set; }
+
+    [JsonPropertyName("claimed_until")]
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
     [JsonPropertyName("next_attempt_at")]
     public DateTimeOffset? NextAttemptAt { get; set; }
 
