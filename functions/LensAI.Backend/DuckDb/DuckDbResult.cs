@@ -63,9 +63,9 @@ public sealed class DuckDbResult : IDisposable
         for (var k = 0; k < chunks.Count; k++)
         {
             var size = (long)DuckDbNative.duckdb_data_chunk_get_size(chunks[k]);
-            if (size != uniform && k != chunks.Count - 1)
+            if (size != uniform && (k != chunks.Count - 1 || size > uniform))
             {
-                uniform = 0;
+                uniform = 0; // only the last chunk may be shorter; any other difference means binary search
             }
 
             _chunkStarts[k] = rows;
