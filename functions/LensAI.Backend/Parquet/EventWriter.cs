@@ -86,7 +86,8 @@ public sealed partial class EventWriter : IAsyncDisposable
 
             if (count < _options.MaxEventsPerPart && _options.FlushWindow > TimeSpan.Zero)
             {
-                await Task.Delay(_options.FlushWindow, _time).ConfigureAwait(false);
+                // A few real milliseconds for concurrent batches to join the part (not business time: never the fake clock).
+                await Task.Delay(_options.FlushWindow, TimeProvider.System).ConfigureAwait(false);
                 count += Gather(reader, gathered, count);
             }
 
