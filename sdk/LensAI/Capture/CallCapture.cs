@@ -37,6 +37,7 @@ internal sealed class CallCapture
     private SseDecoder? _sse;
     private long _firstByteTimestamp;
     private bool _sawFirstByte;
+    private bool _wholeBody;
     private int _httpStatus;
     private bool _stream;
     private int _completed;
@@ -103,6 +104,34 @@ internal sealed class CallCapture
         if (isEventStream)
         {
             _sse = new SseDecoder();
+        }
+    }
+
+    /// <summary>
+    /// The whole body arrived in one read (a buffered response): parse it as one document, no carry-over between chunks.
+    /// </summary>
+    public void OnWholeBody(ReadOnlySpan<byte> bytes)
+    {
+        if (_sse is not null || _scanner is null)
+        {
+            OnBytes(bytes);
+            return;
+        }
+
+        if (!_sawFirstByte)
+        {
+            _sawFirstByte = true;
+            _firstByteTimestamp = _engine.TimeProvider.GetTimestamp();
+        }
+
+        try
+        {
+            _scanner.ScanDocument(bytes);
+            _wholeBody = true;
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(_route, ex);
         }
     }
 
@@ -186,7 +215,7 @@ internal sealed class CallCapture
         {
             if (scanner is not null)
             {
-                if (end == CaptureEnd.Completed && !scanner.Failed)
+                if (end == CaptureEnd.Completed && !scanner.Failed && !_wholeBody)
                 {
                     if (_sse is not null)
                     {

@@ -13,9 +13,13 @@ internal sealed class CaptureContent : HttpContent
     {
         _inner = inner;
         _capture = capture;
+        Headers.ContentType = inner.Headers.ContentType;
         foreach (var header in inner.Headers.NonValidated)
         {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
+            if (!header.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
         }
     }
 
@@ -170,7 +174,15 @@ internal sealed class CaptureStream : Stream
             return;
         }
 
-        _capture.OnBytes(bytes);
+        if (_read == 0 && bytes.Length == _expectedLength)
+        {
+            _capture.OnWholeBody(bytes); // buffered responses arrive in one read: one parse, no carry-over
+        }
+        else
+        {
+            _capture.OnBytes(bytes);
+        }
+
         _read += bytes.Length;
         if (_read == _expectedLength)
         {
