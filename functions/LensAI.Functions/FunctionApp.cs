@@ -63,6 +63,7 @@ public static class FunctionApp
         app.MapLensAIIngest();
         app.MapLensAIBudgets();
         app.MapLensAISlackActions();
+        app.MapLensAIReport();
         app.MapLensAIJobs(app.Services.GetRequiredService<JobRunner>());
         return app;
     }

@@ -67,6 +67,7 @@ public static class BackendServiceCollectionExtensions
             ?? new LogAlertDispatcher(sp.GetRequiredService<ILogger<LogAlertDispatcher>>()));
         services.AddSingleton<BudgetCheckJob>();
         services.AddSingleton<BudgetActions>();
+        services.AddSingleton(sp => new Reports.ReportService(sp.GetRequiredService<RollupReader>(), sp.GetRequiredService<BudgetStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IBackendJob>(sp => sp.GetRequiredService<BudgetCheckJob>());
         services.AddSingleton<IBackendJob>(sp => new CompactionJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), Path.Combine(work, "compaction")));
         services.AddSingleton<IBackendJob>(sp => new RollupJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), Path.Combine(work, "rollups")));

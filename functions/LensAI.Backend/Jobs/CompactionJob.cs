@@ -67,7 +67,7 @@ public sealed class CompactionJob(EventStore events, DuckDbDatabase database, Ti
             long rows, total;
             using (var connection = database.Connect())
             {
-                total = connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.List(paths)}, union_by_name = true)");
+                total = connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.List(paths)}, union_by_name = true, hive_partitioning = false)");
                 rows = connection.Execute($"COPY (SELECT * FROM {EventStore.DedupedRelation(paths)} ORDER BY ts, event_id) TO {Sql.Literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)");
                 var check = connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.Literal(output)})");
                 if (check != rows)

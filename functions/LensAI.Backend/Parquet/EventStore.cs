@@ -105,7 +105,7 @@ public sealed class EventStore
     public static string DedupedRelation(IReadOnlyList<string> paths)
         => paths.Count == 0
             ? $"(SELECT * FROM (SELECT {string.Join(", ", EventSchema.Columns.Select(c => "NULL AS " + c))}) WHERE false)"
-            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({Sql.List(paths)}, union_by_name = true)) WHERE lensai_rn = 1)";
+            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({Sql.List(paths)}, union_by_name = true, hive_partitioning = false)) WHERE lensai_rn = 1)";
 
     internal static DateOnly? DayOf(string key)
     {

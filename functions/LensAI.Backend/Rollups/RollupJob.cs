@@ -90,7 +90,7 @@ public sealed class RollupJob(EventStore events, DuckDbDatabase database, string
     internal static string Signature(IEnumerable<string> parts)
         => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts.Order(StringComparer.Ordinal)))));
 
-    internal static string SignatureKey(string project, string day) => $"rollups/project={project}/grain=hour/dt={day}/_covers.sha256";
+    internal static string SignatureKey(string project, string day) => $"rollups/project={project}/dt={day}/_covers.sha256";
 
     internal static async Task<string?> ReadSignatureAsync(IObjectStore store, string project, string day, CancellationToken cancellationToken)
     {

@@ -39,7 +39,7 @@ public sealed class RollupReader(EventStore events, DuckDbDatabase database)
         var sources = new List<string>();
         if (freshPaths.Count > 0)
         {
-            sources.Add($"SELECT * FROM read_parquet({Sql.List(freshPaths)})");
+            sources.Add($"SELECT * FROM read_parquet({Sql.List(freshPaths)}, hive_partitioning = false)");
         }
 
         if (stalePaths.Count > 0)

@@ -4,7 +4,7 @@ namespace LensAI.Backend.Rollups;
 /// Rollups: one row per (grain, bucket, dimension, key) — grains <c>hour</c> and <c>day</c>, dimensions <c>all</c>,
 /// <c>model</c>, <c>user</c> and <c>route</c> — with every token kind, cost, outcomes and latency / time-to-first-token
 /// percentiles (computed from the events of that bucket, so they are exact). Stored per
-/// project and day at <c>rollups/project=&lt;id&gt;/grain=hour/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c>.
+/// project and day at <c>rollups/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c> (no partition segment may share a column name: DuckDB would let the path override the column).
 /// </summary>
 public static class RollupSchema
 {
@@ -47,6 +47,6 @@ public static class RollupSchema
         GROUP BY GROUPING SETS ((bucket), (bucket, model), (bucket, user_id), (bucket, route))
         """;
 
-    /// <summary><c>rollups/project=&lt;id&gt;/grain=hour/dt=&lt;day&gt;/rollup.parquet</c></summary>
-    public static string Key(string project, string day) => $"rollups/project={project}/grain=hour/dt={day}/rollup.parquet";
+    /// <summary><c>rollups/project=&lt;id&gt;/dt=&lt;day&gt;/rollup.parquet</c></summary>
+    public static string Key(string project, string day) => $"rollups/project={project}/dt={day}/rollup.parquet";
 }
