@@ -4,7 +4,9 @@ using System.ClientModel;
 using System.Diagnostics;
 using System.Globalization;
 using LensAI;
+using LensAI.Backend.Budgets;
 using LensAI.Backend.DuckDb;
+using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
 using LensAI.Functions;
@@ -40,7 +42,21 @@ if (string.IsNullOrEmpty(endpoint))
         Directory.Delete(dataDirectory, recursive: true); // every run starts from an empty store
     }
 
-    backend = FunctionApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", dataDirectory], b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+    var slackWebhook = Environment.GetEnvironmentVariable("SLACK_WEBHOOK_URL");
+    string[] backendArgs = ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", dataDirectory, "--LensAI:Backend:RunScheduler", "false"];
+    if (!string.IsNullOrEmpty(slackWebhook))
+    {
+        backendArgs = [.. backendArgs, "--LensAI:Backend:Alerts:Slack:WebhookUrl", slackWebhook];
+    }
+
+    backend = FunctionApp.Build(backendArgs, b =>
+    {
+        b.Logging.SetMinimumLevel(LogLevel.Error);
+        if (string.IsNullOrEmpty(slackWebhook))
+        {
+            b.Services.AddSingleton<IAlertDispatcher, ConsoleAlertDispatcher>(); // no Slack configured: alerts are printed here
+        }
+    });
     await backend.StartAsync();
     endpoint = backend.Urls.First();
     lensKey = (await backend.Services.GetRequiredService<ApiKeyStore>().CreateAsync("quickstart", "quickstart", CancellationToken.None)).Key;
@@ -54,6 +70,7 @@ else
 
 // 2. The one line: LensAI on the OpenAI SDK's pipeline.
 var options = new LensAIOptions { Endpoint = new Uri(endpoint), ApiKey = lensKey, MaxBatchDelay = TimeSpan.FromMilliseconds(200) };
+options.Budgets.PollInterval = TimeSpan.FromSeconds(1); // the kill-switch poll (default 30 s), short for the demo
 if (replay is not null)
 {
     options.OpenAICompatibleEndpoints.Add(new OpenAICompatibleEndpoint { BaseUrl = replay.BaseUrl, Provider = "openai" });
@@ -124,6 +141,43 @@ using (var db = backend.Services.GetRequiredService<DuckDbDatabase>().Connect())
             var cost = row.IsNull(4) ? "unpriced" : $"{row.GetDouble(4):0.000000}" + (row.GetInt64(5) > 0 ? "*" : "");
             Console.WriteLine($"  {row.GetString(0),-26} {row.GetInt64(1),5} {row.GetInt64(2),10} {row.GetInt64(3),10} {cost,12} {row.GetDouble(6),7:0} {row.GetDouble(7),7:0}");
         }
+    }
+}
+
+// 4. A small budget: alerts at 50/75/90/100 % and a kill-switch at 100 %.
+Console.WriteLine();
+var budgetFile = BudgetStore.Parse("""{"budgets":[{"id":"demo-monthly","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}"""u8);
+await backend.Services.GetRequiredService<BudgetStore>().SetBudgetsAsync("quickstart", budgetFile, "quickstart", CancellationToken.None);
+Step("Budget set: $0.01 per month for the whole project, action block. Running the rollup and budget-check jobs…");
+var jobs = backend.Services.GetRequiredService<JobRunner>();
+await jobs.RunAsync("rollups", CancellationToken.None);
+await jobs.RunAsync("budget-check", CancellationToken.None);
+Step(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SLACK_WEBHOOK_URL")) ? "Alerts printed above (set SLACK_WEBHOOK_URL to post them to Slack)." : "Alerts posted to Slack.");
+
+// 5. The kill-switch: the SDK polls the status and refuses the next call before it reaches the provider.
+var deadline = DateTime.UtcNow.AddSeconds(15);
+while (true)
+{
+    try
+    {
+        using (lens.BeginScope(userId: "alice", route: "POST /chat"))
+        {
+            await mini.CompleteChatAsync("One more, please.");
+        }
+
+        if (DateTime.UtcNow > deadline)
+        {
+            Step("The kill-switch did not engage in time (is the budget check running?).");
+            break;
+        }
+
+        await Task.Delay(250); // the SDK has not polled the new status yet
+    }
+    catch (LensAIBudgetExceededException blocked)
+    {
+        Step($"Kill-switch: the next call was BLOCKED before reaching the provider — budget '{blocked.BudgetId}' ({blocked.Scope}, {blocked.Period}) resets {blocked.ResetsAt:u}.");
+        Console.WriteLine($"         What an end user would see: \"{blocked.UserMessage}\"");
+        break;
     }
 }
 
