@@ -536,7 +536,8 @@ public static class EventBatchReader
     private static DateTimeOffset? Timestamp(ref Utf8JsonReader reader, DateTimeOffset now, IngestLimits limits, ref Problems errors)
     {
         const Field pointer = Field.Ts;
-        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var ts))
+        DateTimeOffset ts = default;
+        if (reader.TokenType != JsonTokenType.String || !(TryParseSdkTimestamp(ref reader, out ts) || reader.TryGetDateTimeOffset(out ts)))
         {
             errors.Add(pointer, "must be an ISO 8601 timestamp such as 2026-11-21T23:20:00.123456Z.");
             reader.Skip();
@@ -557,6 +558,57 @@ public static class EventBatchReader
         }
 
         return new DateTimeOffset(ts.UtcTicks - (ts.UtcTicks % 10), TimeSpan.Zero); // µs precision
+    }
+
+    /// <summary>
+    /// Fast path for the SDK's exact format <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c> (27 bytes, UTC, µs); anything else goes
+    /// through the general ISO 8601 parser.
+    /// </summary>
+    internal static bool TryParseSdkTimestamp(ref Utf8JsonReader reader, out DateTimeOffset value)
+    {
+        value = default;
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return false;
+        }
+
+        var s = reader.ValueSpan;
+        if (s.Length != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z')
+        {
+            return false;
+        }
+
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second)
+            || !Digits(s, 20, 6, out var micros))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        value = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + (micros * 10L), TimeSpan.Zero);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> span, int start, int count, out int result)
+        {
+            result = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var d = span[i] - (byte)'0';
+                if ((uint)d > 9)
+                {
+                    return false;
+                }
+
+                result = (result * 10) + d;
+            }
+
+            return true;
+        }
     }
 
     private static Dictionary<string, string>? Metadata(ref Utf8JsonReader reader, IngestLimits limits, ref Problems errors)
