@@ -1,0 +1,152 @@
+using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Xml.Linq;
+
+namespace LensAI.Packaging.Tests;
+
+/// <summary>What is inside the packed .nupkg and .snupkg files.</summary>
+[Collection(PackagesGroup.Name)]
+public sealed class PackageContentTests(PackedPackages packages)
+{
+    private static readonly string[] LibraryFrameworks = ["net8.0", "net10.0"];
+
+    public static TheoryData<string> AllPackages => [.. PackedPackages.Libraries, PackedPackages.ToolPackage];
+
+    public static TheoryData<string> LibraryPackages => [.. PackedPackages.Libraries];
+
+    [Theory]
+    [MemberData(nameof(AllPackages))]
+    public void Every_package_has_its_metadata_readme_icon_and_license(string id)
+    {
+        var nuspec = packages.Nuspec(id);
+        var ns = nuspec.Name.Namespace;
+        var metadata = nuspec.Element(ns + "metadata")!;
+        Assert.Equal(id, metadata.Element(ns + "id")!.Value);
+        Assert.Equal(packages.Version, metadata.Element(ns + "version")!.Value);
+
+        var license = metadata.Element(ns + "license")!;
+        Assert.Equal("expression", license.Attribute("type")!.Value);
+        Assert.Equal("MIT", license.Value);
+        Assert.Equal("icon.png", metadata.Element(ns + "icon")!.Value);
+        Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
+        Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "description")?.Value), $"{id} has no description.");
+        Assert.NotNull(metadata.Element(ns + "repository")?.Attribute("url"));
+
+        using var zip = packages.Open(id);
+        var icon = zip.GetEntry("icon.png")!;
+        using (var png = icon.Open())
+        {
+            var header = new byte[8];
+            png.ReadExactly(header);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, header);
+        }
+
+        using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+        var text = readme.ReadToEnd();
+        Assert.Contains("LensAI", text, StringComparison.Ordinal);
+        Assert.True(text.Length > 300, $"{id}'s README is only {text.Length} characters.");
+    }
+
+    [Theory]
+    [MemberData(nameof(LibraryPackages))]
+    public void Libraries_ship_both_frameworks_with_xml_docs_and_no_stray_files(string id)
+    {
+        using var zip = packages.Open(id);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        foreach (var tfm in LibraryFrameworks)
+        {
+            Assert.Contains($"lib/{tfm}/{id}.dll", names);
+            Assert.Contains($"lib/{tfm}/{id}.xml", names);
+            using var docs = zip.GetEntry($"lib/{tfm}/{id}.xml")!.Open();
+            var members = XDocument.Load(docs).Descendants("member").Count();
+            Assert.True(members > 5, $"{id} {tfm} XML docs document only {members} members.");
+        }
+
+        // Only the assemblies, their docs and the package furniture: no test helpers, no PDBs (those go to the .snupkg).
+        var unexpected = names.Where(n => !n.StartsWith("lib/", StringComparison.Ordinal) && !n.StartsWith("package/", StringComparison.Ordinal)
+                && !n.StartsWith("_rels/", StringComparison.Ordinal) && n is not "[Content_Types].xml" and not "icon.png" and not "README.md"
+                && n != id + ".nuspec")
+            .ToList();
+        Assert.Empty(unexpected);
+        Assert.DoesNotContain(names, n => n.EndsWith(".pdb", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(LibraryPackages))]
+    public void Assemblies_are_reproducible_and_symbols_are_in_the_snupkg(string id)
+    {
+        using var zip = packages.Open(id);
+        using var symbols = packages.Open(id, "snupkg");
+        foreach (var tfm in LibraryFrameworks)
+        {
+            var dll = Read(zip, $"lib/{tfm}/{id}.dll");
+            using var pe = new PEReader(new MemoryStream(dll));
+            var debug = pe.ReadDebugDirectory();
+            Assert.Contains(debug, d => d.Type == DebugDirectoryEntryType.Reproducible);
+
+            var codeView = debug.Single(d => d.Type == DebugDirectoryEntryType.CodeView);
+            var pdbId = pe.ReadCodeViewDebugDirectoryData(codeView).Guid;
+            var pdb = Read(symbols, $"lib/{tfm}/{id}.pdb");
+            using var provider = MetadataReaderProvider.FromPortablePdbStream(new MemoryStream(pdb));
+            var reader = provider.GetMetadataReader();
+            Assert.Equal(pdbId, new BlobContentId(reader.DebugMetadataHeader!.Id).Guid);
+        }
+    }
+
+    [Fact]
+    public void Dependencies_name_only_what_each_package_uses()
+    {
+        var core = Dependencies("LensAI");
+        Assert.Contains("Polly.Core", core);
+        Assert.DoesNotContain("OpenAI", core);
+        Assert.DoesNotContain("Microsoft.Extensions.AI.Abstractions", core);
+
+        var openAI = Dependencies("LensAI.OpenAI");
+        Assert.Contains("LensAI", openAI);
+        Assert.Contains("OpenAI", openAI);
+
+        var extensionsAI = Dependencies("LensAI.Extensions.AI");
+        Assert.Contains("LensAI", extensionsAI);
+        Assert.Contains("Microsoft.Extensions.AI.Abstractions", extensionsAI);
+        Assert.DoesNotContain("OpenAI", extensionsAI);
+
+        // The SDK packages never drag the backend (DuckDB, AWS, Azure) into a user's app.
+        foreach (var id in PackedPackages.Libraries)
+        {
+            Assert.DoesNotContain(Dependencies(id), d => d.StartsWith("AWSSDK", StringComparison.Ordinal) || d.StartsWith("Azure.", StringComparison.Ordinal) || d.Contains("Backend", StringComparison.Ordinal));
+        }
+
+        var lensAIDependency = packages.Nuspec("LensAI.OpenAI").Descendants().Where(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "LensAI");
+        Assert.All(lensAIDependency, d => Assert.Equal(packages.Version, (string)d.Attribute("version")!));
+    }
+
+    [Fact]
+    public void The_tool_package_is_a_dotnet_tool_named_lensai()
+    {
+        var nuspec = packages.Nuspec(PackedPackages.ToolPackage);
+        var types = nuspec.Descendants().Where(e => e.Name.LocalName == "packageType").Select(e => (string)e.Attribute("name")!).ToList();
+        Assert.Contains("DotnetTool", types);
+
+        using var zip = packages.Open(PackedPackages.ToolPackage);
+        var settingsEntry = zip.Entries.Single(e => e.FullName.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal));
+        using var settings = settingsEntry.Open();
+        var command = XDocument.Load(settings).Descendants("Command").Single();
+        Assert.Equal("lensai", (string)command.Attribute("Name")!);
+        var entryPoint = (string)command.Attribute("EntryPoint")!;
+        var folder = settingsEntry.FullName[..settingsEntry.FullName.LastIndexOf('/')];
+        Assert.NotNull(zip.GetEntry($"{folder}/{entryPoint}"));
+    }
+
+    private List<string> Dependencies(string id) =>
+        packages.Nuspec(id).Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).Distinct().ToList();
+
+    private static byte[] Read(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"{name} is not in the package.");
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

@@ -1,0 +1,69 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+using LensAI.Testing;
+
+namespace LensAI.Packaging.Tests;
+
+/// <summary>
+/// Packs every LensAI package once per test run with the command docs/packages.md gives, plus a unique
+/// <c>VersionSuffix</c> and an output folder of its own, so neither an earlier pack nor a NuGet cache can stand in for
+/// this build.
+/// </summary>
+public sealed class PackedPackages : IAsyncLifetime
+{
+    public static readonly string[] Libraries = ["LensAI", "LensAI.OpenAI", "LensAI.Extensions.AI"];
+
+    public const string ToolPackage = "LensAI.Cli";
+
+    private readonly TempFolder _feed = new("lensai-feed");
+
+    /// <summary>The folder holding the packed .nupkg and .snupkg files: the consumer's only source for LensAI*.</summary>
+    public string Feed => _feed.Path;
+
+    /// <summary>The version every package was packed with.</summary>
+    public string Version { get; private set; } = "";
+
+    public ProcessResult Pack { get; private set; } = null!;
+
+    public string PackagePath(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
+
+    public async Task InitializeAsync()
+    {
+        var suffix = "test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
+        var prefix = XDocument.Load(RepositoryPaths.Combine("nuget", "Package.props")).Descendants("VersionPrefix").Single().Value;
+        Version = $"{prefix}-{suffix}";
+
+        var command = DocCommands.SplitArguments(DocCommands.Single("docs/packages.md", "pack"));
+        Assert.Equal("dotnet", command[0]);
+        Pack = await ProcessRunner.RunAsync(
+            "dotnet",
+            [.. command.Skip(1), "-o", Feed, $"-p:VersionSuffix={suffix}"],
+            RepositoryPaths.Root,
+            TimeSpan.FromMinutes(8));
+        Assert.True(Pack.ExitCode == 0, Pack.Describe());
+    }
+
+    public Task DisposeAsync()
+    {
+        _feed.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Opens a package read-only.</summary>
+    public ZipArchive Open(string id, string extension = "nupkg") => ZipFile.OpenRead(PackagePath(id, extension));
+
+    /// <summary>The nuspec of a package.</summary>
+    public XElement Nuspec(string id)
+    {
+        using var zip = Open(id);
+        var entry = zip.Entries.Single(e => e.FullName == id + ".nuspec");
+        using var stream = entry.Open();
+        return XDocument.Load(stream).Root!;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackagesGroup : ICollectionFixture<PackedPackages>
+{
+    public const string Name = "packed packages";
+}
