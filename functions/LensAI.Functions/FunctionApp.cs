@@ -6,6 +6,7 @@ using LensAI.Backend.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LensAI.Functions;
 
@@ -68,6 +69,17 @@ public static class FunctionApp
         return app;
     }
 
+    /// <summary>
+    /// Logging for the one-shot commands: warnings and errors only, all on stderr, so stdout carries nothing but the
+    /// command's output (<c>KEY=$(… keys create …)</c> gets the key and nothing else).
+    /// </summary>
+    private static void CommandLogging(WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
     private static string? Option(string[] args, string name)
     {
         var at = Array.IndexOf(args, name);
@@ -84,7 +96,7 @@ public static class FunctionApp
             return 2;
         }
 
-        await using var app = Build([.. args.Skip(1).Where(a => a is not ("--project" or "--file") && a != project && a != Option(args, "--file")), "--LensAI:Backend:RunScheduler", "false"]);
+        await using var app = Build([.. args.Skip(1).Where(a => a is not ("--project" or "--file") && a != project && a != Option(args, "--file")), "--LensAI:Backend:RunScheduler", "false"], CommandLogging);
         var budgets = app.Services.GetRequiredService<BudgetStore>();
         switch (args[0])
         {
@@ -132,7 +144,7 @@ public static class FunctionApp
             return 2;
         }
 
-        await using var app = Build([.. args[2..], "--LensAI:Backend:RunScheduler", "false"]);
+        await using var app = Build([.. args[2..], "--LensAI:Backend:RunScheduler", "false"], CommandLogging);
         var runner = app.Services.GetRequiredService<JobRunner>();
         if (!runner.TryGet(args[1], out _))
         {
@@ -164,7 +176,7 @@ public static class FunctionApp
             return 2;
         }
 
-        await using var app = Build(args[1..]);
+        await using var app = Build(args[1..], CommandLogging);
         var keys = app.Services.GetRequiredService<ApiKeyStore>();
         string? Option(string name)
         {

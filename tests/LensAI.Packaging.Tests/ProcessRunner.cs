@@ -35,6 +35,29 @@ public static class ProcessRunner
         TimeSpan timeout,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
+        await using var running = Start(fileName, arguments, workingDirectory, environment);
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await running.Process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            running.Process.Kill(entireProcessTree: true);
+            await running.Process.WaitForExitAsync();
+            throw new TimeoutException($"`{running.CommandLine}` did not finish within {timeout.TotalSeconds:0} s and was killed. Output so far:\n{running.Describe()}");
+        }
+
+        return running.Result();
+    }
+
+    /// <summary>Starts a child (a server, say) that the caller stops by disposing the handle (kills the process tree).</summary>
+    public static RunningProcess Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -71,34 +94,10 @@ public static class ProcessRunner
             }
         }
 
-        var commandLine = fileName + " " + string.Join(' ', start.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
-        var clock = Stopwatch.StartNew();
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"`{commandLine}` did not finish within {timeout.TotalSeconds:0} s and was killed. Output so far:\n{Tail(stdout)}\n{Tail(stderr)}");
-        }
-
-        process.WaitForExit(); // drains the asynchronous output readers
-        return new ProcessResult(commandLine, process.ExitCode, Text(stdout), Text(stderr), clock.Elapsed);
+        return new RunningProcess(start);
     }
 
-    private static void Append(StringBuilder builder, string? line)
+    internal static void Append(StringBuilder builder, string? line)
     {
         if (line is null)
         {
@@ -111,7 +110,7 @@ public static class ProcessRunner
         }
     }
 
-    private static string Text(StringBuilder builder)
+    internal static string Text(StringBuilder builder)
     {
         lock (builder)
         {
@@ -119,9 +118,56 @@ public static class ProcessRunner
         }
     }
 
-    private static string Tail(StringBuilder builder)
+    internal static string Tail(StringBuilder builder)
     {
         var text = Text(builder);
         return text.Length > 4000 ? "…" + text[^4000..] : text;
+    }
+}
+
+/// <summary>A started child process; disposing it kills the whole tree if it is still running.</summary>
+public sealed class RunningProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    internal RunningProcess(ProcessStartInfo start)
+    {
+        CommandLine = start.FileName + " " + string.Join(' ', start.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        Process = new Process { StartInfo = start };
+        Process.OutputDataReceived += (_, e) => ProcessRunner.Append(_stdout, e.Data);
+        Process.ErrorDataReceived += (_, e) => ProcessRunner.Append(_stderr, e.Data);
+        Process.Start();
+        Process.StandardInput.Close();
+        Process.BeginOutputReadLine();
+        Process.BeginErrorReadLine();
+    }
+
+    public string CommandLine { get; }
+
+    public Process Process { get; }
+
+    public bool HasExited => Process.HasExited;
+
+    /// <summary>What it printed so far (the tails of stdout and stderr).</summary>
+    public string Describe() => $"`{CommandLine}`:\n{ProcessRunner.Tail(_stdout)}\n--- stderr ---\n{ProcessRunner.Tail(_stderr)}";
+
+    /// <summary>The result of a process that has exited.</summary>
+    public ProcessResult Result()
+    {
+        Process.WaitForExit(); // drains the asynchronous output readers
+        return new ProcessResult(CommandLine, Process.ExitCode, ProcessRunner.Text(_stdout), ProcessRunner.Text(_stderr), _clock.Elapsed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+        }
+
+        Process.Dispose();
     }
 }

@@ -22,6 +22,7 @@ public enum ObjectStoreKind
 /// </summary>
 public sealed class ObjectStoreOptions
 {
+    /// <summary>Which store: a local folder (the embedded default), S3 (or an S3-compatible service) or Azure Blob Storage. Default <c>Local</c>.</summary>
     public ObjectStoreKind Kind { get; set; } = ObjectStoreKind.Local;
 
     /// <summary>Root folder for <see cref="ObjectStoreKind.Local"/>; created when missing.</summary>
