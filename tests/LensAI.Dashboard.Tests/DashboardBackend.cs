@@ -104,10 +104,10 @@ public sealed class DashboardBackend : IAsyncDisposable
             }
         }
 
-        // A burst in the last minute: the daily cap is spent whatever the time of day.
+        // A burst in the last milliseconds: the daily cap is spent whatever the time of day.
         for (var i = 0; i < 6; i++)
         {
-            events.Add(Call(now.AddSeconds(-(5 + i)), "openai", "gpt-4o-2024-08-06", "alice", "POST /agents/plan", 20_000, 2_000, 2_400 + 150 * i, stream: false));
+            events.Add(Call(now.AddMilliseconds(-(1 + i)), "openai", "gpt-4o-2024-08-06", "alice", "POST /agents/plan", 20_000, 2_000, 2_400 + 150 * i, stream: false));
         }
 
         using var http = Client(Key);

@@ -193,8 +193,12 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     private static async Task<JsonElement> ChartsAsync(IPage page)
         => JsonDocument.Parse(await page.EvaluateAsync<string>(ChartsScript)).RootElement;
 
+    /// <summary>Polls (up to the context's 20 s timeout) until the report for <paramref name="grain"/> is loaded and every chart has laid out its plot area.</summary>
     private static async Task WaitReadyAsync(IPage page, string grain)
-        => await page.WaitForFunctionAsync("grain => document.body.dataset.state === 'ready' && window.LensAIDashboard.report.grain === grain", grain);
+        => await page.WaitForFunctionAsync("""
+            grain => document.body.dataset.state === 'ready' && window.LensAIDashboard.report.grain === grain
+              && [...document.querySelectorAll('canvas[data-chart]')].every(c => { const chart = Chart.getChart(c); return chart && chart.chartArea && chart.chartArea.width > 0; })
+            """, grain);
 
     private static DateTimeOffset HourOf(DateTimeOffset t) => new(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
 
