@@ -65,6 +65,7 @@ public static class FunctionApp
         app.MapLensAIBudgets();
         app.MapLensAISlackActions();
         app.MapLensAIReport();
+        app.MapLensAIDashboard();
         app.MapLensAIJobs(app.Services.GetRequiredService<JobRunner>());
         return app;
     }
