@@ -33,6 +33,13 @@ public static class ChatBillingApi
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        // Configured in code (by the demo) and from the environment; no appsettings.json is read, so another app's
+        // copied next to these binaries (the smoke tests run every sample from one folder) cannot leak in.
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json);
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(urls);
 
