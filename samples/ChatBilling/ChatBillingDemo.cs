@@ -115,7 +115,7 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         }
 
         var stripe = stripeKey is null ? cleanup.Add(await LocalStripe.StartAsync("sk_test_local_stand_in", users.All.Select(u => u.StripeCustomerId))) : null;
-        var stripeSettings = new Dictionary<string, string>(StringComparer.Ordinal)
+        var backendSettings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["LensAI:Backend:Stripe:ApiKey"] = stripeKey ?? "sk_test_local_stand_in",
             ["LensAI:Backend:Stripe:MeterEventName"] = settings.Env("STRIPE_METER_EVENT_NAME") ?? "llm_cost",
@@ -123,12 +123,19 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         };
         if (stripe is not null)
         {
-            stripeSettings["LensAI:Backend:Stripe:BaseUrl"] = stripe.BaseUrl.ToString();
+            backendSettings["LensAI:Backend:Stripe:BaseUrl"] = stripe.BaseUrl.ToString();
             output.WriteLine($"LOCAL STRIPE STAND-IN on {stripe.BaseUrl} — nothing reaches Stripe (set STRIPE_API_KEY, and STRIPE_CUSTOMERS=alice=cus_…,bob=cus_…, to push to your Stripe account).");
         }
         else
         {
-            output.WriteLine($"STRIPE: usage goes to api.stripe.com, meter '{stripeSettings["LensAI:Backend:Stripe:MeterEventName"]}' (STRIPE_API_KEY is set).");
+            output.WriteLine($"STRIPE: usage goes to api.stripe.com, meter '{backendSettings["LensAI:Backend:Stripe:MeterEventName"]}' (STRIPE_API_KEY is set).");
+        }
+
+        if (settings.Flag("--serve"))
+        {
+            // Serving: the backend runs its timer jobs as deployed — budget check every 20 s (so a free user's quota
+            // engages on its own), rollups hourly, the Stripe push at minute 15 of each hour.
+            backendSettings["LensAI:Backend:RunScheduler"] = "true";
         }
 
         if (settings.LensAIEndpoint is not null)
@@ -136,7 +143,7 @@ public sealed class ChatBillingDemo : IAsyncDisposable
             output.WriteLine("LENSAI_ENDPOINT is ignored here: the billing reads use the backend library in this process (see docs/samples.md).");
         }
 
-        var backend = cleanup.Add(await LocalBackend.StartAsync(settings.DataDirectory, Project, stripeSettings));
+        var backend = cleanup.Add(await LocalBackend.StartAsync(settings.DataDirectory, Project, backendSettings));
         values["LensAI:Endpoint"] = backend.Endpoint.ToString();
         values["LensAI:ApiKey"] = backend.ApiKey;
         values["LensAI:SpoolDirectory"] = Path.Combine(settings.DataDirectory, "spool");

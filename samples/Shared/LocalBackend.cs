@@ -71,7 +71,7 @@ public sealed class LocalBackend : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--LensAI:Backend:Storage:LocalPath", Path.Combine(dataDirectory, "store"),
             "--LensAI:Backend:WorkDirectory", Path.Combine(dataDirectory, "work"),
-            "--LensAI:Backend:RunScheduler", "false", // the samples run the jobs themselves, when the story needs them
+            "--LensAI:Backend:RunScheduler", "false", // the samples run the jobs themselves, when the story needs them (a setting can turn it on)
             "--LensAI:Backend:DuckDbThreads", "2",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
