@@ -3,7 +3,7 @@ using LensAI.Backend.Budgets;
 namespace Quickstart;
 
 /// <summary>Prints budget alerts to the console (what the quickstart does when no Slack webhook is configured).</summary>
-internal sealed class ConsoleAlertDispatcher : IAlertDispatcher
+internal sealed class ConsoleAlertDispatcher(TextWriter output) : IAlertDispatcher
 {
     public IReadOnlyList<string> Channels { get; } = ["console"];
 
@@ -15,10 +15,10 @@ internal sealed class ConsoleAlertDispatcher : IAlertDispatcher
             "forecast" => $"projected to exceed on {alert.ProjectedExceedAt:yyyy-MM-dd}",
             _ => $"{alert.UnpricedCalls} call(s) the catalogue cannot price ({string.Join(", ", alert.UnpricedModels)})",
         };
-        Console.WriteLine($"  [ALERT] {alert.Project} / {alert.BudgetId}: {what} — spent ${alert.SpentUsd:0.000000} of ${alert.LimitUsd:0.00} ({alert.Percent:0} %){(alert.Blocked ? " — BLOCKING" : "")}");
+        output.WriteLine($"  [ALERT] {alert.Project} / {alert.BudgetId}: {what} — spent ${alert.SpentUsd:0.000000} of ${alert.LimitUsd:0.00} ({alert.Percent:0} %){(alert.Blocked ? " — BLOCKING" : "")}");
         if (alert.TopModels.Count > 0)
         {
-            Console.WriteLine($"          top models: {string.Join(", ", alert.TopModels.Select(m => $"{m.Name} ${m.CostUsd:0.000000}"))}");
+            output.WriteLine($"          top models: {string.Join(", ", alert.TopModels.Select(m => $"{m.Name} ${m.CostUsd:0.000000}"))}");
         }
 
         return Task.FromResult(new AlertDispatch(AlertDispatchOutcome.Delivered));

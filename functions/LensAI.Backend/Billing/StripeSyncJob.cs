@@ -153,7 +153,7 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
                 SELECT date_trunc('hour', ts) AS hour, {customer} AS customer, CAST({value} AS DECIMAL(38, 9)) AS v
                 FROM {EventStore.DedupedRelation(paths)}
                 WHERE ts >= {Lit(from)} AND ts < {Lit(until)}
-                GROUP BY ALL HAVING customer IS NOT NULL ORDER BY hour, customer
+                GROUP BY 1, 2 HAVING customer IS NOT NULL ORDER BY hour, customer
                 """);
             foreach (var row in rows.Rows)
             {

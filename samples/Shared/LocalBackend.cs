@@ -1,0 +1,186 @@
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Jobs;
+using LensAI.Backend.Keys;
+using LensAI.Backend.Parquet;
+using LensAI.Backend.Storage;
+using LensAI.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Samples;
+
+/// <summary>
+/// The embedded default backend (the function app: ingest, Parquet on a local folder, DuckDB, jobs) started in this
+/// process on 127.0.0.1, with a fresh project API key. The samples use it when <c>LENSAI_ENDPOINT</c> is not set; in
+/// your app, point <c>LensAI:Endpoint</c> at the deployed function app instead.
+/// </summary>
+public sealed class LocalBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly StatusPollCounter _polls;
+
+    private LocalBackend(WebApplication app, StatusPollCounter polls, string dataDirectory, string project, string apiKey)
+    {
+        _app = app;
+        _polls = polls;
+        DataDirectory = dataDirectory;
+        Project = project;
+        ApiKey = apiKey;
+        Endpoint = new Uri(app.Urls.First().TrimEnd('/') + "/");
+    }
+
+    /// <summary>The backend's base URL: <c>LensAI:Endpoint</c>.</summary>
+    public Uri Endpoint { get; }
+
+    /// <summary>A project API key created at start: <c>LensAI:ApiKey</c>.</summary>
+    public string ApiKey { get; }
+
+    /// <summary>The project the key belongs to.</summary>
+    public string Project { get; }
+
+    /// <summary>Where the backend keeps everything (events as Hive-partitioned Parquet under <c>events/</c>).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>The backend's services (<see cref="JobRunner"/>, <see cref="EventStore"/>, <c>ReportService</c>, …).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Runs the timer jobs on demand (the samples start the backend without its scheduler).</summary>
+    public JobRunner Jobs => Services.GetRequiredService<JobRunner>();
+
+    /// <summary>The object store (a local folder here; S3 or Azure Blob when deployed).</summary>
+    public IObjectStore Store => Services.GetRequiredService<IObjectStore>();
+
+    /// <summary>
+    /// Starts the backend over <paramref name="dataDirectory"/> (emptied first, so every run starts from a clean store)
+    /// and creates a key for <paramref name="project"/>. <paramref name="settings"/> are extra configuration values
+    /// (<c>LensAI:Backend:…</c>); <paramref name="configure"/> can replace services before the backend registers its own.
+    /// </summary>
+    public static async Task<LocalBackend> StartAsync(string dataDirectory, string project, IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0",
+            "--LensAI:Backend:Storage:LocalPath", Path.Combine(dataDirectory, "store"),
+            "--LensAI:Backend:WorkDirectory", Path.Combine(dataDirectory, "work"),
+            "--LensAI:Backend:RunScheduler", "false", // the samples run the jobs themselves, when the story needs them (a setting can turn it on)
+            "--LensAI:Backend:DuckDbThreads", "2",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            args.Add("--" + key);
+            args.Add(value);
+        }
+
+        var polls = new StatusPollCounter();
+        var app = FunctionApp.Build([.. args], builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<IStartupFilter>(polls);
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        try
+        {
+            var key = await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, "samples", CancellationToken.None);
+            return new LocalBackend(app, polls, dataDirectory, project, key.Key);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the SDK has certainly applied the kill-switch document as it is now: two polls of
+    /// <c>GET /v1/budgets/status</c> that arrive after this call (the first reads the new document; the SDK only sends
+    /// the next one once it has applied the first). Demo plumbing, for one SDK instance polling this backend: a real app
+    /// never waits — the SDK picks the document up on its next poll (<c>LensAI:Budgets:PollInterval</c>, 30 s by default).
+    /// </summary>
+    public Task WaitForBudgetPollsAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => _polls.WaitAsync(2, timeout, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> over the project's events as stored in Parquet (the last two days, one row per
+    /// <c>event_id</c>), with <c>{events}</c> standing for the relation, and hands each row to <paramref name="onRow"/>.
+    /// </summary>
+    public Task QueryEventsAsync(string sql, Action<DuckDbRow> onRow, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(onRow);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        return Services.GetRequiredService<EventStore>().QueryAsync(Project, today.AddDays(-1), today, paths =>
+        {
+            using var connection = Services.GetRequiredService<DuckDbDatabase>().Connect();
+            using var result = connection.Query(sql.Replace("{events}", EventStore.DedupedRelation(paths), StringComparison.Ordinal));
+            foreach (var row in result.Rows)
+            {
+                onRow(row);
+            }
+
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Stops the backend (the data folder stays, so you can query it afterwards).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Counts kill-switch polls as they arrive (a startup filter runs before the app's own middleware).</summary>
+    private sealed class StatusPollCounter : IStartupFilter
+    {
+        private int _count;
+        private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals("/v1/budgets/status", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref _count);
+                    Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                }
+
+                return following(context);
+            });
+            next(app);
+        };
+
+        public async Task WaitAsync(int polls, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var target = Volatile.Read(ref _count) + polls;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            while (Volatile.Read(ref _count) < target)
+            {
+                var signal = Volatile.Read(ref _signal).Task;
+                if (Volatile.Read(ref _count) >= target)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await signal.WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The SDK did not poll the budget status within {timeout.TotalSeconds:0} s. Is LensAI:Budgets:PollInterval short and the SDK pointed at this backend?");
+                }
+            }
+        }
+    }
+}
