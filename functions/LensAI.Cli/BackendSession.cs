@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Cli;
 
 /// <summary>The storage and configuration switches every command takes.</summary>
-internal sealed record BackendSettings(string? DataFolder, IReadOnlyList<string> Config, bool Verbose, string? Urls = null);
+internal sealed record BackendSettings(string? DataFolder, IReadOnlyList<string> Config, bool Verbose, string WorkingDirectory, string? Urls = null);
 
 /// <summary>
 /// The backend in process, built exactly as the function app builds it (<see cref="FunctionApp.Build"/>): same
@@ -19,7 +19,14 @@ internal sealed record BackendSettings(string? DataFolder, IReadOnlyList<string>
 /// </summary>
 internal sealed class BackendSession : IAsyncDisposable
 {
-    private BackendSession(WebApplication app) => App = app;
+    private BackendSession(WebApplication app, string? missingFolder)
+    {
+        App = app;
+        _missingFolder = missingFolder;
+    }
+
+    /// <summary>The local store's folder when it did not exist as the session opened (read commands then fail clearly).</summary>
+    private readonly string? _missingFolder;
 
     public WebApplication App { get; }
 
@@ -31,12 +38,15 @@ internal sealed class BackendSession : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
+    private const string LocalPathKey = "LensAI:Backend:Storage:LocalPath";
+    private const string KindKey = "LensAI:Backend:Storage:Kind";
+
     public static BackendSession Open(BackendSettings settings, bool serve = false)
     {
         var args = new List<string>();
         if (!string.IsNullOrWhiteSpace(settings.DataFolder))
         {
-            args.AddRange(["--LensAI:Backend:Storage:LocalPath", Path.GetFullPath(settings.DataFolder)]);
+            args.AddRange(["--" + LocalPathKey, Path.GetFullPath(settings.DataFolder, settings.WorkingDirectory)]);
         }
 
         foreach (var pair in settings.Config)
@@ -64,8 +74,25 @@ internal sealed class BackendSession : IAsyncDisposable
 
         try
         {
-            return new BackendSession(FunctionApp.Build([.. args], builder =>
+            string? missingFolder = null;
+            var app = FunctionApp.Build([.. args], builder =>
             {
+                // The default local store is .lensai/data under the working directory, as for the function app.
+                if (string.IsNullOrEmpty(builder.Configuration[LocalPathKey])
+                    && string.Equals(builder.Configuration[KindKey] ?? "Local", "Local", StringComparison.OrdinalIgnoreCase))
+                {
+                    builder.Configuration[LocalPathKey] = Path.Combine(settings.WorkingDirectory, ".lensai", "data");
+                }
+
+                if (string.Equals(builder.Configuration[KindKey] ?? "Local", "Local", StringComparison.OrdinalIgnoreCase)
+                    && builder.Configuration[LocalPathKey] is { Length: > 0 } local)
+                {
+                    // A relative path (from LensAI__Backend__Storage__LocalPath) is relative to the working directory too.
+                    var full = Path.GetFullPath(local, settings.WorkingDirectory);
+                    builder.Configuration[LocalPathKey] = full;
+                    missingFolder = Directory.Exists(full) ? null : full;
+                }
+
                 if (serve)
                 {
                     if (!settings.Verbose)
@@ -81,7 +108,8 @@ internal sealed class BackendSession : IAsyncDisposable
                 {
                     builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                 }
-            }));
+            });
+            return new BackendSession(app, missingFolder);
         }
         catch (ArgumentException ex)
         {
@@ -95,6 +123,12 @@ internal sealed class BackendSession : IAsyncDisposable
     /// </summary>
     public async Task EnsureProjectAsync(string project, CancellationToken cancellationToken)
     {
+        if (_missingFolder is not null)
+        {
+            throw new UsageException($"No LensAI data at '{_missingFolder}': the folder does not exist. Point --data (or LensAI__Backend__Storage__LocalPath) " +
+                                     "at the folder the backend writes, or start a project there with 'lensai keys create'.");
+        }
+
         if ((await Get<ApiKeyStore>().ListAsync(project, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             return;

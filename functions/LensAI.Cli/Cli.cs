@@ -20,13 +20,21 @@ public static class Cli
     /// <paramref name="stderr"/>; returns the exit code. Writers other than the console get plain text (no colour, no
     /// live progress), so tests and scripts can read the output.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+        => RunAsync(args, stdout, stderr, Environment.CurrentDirectory, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>, with relative paths on the command
+    /// line (<c>--data</c>, <c>--html</c>, <c>--out</c>, <c>--file</c>) taken from <paramref name="workingDirectory"/>
+    /// instead of the process's current directory (so tests can run documented commands as written, in parallel).
+    /// </summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, string workingDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var onConsole = ReferenceEquals(stdout, Console.Out);
-        var context = new CliContext(stdout, stderr, onConsole, TimeProvider.System);
+        var context = new CliContext(stdout, stderr, onConsole, TimeProvider.System, workingDirectory);
         var root = BuildCommand(context);
         var parse = root.Parse(args);
         var invocation = new InvocationConfiguration

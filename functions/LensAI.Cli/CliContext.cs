@@ -34,8 +34,9 @@ internal sealed class GlobalOptions
 /// <summary>What every command shares: the two consoles, the raw writers, the clock, the global options, and error handling.</summary>
 internal sealed class CliContext
 {
-    public CliContext(TextWriter stdout, TextWriter stderr, bool onConsole, TimeProvider time)
+    public CliContext(TextWriter stdout, TextWriter stderr, bool onConsole, TimeProvider time, string workingDirectory)
     {
+        WorkingDirectory = Path.GetFullPath(workingDirectory);
         OutWriter = stdout;
         ErrWriter = stderr;
         Time = time;
@@ -55,6 +56,12 @@ internal sealed class CliContext
 
     public TimeProvider Time { get; }
 
+    /// <summary>What relative paths on the command line are relative to (the current directory, except in tests).</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>A command-line path made absolute against <see cref="WorkingDirectory"/>.</summary>
+    public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+
     public GlobalOptions Globals { get; } = new();
 
     /// <summary>
@@ -69,9 +76,10 @@ internal sealed class CliContext
         }, cancellationToken));
 
     public BackendSettings Settings(ParseResult parse) => new(
-        parse.GetValue(Globals.Data),
+        parse.GetValue(Globals.Data) is { Length: > 0 } data ? FullPath(data) : null,
         parse.GetValue(Globals.Config) ?? [],
-        parse.GetValue(Globals.Verbose));
+        parse.GetValue(Globals.Verbose),
+        WorkingDirectory);
 
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The CLI's last line: every failure becomes a message and an exit code.")]
     public async Task<int> RunAsync(ParseResult parse, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)

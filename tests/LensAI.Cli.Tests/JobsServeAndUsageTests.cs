@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace LensAI.Cli.Tests;
 
@@ -64,6 +62,7 @@ public sealed class JobsServeAndUsageTests
     public async Task A_missing_project_is_a_usage_error_that_says_so()
     {
         await using var folder = new DataFolder();
+        Assert.Equal(0, (await folder.RunAsync("keys", "create", "--project", "acme")).ExitCode);
         var run = await folder.RunAsync("report", "--project", "ghost");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("Project 'ghost' not found", run.Err);
@@ -97,58 +96,75 @@ public sealed class JobsServeAndUsageTests
     }
 
     [Fact]
-    public async Task Serve_answers_on_loopback_until_cancelled()
+    public async Task Serve_answers_healthz_on_a_free_port_until_cancelled()
     {
         await using var folder = new DataFolder();
-        using var stdout = new SignallingWriter(@"listening on (http://127\.0\.0\.1:\d+)");
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var serving = Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--no-jobs", "--data", folder.Data, "--config", $"LensAI:Backend:WorkDirectory={folder.Work}"], stdout, stderr, stop.Token);
-        var url = await stdout.Matched.WaitAsync(TimeSpan.FromSeconds(60));
+        var serving = Cli.RunAsync(["serve", "--urls", url, "--no-jobs", "--data", folder.Data, "--config", $"LensAI:Backend:WorkDirectory={folder.Work}"], stdout, stderr, stop.Token);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            HttpStatusCode? status = null;
+            while (status != HttpStatusCode.OK)
+            {
+                if (serving.IsCompleted)
+                {
+                    Assert.Fail($"serve ended early: exit {await serving}\n{stderr}");
+                }
 
-        using var http = new HttpClient();
-        using var response = await http.GetAsync(url + "/healthz");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.True(DateTime.UtcNow < deadline, $"no answer from {url}/healthz within 60 s\n{stdout}\n{stderr}");
+                try
+                {
+                    using var response = await http.GetAsync(url + "/healthz");
+                    status = response.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(50); // not listening yet: poll again
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+        }
 
-        stop.Cancel();
-        Assert.Equal(0, await serving);
+        Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"listening on {url}", stdout.ToString());
         Assert.Contains("no scheduled jobs", stdout.ToString());
     }
 
-    /// <summary>A StringWriter that completes a task with the first capture of a pattern once it has been written.</summary>
-    private sealed class SignallingWriter(string pattern) : StringWriter
+    [Fact]
+    public async Task A_data_folder_that_does_not_exist_is_a_usage_error_naming_it()
     {
-        private readonly TaskCompletionSource<string> _matched = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var folder = new DataFolder();
+        var missing = folder.PathOf("nowhere");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await Cli.RunAsync(["report", "--project", "acme", "--data", missing], stdout, stderr);
+        Assert.True(code == 2, stderr.ToString());
+        Assert.Contains($"No LensAI data at '{missing}'", stderr.ToString());
+        Assert.Equal("", stdout.ToString());
+    }
 
-        public Task<string> Matched => _matched.Task;
+    [Fact]
+    public async Task Unknown_jobs_name_the_jobs_there_are()
+    {
+        await using var folder = new DataFolder();
+        var run = await folder.RunAsync("jobs", "run", "vacuum");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("vacuum", run.Err);
+        Assert.Contains("budget-check", run.Err);
+    }
 
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            base.Write(value);
-            Check();
-        }
-
-        public override void Write(string? value)
-        {
-            base.Write(value);
-            Check();
-        }
-
-        public override void Write(char[] buffer, int index, int count)
-        {
-            base.Write(buffer, index, count);
-            Check();
-        }
-
-        private void Check()
-        {
-            var match = Regex.Match(ToString(), pattern);
-            if (match.Success)
-            {
-                _matched.TrySetResult(match.Groups[1].Value);
-            }
-        }
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

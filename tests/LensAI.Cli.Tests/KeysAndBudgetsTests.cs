@@ -56,6 +56,39 @@ public sealed class KeysAndBudgetsTests
     }
 
     [Fact]
+    public async Task The_secret_is_stored_only_as_its_hash_and_no_other_command_prints_it()
+    {
+        await using var folder = new DataFolder();
+        await folder.SeedAsync("acme", [TestEvents.Make(5, DateTimeOffset.UtcNow)], SeededProject.Budgets);
+        var created = await folder.RunAsync("keys", "create", "--project", "acme", "--name", "app");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var key = created.Out.Trim();
+        var secret = key[13..];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+        // In storage: the hash, never the key or its secret part.
+        var stored = Directory.GetFiles(folder.Data, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".parquet", StringComparison.Ordinal)).Select(File.ReadAllText).ToList();
+        Assert.Contains(stored, text => text.Contains(hash, StringComparison.Ordinal));
+        Assert.DoesNotContain(stored, text => text.Contains(secret, StringComparison.Ordinal));
+
+        string[][] commands =
+        [
+            ["keys", "list"], ["keys", "list", "--json"], ["budgets", "list", "--project", "acme"], ["report", "--project", "acme", "--json"],
+            ["report", "--project", "acme", "--html", folder.PathOf("r.html")], ["query", "--project", "acme", "SELECT * FROM events", "--format", "json"],
+            ["jobs", "run", "budget-check"], ["jobs", "list"], ["export", "--project", "acme", "--out", folder.PathOf("x"), "--format", "csv"], ["--help"],
+        ];
+        foreach (var args in commands)
+        {
+            var run = await folder.RunAsync(args);
+            Assert.True(run.ExitCode == 0, string.Join(' ', args) + "\n" + run);
+            Assert.DoesNotContain(secret, run.Out + run.Err);
+            Assert.DoesNotContain(hash, run.Out + run.Err);
+        }
+
+        Assert.DoesNotContain(secret, await File.ReadAllTextAsync(folder.PathOf("r.html")));
+    }
+
+    [Fact]
     public async Task Keys_create_refuses_a_malformed_project_id_as_usage()
     {
         await using var folder = new DataFolder();
@@ -99,11 +132,11 @@ public sealed class KeysAndBudgetsTests
     public async Task Budgets_of_an_unknown_project_or_a_missing_file_are_usage_errors()
     {
         await using var folder = new DataFolder();
+        Assert.Equal(0, (await folder.RunAsync("keys", "create", "--project", "acme")).ExitCode);
         var unknown = await folder.RunAsync("budgets", "list", "--project", "ghost");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("Project 'ghost' not found", unknown.Err);
 
-        Assert.Equal(0, (await folder.RunAsync("keys", "create", "--project", "acme")).ExitCode);
         var missing = await folder.RunAsync("budgets", "set", "--project", "acme", "--file", folder.PathOf("nope.json"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("does not exist", missing.Err);

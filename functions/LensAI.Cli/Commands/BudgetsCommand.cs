@@ -19,7 +19,7 @@ internal static class BudgetsCommand
         context.SetBackendAction(set, async (parse, backend, ct) =>
         {
             var project = parse.GetRequiredValue(setProject);
-            var path = parse.GetRequiredValue(file);
+            var path = context.FullPath(parse.GetRequiredValue(file));
             if (!File.Exists(path))
             {
                 throw new UsageException($"--file '{path}' does not exist.");

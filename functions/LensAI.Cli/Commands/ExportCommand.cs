@@ -42,7 +42,7 @@ internal static class ExportCommand
             var id = parse.GetRequiredValue(project);
             var (start, end) = CommonOptions.Range(parse.GetValue(since), parse.GetValue(until), TimeSpan.FromDays(30), ExportService.MaxRange, context.Time.GetUtcNow());
             var csv = parse.GetValue(format) == "csv";
-            var root = Path.GetFullPath(parse.GetValue(output) ?? DefaultFolder);
+            var root = context.FullPath(parse.GetValue(output) ?? DefaultFolder);
             if (File.Exists(root))
             {
                 throw new UsageException($"--out '{root}' is a file; export writes a folder (project=<id>/dt=<day>/…).");

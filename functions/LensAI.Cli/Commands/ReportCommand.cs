@@ -43,7 +43,7 @@ internal static class ReportCommand
             var report = await backend.Get<ReportService>().BuildAsync(id, from, to, parse.GetValue(top), ct).ConfigureAwait(false);
             if (parse.GetValue(html) is { Length: > 0 } path)
             {
-                var full = Path.GetFullPath(path);
+                var full = context.FullPath(path);
                 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 await File.WriteAllTextAsync(full, HtmlReport.Render(report, context.Time.GetUtcNow()), ct).ConfigureAwait(false);
                 context.Note($"Wrote {path} ({Format.Count(new FileInfo(full).Length / 1024)} KB).");
