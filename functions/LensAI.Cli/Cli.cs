@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using LensAI.Cli.Commands;
@@ -55,9 +56,10 @@ public static class Cli
         return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 
-    internal static RootCommand BuildCommand(CliContext context)
+    internal static Command BuildCommand(CliContext context)
     {
-        var root = new RootCommand($"""
+        // A named root rather than RootCommand (named after the entry assembly, LensAI.Cli), so help says "lensai".
+        var root = new Command("lensai", $"""
             lensai {Version} — LensAI from the command line: the embedded backend, API keys, budgets, cost and latency reports,
             SQL over the project's Parquet events, exports and the backend's jobs. Storage is the function app's: a local
             folder (--data, default .lensai/data) or S3 / Azure Blob from LensAI__Backend__Storage__… settings.
@@ -67,6 +69,8 @@ public static class Cli
             context.Globals.Data,
             context.Globals.Config,
             context.Globals.Verbose,
+            new HelpOption(),
+            new VersionOption(),
         };
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(KeysCommand.Create(context));

@@ -142,7 +142,7 @@ internal sealed class CliContext
         var names = new List<string>();
         for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
         {
-            if (result.Command is not RootCommand)
+            if (result.Parent is not null)
             {
                 names.Insert(0, result.Command.Name);
             }

@@ -22,15 +22,19 @@ public sealed record CliRun(int ExitCode, string Out, string Err)
 /// </summary>
 public sealed class DataFolder : IAsyncDisposable
 {
-    public DataFolder()
+    private readonly string _data;
+
+    /// <param name="data">The store's folder under <see cref="Root"/>.</param>
+    public DataFolder(string data = "data")
     {
         Root = Path.Combine(Path.GetTempPath(), "lensai-cli-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
+        _data = data;
     }
 
     public string Root { get; }
 
-    public string Data => Path.Combine(Root, "data");
+    public string Data => Path.Combine(Root, _data);
 
     public string Work => Path.Combine(Root, "work");
 

@@ -58,22 +58,63 @@ internal static class KeysCommand
             return ExitCodes.Ok;
         });
 
-        var prefix = new Argument<string>("prefix") { Description = "The key's 8-character prefix (as listed), or the whole key." };
-        var revoke = new Command("revoke", "Revoke a key: calls with it get 401 from then on (within 30 s on other instances).") { prefix };
+        var prefix = new Argument<string?>("prefix") { Description = "The key's 8-character prefix (as listed), or the whole key.", Arity = ArgumentArity.ZeroOrOne };
+        var revokeProject = CommonOptions.Project(required: false);
+        var revokeName = new Option<string?>("--name") { Description = "With --project: revoke every active key of the project with this name.", HelpName = "text" };
+        var revoke = new Command("revoke", "Revoke a key by prefix, or a project's keys by name: calls with them get 401 from then on (within 30 s on other instances).")
+        {
+            prefix, revokeProject, revokeName,
+        };
+        revoke.Validators.Add(r =>
+        {
+            var byPrefix = r.GetValue(prefix) is not null;
+            var byName = r.GetValue(revokeProject) is not null || r.GetValue(revokeName) is not null;
+            if (byPrefix == byName)
+            {
+                r.AddError("Give a key prefix, or --project and --name (not both).");
+            }
+            else if (byName && (r.GetValue(revokeProject) is null || r.GetValue(revokeName) is null))
+            {
+                r.AddError("Revoking by name needs both --project and --name.");
+            }
+        });
         context.SetBackendAction(revoke, async (parse, backend, ct) =>
         {
-            var value = parse.GetRequiredValue(prefix);
-            if (!await backend.Get<ApiKeyStore>().RevokeAsync(value, ct).ConfigureAwait(false))
+            var store = backend.Get<ApiKeyStore>();
+            if (parse.GetValue(prefix) is { } value)
             {
-                throw new CommandFailedException($"No active key with prefix '{value}' (see 'lensai keys list').");
+                if (!await store.RevokeAsync(value, ct).ConfigureAwait(false))
+                {
+                    throw new CommandFailedException($"No active key with prefix '{PrefixOf(value)}' (see 'lensai keys list').");
+                }
+
+                context.Note($"Revoked {PrefixOf(value)}.");
+                return ExitCodes.Ok;
             }
 
-            context.Note($"Revoked {value}.");
+            var project = parse.GetRequiredValue(revokeProject)!;
+            var name = parse.GetRequiredValue(revokeName)!;
+            var active = (await store.ListAsync(project, ct).ConfigureAwait(false)).Where(r => r.Revoked is null && r.Name == name).ToList();
+            if (active.Count == 0)
+            {
+                throw new CommandFailedException($"Project '{project}' has no active key named '{name}' (see 'lensai keys list --project {project}').");
+            }
+
+            foreach (var record in active)
+            {
+                await store.RevokeAsync(record.Prefix, ct).ConfigureAwait(false);
+                context.Note($"Revoked {record.Prefix} ('{name}' of '{project}').");
+            }
+
             return ExitCodes.Ok;
         });
 
         return new Command("keys", "Manage per-project API keys.") { create, list, revoke };
     }
+
+    /// <summary>The prefix of a whole key (<c>lsk_&lt;prefix&gt;_&lt;secret&gt;</c>), so an error never echoes a secret; anything else as given.</summary>
+    private static string PrefixOf(string value)
+        => value.StartsWith("lsk_", StringComparison.Ordinal) && value.Length > 12 && value[12] == '_' ? value.Substring(4, 8) : value;
 
     private static void WriteJson(TextWriter output, IReadOnlyList<ApiKeyRecord> records)
     {

@@ -85,13 +85,13 @@ internal static class HtmlReport
             .Append('\n');
 
         html.Append("<h2>Cost by model</h2>\n")
-            .Append(HorizontalBars("models", "Cost by model", report.ByModel.Select(r => (r.Key, r.CostUsd, r.Requests)).ToList(), width: 880))
+            .Append(HorizontalBars("models", "Cost by model", report.ByModel.Select(r => (r.Key, r.CostUsd, r.Requests, r.Unpriced == r.Requests)).ToList(), width: 880))
             .Append('\n');
 
         html.Append("<div class=\"row\">\n<div><h2>Top users</h2>\n")
-            .Append(HorizontalBars("users", "Top users by cost", report.ByUser.Select(r => (r.Key, r.CostUsd, r.Requests)).ToList()))
+            .Append(HorizontalBars("users", "Top users by cost", report.ByUser.Select(r => (r.Key, r.CostUsd, r.Requests, r.Unpriced == r.Requests)).ToList()))
             .Append("</div>\n<div><h2>Top routes</h2>\n")
-            .Append(HorizontalBars("routes", "Top routes by cost", report.ByRoute.Select(r => (r.Key, r.CostUsd, r.Requests)).ToList()))
+            .Append(HorizontalBars("routes", "Top routes by cost", report.ByRoute.Select(r => (r.Key, r.CostUsd, r.Requests, r.Unpriced == r.Requests)).ToList()))
             .Append("</div>\n</div>\n");
 
         html.Append("<h2>Latency over time</h2>\n<div class=\"legend\"><span><i style=\"background:#4e79a7\"></i>p50</span><span><i style=\"background:#e15759\"></i>p95</span></div>\n")

@@ -51,7 +51,7 @@ internal static class Svg
     }
 
     /// <summary>Horizontal bars, one <c>&lt;rect class="bar"&gt;</c> per row, longest = most expensive.</summary>
-    public static string HorizontalBars(string chart, string title, IReadOnlyList<(string Key, decimal Cost, long Requests)> rows, double width = 430)
+    public static string HorizontalBars(string chart, string title, IReadOnlyList<(string Key, decimal Cost, long Requests, bool Unpriced)> rows, double width = 430)
     {
         const double LabelW = 150, ValueW = 92, RowH = 26;
         var height = Top + Math.Max(1, rows.Count) * RowH + 8;
@@ -60,7 +60,7 @@ internal static class Svg
         var max = rows.Count == 0 ? 0 : (double)rows.Max(r => r.Cost);
         for (var i = 0; i < rows.Count; i++)
         {
-            var (key, cost, requests) = rows[i];
+            var (key, cost, requests, unpriced) = rows[i];
             var y = Top + (i * RowH);
             var w = max <= 0 ? 0 : Math.Max(cost > 0 ? 1 : 0, (double)cost / max * barArea);
             var label = key.Length > 22 ? key[..21] + "…" : key;
@@ -68,7 +68,7 @@ internal static class Svg
                .Append(CultureInfo.InvariantCulture, $"<rect class=\"bar\" data-chart=\"{chart}\" x=\"{Format.Px(LabelW)}\" y=\"{Format.Px(y + 3)}\" width=\"{Format.Px(w)}\" height=\"{Format.Px(RowH - 8)}\" fill=\"{Palette[i % Palette.Length]}\"")
                .Append(CultureInfo.InvariantCulture, $" data-key=\"{E(key)}\" data-cost=\"{Format.Exact(cost)}\" data-requests=\"{Format.Exact(requests)}\">")
                .Append(CultureInfo.InvariantCulture, $"<title>{E(key)}: {E(Format.Usd(cost))} over {E(Format.Count(requests))} request(s)</title></rect>")
-               .Append(CultureInfo.InvariantCulture, $"<text class=\"value\" x=\"{Format.Px(LabelW + w + 6)}\" y=\"{Format.Px(y + 15)}\">{E(Format.Usd(cost))}</text>");
+               .Append(CultureInfo.InvariantCulture, $"<text class=\"value\" x=\"{Format.Px(LabelW + w + 6)}\" y=\"{Format.Px(y + 15)}\">{E(unpriced ? "unpriced" : Format.Usd(cost))}</text>");
         }
 
         if (rows.Count == 0)
