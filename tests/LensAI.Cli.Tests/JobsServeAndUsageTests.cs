@@ -152,6 +152,19 @@ public sealed class JobsServeAndUsageTests
     }
 
     [Fact]
+    public async Task Unusable_configuration_is_a_usage_error_naming_the_setting()
+    {
+        await using var folder = new DataFolder();
+        var s3 = await folder.RunAsync("keys", "list", "--config", "LensAI:Backend:Storage:Kind=S3");
+        Assert.Equal(2, s3.ExitCode);
+        Assert.Contains("Storage:S3:Bucket is required", s3.Err);
+
+        var malformed = await folder.RunAsync("keys", "list", "--config", "Kind");
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("--config 'Kind' is not KEY=VALUE", malformed.Err);
+    }
+
+    [Fact]
     public async Task Unknown_jobs_name_the_jobs_there_are()
     {
         await using var folder = new DataFolder();

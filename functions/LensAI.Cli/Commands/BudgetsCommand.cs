@@ -98,7 +98,7 @@ internal static class BudgetsCommand
                 new Text(state is null ? "–" : Format.Money(state.SpentUsd)),
                 new Text(Format.Money(state?.LimitUsd ?? b.AmountUsd)),
                 state is null ? new Text("–") : Gauges.Bar(state.SpentUsd, state.LimitUsd, 16),
-                StatusOf(state));
+                StatusOf(state, context.Time.GetUtcNow()));
         }
 
         if (budgets.DefaultUserBudget is { } defaults)
@@ -126,11 +126,11 @@ internal static class BudgetsCommand
         }
     }
 
-    private static Markup StatusOf(BudgetScopeStatus? state) => state switch
+    private static Markup StatusOf(BudgetScopeStatus? state, DateTimeOffset now) => state switch
     {
         null => new Markup("[grey]not checked yet[/]"),
         { Blocked: true } => new Markup("[red bold]blocked[/]"),
-        { OverrideUntil: { } until } when until > DateTimeOffset.UtcNow => new Markup($"[yellow]override until {Markup.Escape(Format.Instant(until))}[/]"),
+        { OverrideUntil: { } until } when until > now => new Markup($"[yellow]override until {Markup.Escape(Format.Instant(until))}[/]"),
         _ when state.LimitUsd > 0 && state.SpentUsd >= state.LimitUsd => new Markup("[red]over limit[/]"),
         _ => new Markup("[green]ok[/]"),
     };

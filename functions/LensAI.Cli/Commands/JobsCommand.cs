@@ -28,6 +28,11 @@ internal static class JobsCommand
                     : $"The backend has no job '{job}'.");
             }
 
+            if (!context.Err.Profile.Capabilities.Interactive)
+            {
+                context.Note($"Running {job} on {backend.StorageDescription}…"); // on a terminal, a spinner says so
+            }
+
             var started = Stopwatch.GetTimestamp();
             JobResult? result = null;
             await context.Err.Status().Spinner(Spinner.Known.Dots).StartAsync($"Running {Markup.Escape(job)} on {Markup.Escape(backend.StorageDescription)}…", async _ =>

@@ -20,7 +20,7 @@ internal static class ReportCommand
         var until = CommonOptions.Time("--until", "End of the range, exclusive (default now)", context.Time);
         var by = new Option<string>("--by") { Description = "The breakdown to show: model, user or route.", DefaultValueFactory = _ => "model", HelpName = "dimension" };
         by.AcceptOnlyFromAmong(Dimensions);
-        var top = new Option<int>("--top") { Description = "Rows of the user and route breakdowns (1–100).", DefaultValueFactory = _ => 10, HelpName = "n" };
+        var top = new Option<int>("--top") { Description = "Rows of the breakdown (1–100), the most expensive first.", DefaultValueFactory = _ => 10, HelpName = "n" };
         top.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 100)
