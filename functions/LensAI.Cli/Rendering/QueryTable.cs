@@ -116,7 +116,7 @@ internal sealed class QueryTable
         }
 
         console.Write(table);
-        var more = Rows.Count > maxRows ? $"; showing the first {Format.Count(maxRows)} (--max-rows, or --csv / --json for all)" : "";
+        var more = Rows.Count > maxRows ? $"; showing the first {Format.Count(maxRows)} (--max-rows, or --format csv / json for all)" : "";
         console.MarkupLineInterpolated($"[grey]{Format.Count(Rows.Count)} row(s){more}[/]");
     }
 
