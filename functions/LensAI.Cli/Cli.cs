@@ -22,20 +22,22 @@ public static class Cli
     /// live progress), so tests and scripts can read the output.
     /// </summary>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
-        => RunAsync(args, stdout, stderr, Environment.CurrentDirectory, cancellationToken);
+        => RunAsync(args, stdout, stderr, Environment.CurrentDirectory, cancellationToken: cancellationToken);
 
     /// <summary>
     /// As <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>, with relative paths on the command
     /// line (<c>--data</c>, <c>--html</c>, <c>--out</c>, <c>--file</c>) taken from <paramref name="workingDirectory"/>
     /// instead of the process's current directory (so tests can run documented commands as written, in parallel).
+    /// <c>terminal: true</c> treats both writers as an interactive ANSI terminal (live progress bars, colour), as on a
+    /// real one; by default only the process's own, unredirected console is.
     /// </summary>
-    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, string workingDirectory, CancellationToken cancellationToken = default)
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, string workingDirectory, bool? terminal = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var onConsole = ReferenceEquals(stdout, Console.Out);
-        var context = new CliContext(stdout, stderr, onConsole, TimeProvider.System, workingDirectory);
+        var context = new CliContext(stdout, stderr, onConsole, TimeProvider.System, workingDirectory, terminal);
         var root = BuildCommand(context);
         var parse = root.Parse(args);
         var invocation = new InvocationConfiguration

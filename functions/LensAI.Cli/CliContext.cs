@@ -34,14 +34,14 @@ internal sealed class GlobalOptions
 /// <summary>What every command shares: the two consoles, the raw writers, the clock, the global options, and error handling.</summary>
 internal sealed class CliContext
 {
-    public CliContext(TextWriter stdout, TextWriter stderr, bool onConsole, TimeProvider time, string workingDirectory)
+    public CliContext(TextWriter stdout, TextWriter stderr, bool onConsole, TimeProvider time, string workingDirectory, bool? terminal = null)
     {
         WorkingDirectory = Path.GetFullPath(workingDirectory);
         OutWriter = stdout;
         ErrWriter = stderr;
         Time = time;
-        Out = CreateConsole(stdout, onConsole && !Console.IsOutputRedirected);
-        Err = CreateConsole(stderr, onConsole && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        Out = CreateConsole(stdout, terminal ?? (onConsole && !Console.IsOutputRedirected), forced: terminal == true);
+        Err = CreateConsole(stderr, terminal ?? (onConsole && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected), forced: terminal == true);
     }
 
     /// <summary>Results: tables, reports, query rows.</summary>
@@ -151,13 +151,13 @@ internal sealed class CliContext
         return string.Join(' ', names);
     }
 
-    private static IAnsiConsole CreateConsole(TextWriter writer, bool terminal)
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool terminal, bool forced)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+            Ansi = forced ? AnsiSupport.Yes : terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = forced ? ColorSystemSupport.Standard : terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = forced ? InteractionSupport.Yes : terminal ? InteractionSupport.Detect : InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
         if (!terminal)

@@ -49,6 +49,15 @@ public sealed class DataFolder : IAsyncDisposable
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Runs <c>lensai</c> in process as on an interactive ANSI terminal (live progress, colour).</summary>
+    public async Task<CliRun> RunOnTerminalAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await Cli.RunAsync([.. args, "--data", Data, "--config", $"LensAI:Backend:WorkDirectory={Work}"], stdout, stderr, Root, terminal: true);
+        return new CliRun(code, stdout.ToString(), stderr.ToString());
+    }
+
     /// <summary>Starts the function app on this store, creates a key, POSTs the batches (each must be fully accepted) and sets budgets.</summary>
     public async Task<string> SeedAsync(string project, IEnumerable<IReadOnlyList<UsageEvent>> batches, string? budgetsJson = null)
     {

@@ -128,7 +128,7 @@ public sealed class DocsCommandTests(DocProject project) : IClassFixture<DocProj
         using var stderr = new StringWriter();
         using var stop = new CancellationTokenSource();
         var output = TextWriter.Synchronized(stdout); // writes lock the wrapper; reads below take the same lock
-        var serving = Cli.RunAsync([.. args.Skip(1)], output, stderr, project.Folder.Root, stop.Token);
+        var serving = Cli.RunAsync([.. args.Skip(1)], output, stderr, project.Folder.Root, cancellationToken: stop.Token);
         try
         {
             // The address (port 0 picks one) is printed once it listens: poll the output with a deadline.

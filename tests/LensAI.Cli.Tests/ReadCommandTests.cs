@@ -278,6 +278,21 @@ public sealed class ReadCommandTests(SeededProject seeded) : IClassFixture<Seede
         Assert.Equal(SeededProject.Distinct, csvFiles.Sum(f => File.ReadAllLines(f).Length - 1)); // a header + one line per event
     }
 
+    [Fact]
+    public async Task Export_on_a_terminal_draws_a_progress_bar_to_stderr_and_the_summary_to_stdout()
+    {
+        var folder = Folder.PathOf("exports/terminal");
+        var run = await Folder.RunOnTerminalAsync("export", "--project", SeededProject.Project, "--since", seeded.SinceArg, "--until", seeded.UntilArg, "--out", folder);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var days = seeded.Events.Select(e => e.Timestamp.UtcDateTime.Date).Distinct().Count();
+        Assert.Contains($"over {days} day(s)", run.Err); // the bar's title
+        Assert.Contains("100%", run.Err);                // its last frame: done
+        Assert.Contains("━", run.Err);                   // the bar itself
+        Assert.Contains("\u001b[", run.Err);             // drawn with ANSI control sequences, live
+        Assert.DoesNotContain("\u001b[", run.Out);       // results stay plain
+        Assert.Contains($"Exported {SeededProject.Distinct} event(s)", run.Out);
+    }
+
     private static long Number(string output, string label) => long.Parse(Cell(output, Regex.Escape(label)).Replace(",", ""), CultureInfo.InvariantCulture);
 
     private static long Milliseconds(string output, string label)
