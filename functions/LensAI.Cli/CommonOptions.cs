@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LensAI.Backend.Keys;
+
+namespace LensAI.Cli;
+
+/// <summary>Options several commands share, with their validation (a malformed value is a usage error, exit code 2).</summary>
+internal static partial class CommonOptions
+{
+    public const string TimeHelp = "a duration back from now (30m, 24h, 7d, 2w), a UTC date (2026-11-01 = its midnight) or an ISO 8601 time (2026-11-01T12:00:00Z)";
+
+    public static Option<string> Project(bool required = true)
+    {
+        var option = new Option<string>("--project", "-p")
+        {
+            Description = required ? "The project id." : "Only this project.",
+            HelpName = "id",
+            Required = required,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && !ApiKeyStore.IsValidProjectId(value))
+            {
+                result.AddError($"--project '{value}' is not a project id: 1–63 lowercase letters, digits, '-' or '_', starting with a letter or digit.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>An instant given as <see cref="TimeHelp"/>.</summary>
+    public static Option<DateTimeOffset?> Time(string name, string description, TimeProvider time, params string[] aliases) => new(name, aliases)
+    {
+        Description = $"{description}: {TimeHelp}.",
+        HelpName = "time",
+        CustomParser = result => ParseTime(result, time),
+    };
+
+    private static DateTimeOffset? ParseTime(ArgumentResult result, TimeProvider time)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (TryParseTime(text, time.GetUtcNow(), out var value))
+        {
+            return value;
+        }
+
+        var name = result.Parent is OptionResult option ? option.Option.Name : "time";
+        result.AddError($"{name} '{text}' is not a time: use {TimeHelp}.");
+        return null;
+    }
+
+    public static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset value)
+    {
+        value = default;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        if (text.Equals("now", StringComparison.OrdinalIgnoreCase))
+        {
+            value = now;
+            return true;
+        }
+
+        var relative = RelativePattern().Match(text);
+        if (relative.Success)
+        {
+            if (!int.TryParse(relative.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                return false;
+            }
+
+            var span = relative.Groups[2].Value switch
+            {
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                "d" => TimeSpan.FromDays(n),
+                _ => TimeSpan.FromDays(7 * n),
+            };
+            value = now - span;
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            value = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            return true;
+        }
+
+        if (IsoPattern().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        {
+            value = instant;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Resolves <c>--since</c>/<c>--until</c> (default: the last <paramref name="defaultSpan"/>), checking order and length.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) Range(DateTimeOffset? since, DateTimeOffset? until, TimeSpan defaultSpan, TimeSpan maxSpan, DateTimeOffset now, string sinceName = "--since", string untilName = "--until")
+    {
+        var to = until ?? now;
+        var from = since ?? to - defaultSpan;
+        if (to <= from)
+        {
+            throw new UsageException($"{sinceName} ({Rendering.Format.Instant(from)}) must be before {untilName} ({Rendering.Format.Instant(to)}).");
+        }
+
+        if (to - from > maxSpan)
+        {
+            throw new UsageException($"{sinceName} to {untilName} spans {(to - from).TotalDays:0.#} days; at most {maxSpan.TotalDays:0} days at once.");
+        }
+
+        return (from, to);
+    }
+
+    [GeneratedRegex("^([0-9]{1,6})(m|h|d|w)$")]
+    private static partial Regex RelativePattern();
+
+    [GeneratedRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")]
+    private static partial Regex IsoPattern();
+}
