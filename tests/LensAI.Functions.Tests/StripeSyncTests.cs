@@ -119,15 +119,51 @@ public sealed class StripeSyncTests
             stripe.Events.Select(e => (e.Key, e.Value.Customer, e.Value.Value)).Order());
     }
 
+    [Fact]
+    public async Task A_customers_hour_is_one_meter_event_with_the_whole_value_whatever_else_the_calls_carry()
+    {
+        // Regression: GROUP BY ALL grouped by every column the customer expression touched (the whole metadata map),
+        // so calls with different metadata split one (customer, hour) into rows with the same identifier, and Stripe
+        // kept only the first: the customer was under-billed.
+        await using var stripe = await StripeStub.StartAsync();
+        await using var backend = await BackendHost.StartAsync(settings: new()
+        {
+            ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai",
+            ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost",
+            ["LensAI:Backend:Stripe:BaseUrl"] = stripe.BaseAddress.AbsoluteUri,
+        });
+        var key = await backend.CreateKeyAsync("acme");
+        await backend.Store.PutAsync("_system/stripe/acme.json", """{"users":{"u1":"cus_A"}}"""u8.ToArray(), CancellationToken.None); // u9 pays through metadata
+        var hour = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour), TimeSpan.Zero).AddHours(-2);
+        var events = Enumerable.Range(0, 3).Select(i =>
+        {
+            return WithCustomer(Batches.Event(ts: hour.AddMinutes(5 + i), userId: "u9", tokensIn: 1000 * (i + 1)), "cus_C", ("conversation_id", "c" + i));
+        }).ToList();
+        using (var http = backend.Client(key))
+        {
+            Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json(events)))).Status);
+        }
+
+        var total = (decimal)(await backend.QueryAsync("acme", "SELECT CAST(sum(cost_usd) AS DECIMAL(38,9)) AS c FROM {events}")).Single()["c"]!;
+        await backend.Jobs.RunAsync("stripe-sync", CancellationToken.None);
+
+        Assert.Empty(stripe.Problems);
+        var sent = Assert.Single(stripe.Events);
+        Assert.Equal($"acme:cus_C:{hour:yyyyMMddHH}", sent.Key);
+        Assert.Equal(ToMicro(total), sent.Value.Value);
+    }
+
     private static long ToMicro(decimal usd) => (long)Math.Round(usd * 1_000_000m, MidpointRounding.AwayFromZero);
 
     private static DateTimeOffset Hour(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
 
-    private static UsageEvent WithCustomer(UsageEvent e, string customer) => new()
+    private static UsageEvent WithCustomer(UsageEvent e, string customer, (string Key, string Value)? extra = null) => new()
     {
         EventId = e.EventId, Timestamp = e.Timestamp, UserId = e.UserId, Route = e.Route, Provider = e.Provider, Model = e.Model, Operation = e.Operation,
         TokensIn = e.TokensIn, TokensOut = e.TokensOut, TokensCachedIn = e.TokensCachedIn, LatencyMs = e.LatencyMs, Status = e.Status, HttpStatus = e.HttpStatus, Sdk = e.Sdk,
-        Metadata = new Dictionary<string, string> { ["stripe_customer_id"] = customer },
+        Metadata = extra is { } x
+            ? new Dictionary<string, string> { ["stripe_customer_id"] = customer, [x.Key] = x.Value }
+            : new Dictionary<string, string> { ["stripe_customer_id"] = customer },
     };
 
     private sealed class FaultyWatermark(IObjectStore inner) : IObjectStore

@@ -99,6 +99,23 @@ public static partial class DocCommands
         return args;
     }
 
+    /// <summary>
+    /// The text of the fenced block of any language (SQL, JSON, …) preceded by <c>&lt;!-- command: id --&gt;</c>, for
+    /// tests that run a query or load a file exactly as the page shows it.
+    /// </summary>
+    public static string Code(string relativePath, string id)
+    {
+        var lines = File.ReadAllLines(RepositoryPaths.Combine(relativePath.Split('/')));
+        var marker = Array.FindIndex(lines, l => IdComment().Match(l.Trim()) is { Success: true } m && m.Groups[1].Value == id);
+        if (marker < 0 || marker + 1 >= lines.Length || !lines[marker + 1].Trim().StartsWith("```", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{relativePath} has no fenced block right after <!-- command: {id} -->.");
+        }
+
+        var end = Array.FindIndex(lines, marker + 2, l => l.Trim().StartsWith("```", StringComparison.Ordinal));
+        return string.Join('\n', lines[(marker + 2)..end]);
+    }
+
     /// <summary>Every command block of one Markdown file.</summary>
     public static IReadOnlyList<Block> Parse(string relativePath)
     {
