@@ -52,7 +52,7 @@ internal static class ExportCommand
             var events = backend.Get<EventStore>();
             var written = new List<(DateOnly Day, string Path, long Rows)>();
             var keys = await events.ListPartsAsync(id, DateOnly.FromDateTime(start.UtcDateTime), DateOnly.FromDateTime(end.UtcDateTime), ct).ConfigureAwait(false);
-            var days = keys.GroupBy(DayOf).Where(g => g.Key is not null).OrderBy(g => g.Key).ToList();
+            var days = keys.GroupBy(EventStore.DayOf).Where(g => g.Key is not null).OrderBy(g => g.Key).ToList();
             await StepProgress.RunAsync(context, $"Exporting {Format.Count(keys.Count)} part(s) over {Format.Count(days.Count)} day(s)", days.Count, async progress =>
             {
                 foreach (var day in days)
@@ -128,15 +128,5 @@ internal static class ExportCommand
                 keys = await events.ListPartsAsync(project, day, day, ct).ConfigureAwait(false);
             }
         }
-    }
-
-    private static DateOnly? DayOf(string key)
-    {
-        const string Marker = "/dt=";
-        var at = key.IndexOf(Marker, StringComparison.Ordinal);
-        return at >= 0 && key.Length >= at + Marker.Length + 10
-               && DateOnly.TryParseExact(key.AsSpan(at + Marker.Length, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? day
-            : null;
     }
 }
