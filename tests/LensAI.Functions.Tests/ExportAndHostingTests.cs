@@ -119,6 +119,26 @@ public sealed class HostingTests
                 Assert.Equal(route, trigger.GetProperty("route").GetString());
             }
 
+            // Run it the two ways it is deployed: as host.json tells the Functions host (arguments, FUNCTIONS_CUSTOMHANDLER_PORT),
+            // and as the Dockerfile in docs/deployment.md does (its ENV and ENTRYPOINT; loopback and a temp folder for 0.0.0.0:8080 and /data).
+            var arguments = handler.GetProperty("description").GetProperty("arguments").EnumerateArray().Select(a => a.GetString()!).ToList();
+            await RunPublishedAsync(Path.Combine(output, exe), arguments, output, port => new() { ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+            var dockerfile = LensAI.Testing.DocCommands.Code("docs/deployment.md", "dockerfile").Split('\n').Select(l => l.Trim()).ToList();
+            var entrypoint = JsonSerializer.Deserialize<string[]>(dockerfile.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))["ENTRYPOINT ".Length..])!;
+            Assert.Equal("./" + exe, entrypoint[0]);
+            var env = dockerfile.Where(l => l.StartsWith("ENV ", StringComparison.Ordinal)).SelectMany(l => l[4..].Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            Assert.Equal("http://0.0.0.0:8080", env["ASPNETCORE_URLS"]);
+            var volume = Path.Combine(output, "volume-data");
+            await RunPublishedAsync(Path.Combine(output, exe), [.. entrypoint.Skip(1)], output, port => env.ToDictionary(
+                kv => kv.Key,
+                kv => kv.Key switch
+                {
+                    "ASPNETCORE_URLS" => $"http://127.0.0.1:{port}",
+                    _ => kv.Value == "/data" ? volume : kv.Value,
+                }));
+            Assert.NotEmpty(Directory.GetFiles(volume, "*.parquet", SearchOption.AllDirectories));
+
             foreach (var job in new[] { "compaction", "rollups", "budget-check", "retention" })
             {
                 using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, job, "function.json")));
@@ -133,6 +153,82 @@ public sealed class HostingTests
             {
                 Directory.Delete(output, recursive: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts the published executable with the given arguments and environment (plus a free port), creates a key with
+    /// the same executable's <c>keys create</c>, posts an event, and stops it. The working directory is the app folder,
+    /// as under the Functions host and in the container.
+    /// </summary>
+    private static async Task RunPublishedAsync(string executable, List<string> arguments, string appFolder, Func<int, Dictionary<string, string>> environment)
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var variables = environment(port);
+        var data = Path.Combine(appFolder, "data-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        variables.TryAdd("LensAI__Backend__Storage__LocalPath", data);
+        variables["LensAI__Backend__RunScheduler"] = "false";
+
+        ProcessStartInfo Start(IEnumerable<string> args)
+        {
+            var psi = new ProcessStartInfo(executable, args) { WorkingDirectory = appFolder, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var (name, value) in variables)
+            {
+                psi.Environment[name] = value;
+            }
+
+            return psi;
+        }
+
+        using (var keys = Process.Start(Start(["keys", "create", "--project", "published"]))!)
+        {
+            var keyOut = keys.StandardOutput.ReadToEndAsync();
+            var keyErr = keys.StandardError.ReadToEndAsync();
+            await keys.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(keys.ExitCode == 0, await keyErr);
+            variables["__key"] = (await keyOut).Trim();
+        }
+
+        var key = variables["__key"];
+        variables.Remove("__key");
+        using var server = Process.Start(Start(arguments))!;
+        var serverErr = server.StandardError.ReadToEndAsync();
+        var serverOut = server.StandardOutput.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            HttpResponseMessage? response = null;
+            while (response is null)
+            {
+                if (server.HasExited)
+                {
+                    Assert.Fail($"{executable} {string.Join(' ', arguments)} exited: {await serverOut}{await serverErr}");
+                }
+
+                try
+                {
+                    response = await http.PostAsync(new Uri("v1/events", UriKind.Relative), Batches.Content(Batches.Json([Batches.Event()])));
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            using (response)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
         }
     }
 
