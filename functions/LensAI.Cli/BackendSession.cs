@@ -44,11 +44,6 @@ internal sealed class BackendSession : IAsyncDisposable
     public static BackendSession Open(BackendSettings settings, bool serve = false)
     {
         var args = new List<string>();
-        if (!string.IsNullOrWhiteSpace(settings.DataFolder))
-        {
-            args.AddRange(["--" + LocalPathKey, Path.GetFullPath(settings.DataFolder, settings.WorkingDirectory)]);
-        }
-
         foreach (var pair in settings.Config)
         {
             var at = pair.IndexOf('=', StringComparison.Ordinal);
@@ -58,6 +53,12 @@ internal sealed class BackendSession : IAsyncDisposable
             }
 
             args.AddRange(["--" + pair[..at].Trim(), pair[(at + 1)..]]);
+        }
+
+        // After the --config pairs: a later command-line value wins, so --data overrides a --config LocalPath (as documented).
+        if (!string.IsNullOrWhiteSpace(settings.DataFolder))
+        {
+            args.AddRange(["--" + LocalPathKey, Path.GetFullPath(settings.DataFolder, settings.WorkingDirectory)]);
         }
 
         if (serve)
@@ -95,6 +96,9 @@ internal sealed class BackendSession : IAsyncDisposable
 
                 if (serve)
                 {
+                    // Logs on stderr: stdout carries only results (here, the address once it listens).
+                    builder.Logging.ClearProviders();
+                    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                     if (!settings.Verbose)
                     {
                         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -118,16 +122,39 @@ internal sealed class BackendSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Throws a <see cref="UsageException"/> (exit code 2) when the local data folder did not exist when the command
+    /// started (a typo in --data, the wrong working directory), removing the empty folder opening the store made.
+    /// Commands that read (everything but <c>keys create</c> and <c>serve</c>) call it first.
+    /// </summary>
+    public void EnsureData()
+    {
+        if (_missingFolder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (Directory.Exists(_missingFolder) && !Directory.EnumerateFileSystemEntries(_missingFolder, "*", SearchOption.AllDirectories).Any(File.Exists))
+            {
+                Directory.Delete(_missingFolder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        throw new UsageException($"No LensAI data at '{_missingFolder}': the folder does not exist. Point --data (or LensAI__Backend__Storage__LocalPath) " +
+                                 "at the folder the backend writes, or start a project there with 'lensai keys create'.");
+    }
+
+    /// <summary>
     /// Throws a <see cref="UsageException"/> (exit code 2) unless the project exists: it has an API key (even a
     /// revoked one), events, or budgets in this storage.
     /// </summary>
     public async Task EnsureProjectAsync(string project, CancellationToken cancellationToken)
     {
-        if (_missingFolder is not null)
-        {
-            throw new UsageException($"No LensAI data at '{_missingFolder}': the folder does not exist. Point --data (or LensAI__Backend__Storage__LocalPath) " +
-                                     "at the folder the backend writes, or start a project there with 'lensai keys create'.");
-        }
+        EnsureData();
 
         if ((await Get<ApiKeyStore>().ListAsync(project, cancellationToken).ConfigureAwait(false)).Count > 0)
         {

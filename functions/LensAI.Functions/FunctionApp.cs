@@ -207,8 +207,10 @@ public static class FunctionApp
 
                 return 0;
             case "revoke" when args.Length > 1:
-                var revoked = await keys.RevokeAsync(args[1], CancellationToken.None).ConfigureAwait(false);
-                await Console.Error.WriteLineAsync(revoked ? $"Revoked {args[1]}." : $"No active key with prefix {args[1]}.").ConfigureAwait(false);
+                // Given a whole key by mistake, say only its prefix: the secret part never reaches a terminal log.
+                var prefix = args[1].StartsWith("lsk_", StringComparison.Ordinal) && args[1].Split('_') is { Length: >= 2 } parts ? parts[1] : args[1];
+                var revoked = await keys.RevokeAsync(prefix, CancellationToken.None).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(revoked ? $"Revoked {prefix}." : $"No active key with prefix {prefix}.").ConfigureAwait(false);
                 return revoked ? 0 : 1;
             default:
                 await Console.Error.WriteLineAsync("Usage: keys create --project <id> [--name <text>] | keys list [--project <id>] | keys revoke <prefix>").ConfigureAwait(false);

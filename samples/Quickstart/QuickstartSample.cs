@@ -194,7 +194,8 @@ public static class QuickstartSample
         var parts = Directory.Exists(events) ? Directory.GetFiles(events, "*.parquet", SearchOption.AllDirectories).Length : 0;
         output.WriteLine();
         output.WriteLine($"{parts} Parquet part(s) under {events}. Read them with any engine, e.g.:");
-        output.WriteLine($"  duckdb -c \"SELECT model, sum(cost_usd) FROM read_parquet('{events}/**/*.parquet', hive_partitioning = true) GROUP BY model\"");
+        // DISTINCT ON (event_id): a batch re-sent after a lost acknowledgement is stored twice until compaction.
+        output.WriteLine($"  duckdb -c \"SELECT model, sum(cost_usd) AS cost FROM (SELECT DISTINCT ON (event_id) * FROM read_parquet('{events}/**/*.parquet', hive_partitioning = true)) GROUP BY model ORDER BY cost DESC\"");
         step("Done.");
     }
 }

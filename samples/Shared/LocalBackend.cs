@@ -53,6 +53,33 @@ public sealed class LocalBackend : IAsyncDisposable
     /// <summary>The object store (a local folder here; S3 or Azure Blob when deployed).</summary>
     public IObjectStore Store => Services.GetRequiredService<IObjectStore>();
 
+    /// <summary>The file that marks a folder as one a sample created, so a later run may empty it.</summary>
+    public const string MarkerFile = ".lensai-sample-data";
+
+    /// <summary>
+    /// Empties <paramref name="dataDirectory"/> for a fresh run — only when it is empty or a sample made it (it holds
+    /// <see cref="MarkerFile"/>): <c>--data-dir .</c> or a folder of the user's must never be wiped.
+    /// </summary>
+    public static void ResetDataDirectory(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            // Made by a sample: it has the marker, or (from before the marker existed) nothing but the backend's two folders.
+            var names = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+            if (!names.Contains(MarkerFile) && !names.IsSubsetOf(["store", "work"]))
+            {
+                throw new InvalidOperationException(
+                    $"--data-dir '{full}' is not empty and was not created by a LensAI sample; refusing to delete it. Pass an empty or new folder.");
+            }
+
+            Directory.Delete(full, recursive: true);
+        }
+
+        Directory.CreateDirectory(full);
+        File.WriteAllText(Path.Combine(full, MarkerFile), "Created by a LensAI sample; emptied at the start of each run.\n");
+    }
+
     /// <summary>
     /// Starts the backend over <paramref name="dataDirectory"/> (emptied first, so every run starts from a clean store)
     /// and creates a key for <paramref name="project"/>. <paramref name="settings"/> are extra configuration values
@@ -61,10 +88,7 @@ public sealed class LocalBackend : IAsyncDisposable
     public static async Task<LocalBackend> StartAsync(string dataDirectory, string project, IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
-        if (Directory.Exists(dataDirectory))
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
+        ResetDataDirectory(dataDirectory);
 
         var args = new List<string>
         {

@@ -26,6 +26,16 @@ public sealed partial class BenchmarkCommandTests
     }
 
     [Fact]
+    public void The_budget_guard_benchmark_filters_each_match_a_benchmark_class()
+    {
+        var command = DocCommands.SplitArguments(DocCommands.Single("docs/budgets-sdk.md", "benchmarks"));
+        var classes = BenchmarkClasses(ProjectOf(command));
+        var filters = command.SkipWhile(a => a != "--filter").Skip(1).ToList();
+        Assert.Equal(2, filters.Count);
+        Assert.All(filters, f => Assert.Contains(classes, c => new Regex("^" + Regex.Escape(f).Replace("\\*", ".*", StringComparison.Ordinal) + "$").IsMatch(c)));
+    }
+
+    [Fact]
     public void The_outage_soak_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "outage"), "outage");
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class StripeSyncTests
         var key = await backend.CreateKeyAsync("acme");
         await backend.Store.PutAsync("_system/stripe/acme.json", """{"users":{"u1":"cus_A"}}"""u8.ToArray(), CancellationToken.None);
 
-        var hour = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour), TimeSpan.Zero);
+        var hour = CurrentHour();
         var twoHoursAgo = hour.AddHours(-2).AddMinutes(10);
         var threeHoursAgo = hour.AddHours(-3).AddMinutes(20);
         var events = new List<UsageEvent>
@@ -134,7 +134,7 @@ public sealed class StripeSyncTests
         });
         var key = await backend.CreateKeyAsync("acme");
         await backend.Store.PutAsync("_system/stripe/acme.json", """{"users":{"u1":"cus_A"}}"""u8.ToArray(), CancellationToken.None); // u9 pays through metadata
-        var hour = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour), TimeSpan.Zero).AddHours(-2);
+        var hour = CurrentHour().AddHours(-2);
         var events = Enumerable.Range(0, 3).Select(i =>
         {
             return WithCustomer(Batches.Event(ts: hour.AddMinutes(5 + i), userId: "u9", tokensIn: 1000 * (i + 1)), "cus_C", ("conversation_id", "c" + i));
@@ -152,6 +152,9 @@ public sealed class StripeSyncTests
         Assert.Equal($"acme:cus_C:{hour:yyyyMMddHH}", sent.Key);
         Assert.Equal(ToMicro(total), sent.Value.Value);
     }
+
+    /// <summary>The start of the current UTC hour, from one reading of the clock (two readings can straddle midnight).</summary>
+    private static DateTimeOffset CurrentHour() => Hour(DateTimeOffset.UtcNow);
 
     private static long ToMicro(decimal usd) => (long)Math.Round(usd * 1_000_000m, MidpointRounding.AwayFromZero);
 

@@ -45,8 +45,53 @@ public sealed class QuickstartTests
         Assert.NotNull(streamed.TtftMs);
         Assert.Single(ok, e => e.Operation == "embeddings");
 
+        // The printed tables are the stored numbers: calls and cost per model, user and route.
+        foreach (var (title, key) in new (string, Func<StoredEvent, string?>)[] { ("model", e => e.Model), ("user", e => e.UserId), ("route", e => e.Route) })
+        {
+            var printed = PrintedTable(text, $"Cost by {title} (from Parquet)");
+            var expected = ok.GroupBy(key).ToDictionary(g => g.Key!, g => (Calls: g.Count(), Cost: g.Sum(e => e.CostUsd ?? 0m)));
+            Assert.Equal(expected.Keys.Order(), printed.Keys.Order());
+            foreach (var (name, row) in printed)
+            {
+                Assert.Equal(expected[name].Calls, row.Calls);
+                Assert.InRange(row.Cost, expected[name].Cost - 0.0000006m, expected[name].Cost + 0.0000006m); // printed to 6 places
+            }
+        }
+
+        // The printed DuckDB one-liner runs and gives the stored per-model costs (deduplicated).
+        var oneLiner = text.Split('\n').Single(l => l.TrimStart().StartsWith("duckdb -c \"", StringComparison.Ordinal)).Trim();
+        var sql = oneLiner["duckdb -c \"".Length..^1];
+        using (var database = LensAI.Backend.DuckDb.DuckDbDatabase.OpenInMemory(new LensAI.Backend.DuckDb.DuckDbOptions { Threads = 1 }))
+        using (var connection = database.Connect())
+        using (var result = connection.Query(sql))
+        {
+            var costs = result.Rows.ToDictionary(r => r.GetString(0)!, r => r.IsNull(1) ? 0m : r.GetDecimal(1));
+            foreach (var group in events.GroupBy(e => e.Model))
+            {
+                Assert.Equal(group.Sum(e => e.CostUsd ?? 0m), costs[group.Key]);
+            }
+        }
+
         // The call after the block never reached the provider: recorded as blocked, with no tokens.
         var blocked = Assert.Single(events, e => e.Status == "blocked");
         Assert.Equal(("alice", "POST /chat", 0, 0), (blocked.UserId, blocked.Route, blocked.TokensIn, blocked.TokensOut));
+    }
+
+    /// <summary>The rows of one printed table: name → (calls, cost), from the lines under its title up to a blank line.</summary>
+    private static Dictionary<string, (int Calls, decimal Cost)> PrintedTable(string text, string title)
+    {
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var start = lines.FindIndex(l => l.Trim() == title);
+        Assert.True(start >= 0, $"No '{title}' table in the output.");
+        var rows = new Dictionary<string, (int, decimal)>(StringComparer.Ordinal);
+        foreach (var line in lines.Skip(start + 2).TakeWhile(l => l.Trim().Length > 0))
+        {
+            // name (may contain spaces, e.g. "POST /chat"), then calls, tokens in, tokens out, cost, p50, p95
+            var cells = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var name = string.Join(' ', cells[..^6]);
+            rows[name] = (int.Parse(cells[^6], System.Globalization.CultureInfo.InvariantCulture), decimal.Parse(cells[^3], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return rows;
     }
 }

@@ -149,7 +149,10 @@ public static partial class DocCommands
                 body.Add(lines[i]);
             }
 
-            if (language is "bash" or "sh" or "shell" or "console")
+            // A fence without a language whose first line runs a tool is a command block too (so it needs an id).
+            var looksLikeCommand = language.Length == 0 && body.FirstOrDefault(l => l.Trim().Length > 0) is { } first
+                && ShellTools.Any(t => first.TrimStart().StartsWith(t + " ", StringComparison.Ordinal));
+            if (language is "bash" or "sh" or "shell" or "console" || looksLikeCommand)
             {
                 blocks.Add(new Block(relativePath, pendingId, start + 1, JoinCommands(body)));
             }
@@ -200,6 +203,8 @@ public static partial class DocCommands
 
         return commands;
     }
+
+    private static readonly string[] ShellTools = ["dotnet", "curl", "lensai", "az", "npm", "npx", "git", "duckdb", "docker", "export", "cd"];
 
     [GeneratedRegex(@"^<!--\s*command:\s*([A-Za-z0-9_.\-]+)\s*-->$")]
     private static partial Regex IdComment();

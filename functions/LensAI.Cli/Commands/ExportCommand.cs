@@ -104,7 +104,11 @@ internal static class ExportCommand
                 var rows = connection.QueryScalar<long>("SELECT count(*) FROM export_day");
                 if (rows == 0)
                 {
-                    File.Delete(path); // an earlier export of this day, now with nothing in the range: replaced by nothing
+                    if (File.Exists(path))
+                    {
+                        File.Delete(path); // an earlier export of this day, now with nothing in the range: replaced by nothing
+                    }
+
                     return (path, 0);
                 }
 

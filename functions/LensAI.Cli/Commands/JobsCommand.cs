@@ -19,6 +19,7 @@ internal static class JobsCommand
         var run = new Command("run", "Run one job now, under its storage lease (exit code 1 when another instance holds it).") { name };
         context.SetBackendAction(run, async (parse, backend, ct) =>
         {
+            backend.EnsureData();
             var job = parse.GetRequiredValue(name);
             var runner = backend.Get<JobRunner>();
             if (!runner.TryGet(job, out _))

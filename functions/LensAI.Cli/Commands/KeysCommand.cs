@@ -28,6 +28,7 @@ internal static class KeysCommand
         var list = new Command("list", "List API keys: prefix, project, name, created, status (never the secret).") { listProject, json };
         context.SetBackendAction(list, async (parse, backend, ct) =>
         {
+            backend.EnsureData();
             var filter = parse.GetValue(listProject);
             var records = await backend.Get<ApiKeyStore>().ListAsync(filter, ct).ConfigureAwait(false);
             if (parse.GetValue(json))
@@ -80,6 +81,7 @@ internal static class KeysCommand
         });
         context.SetBackendAction(revoke, async (parse, backend, ct) =>
         {
+            backend.EnsureData();
             var store = backend.Get<ApiKeyStore>();
             if (parse.GetValue(prefix) is { } value)
             {
