@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using LensAI;
 using LensAI.Backend.Budgets;
 using LensAI.Samples;
@@ -25,11 +26,15 @@ public static class QuickstartSample
     /// Runs the quickstart. Arguments: <c>--offline</c> (ignore OPENAI_API_KEY, LENSAI_ENDPOINT and SLACK_WEBHOOK_URL),
     /// <c>--data-dir &lt;path&gt;</c> (default <c>.lensai/quickstart</c>). Returns the exit code.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
+        => RunAsync(args, output, environment: null, cancellationToken);
+
+    /// <summary>Runs the quickstart with <paramref name="environment"/> in place of the process environment (tests).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var settings = SampleSettings.From(args, "quickstart");
+        var settings = SampleSettings.From(args, "quickstart", environment);
         var clock = Stopwatch.StartNew();
         void Step(string text) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {text}");
 
@@ -86,6 +91,107 @@ public static class QuickstartSample
         return 0;
     }
 
+    /// <summary>
+    /// The same story against a backend elsewhere (<c>LENSAI_ENDPOINT</c>): costs and latency from its
+    /// <c>GET /v1/report</c>; a demo budget only if the project has none (a real project's budgets are never replaced);
+    /// then the backend's own scheduled budget check (every 20 s) flips the kill-switch the SDK polls.
+    /// </summary>
+    private static async Task RemoteBackendAsync(TextWriter output, Action<string> step, string endpoint, string lensKey, LensAIClient lens, ChatClient mini, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(endpoint.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", lensKey);
+
+        // 3. What it cost: the backend's report for the last hour (rollups, plus the events not rolled up yet).
+        var from = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        using (var report = JsonDocument.Parse(await http.GetStringAsync(new Uri($"v1/report?from={from}", UriKind.Relative), cancellationToken)))
+        {
+            step($"Report of project '{report.RootElement.GetProperty("project").GetString()}' for the last hour (GET /v1/report):");
+            foreach (var (title, property) in new[] { ("model", "by_model"), ("user", "by_user"), ("route", "by_route") })
+            {
+                output.WriteLine();
+                output.WriteLine($"Cost by {title} (from the backend's report)");
+                output.WriteLine($"  {title,-26} {"calls",5} {"tokens in",10} {"tokens out",10} {"cost (USD)",12} {"p50 ms",7} {"p95 ms",7}");
+                foreach (var row in report.RootElement.GetProperty(property).EnumerateArray())
+                {
+                    var cost = row.GetProperty("cost_usd").GetDecimal().ToString("0.000000", CultureInfo.InvariantCulture) + (row.GetProperty("unpriced").GetInt64() > 0 ? "*" : "");
+                    output.WriteLine($"  {row.GetProperty("key").GetString(),-26} {row.GetProperty("requests").GetInt64(),5} {row.GetProperty("tokens_in").GetInt64(),10} {row.GetProperty("tokens_out").GetInt64(),10} {cost,12} {Ms(row, "latency_p50"),7} {Ms(row, "latency_p95"),7}");
+                }
+            }
+        }
+
+        // 4. A small budget, unless the project already has budgets of its own.
+        output.WriteLine();
+        using (var current = JsonDocument.Parse(await http.GetStringAsync(new Uri("v1/budgets", UriKind.Relative), cancellationToken)))
+        {
+            if (current.RootElement.TryGetProperty("budgets", out var list) && list.GetArrayLength() > 0)
+            {
+                step($"The project has {list.GetArrayLength()} budget(s) of its own: the quickstart leaves them alone (no demo budget, no kill-switch demo).");
+                return;
+            }
+        }
+
+        using (var put = await http.PutAsync(
+            new Uri("v1/budgets", UriKind.Relative),
+            new StringContent("""{"budgets":[{"id":"demo-monthly","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}""", System.Text.Encoding.UTF8, "application/json"),
+            cancellationToken))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        step("Budget set on the backend: $0.01 per month for the whole project, action block. Its budget check (every 20 s) posts the alert to the backend's channels and flips the kill-switch…");
+
+        // 5. The kill-switch, as the SDK sees it: poll the status the SDK polls until the budget is blocked, then call.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(90);
+        var waited = 0;
+        while (true)
+        {
+            using (var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("v1/budgets/status", UriKind.Relative), cancellationToken)))
+            {
+                if (status.RootElement.TryGetProperty("budgets", out var budgets)
+                    && budgets.EnumerateArray().Any(b => b.TryGetProperty("blocked", out var blocked) && blocked.GetBoolean()))
+                {
+                    break;
+                }
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                step("The backend has not blocked the project within 90 s: is its scheduler (LensAI:Backend:RunScheduler) on?");
+                return;
+            }
+
+            output.Write($"\r         waiting for the backend's budget check: {++waited} s");
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        output.WriteLine();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                using (lens.BeginScope(userId: "alice", route: "POST /chat"))
+                {
+                    await mini.CompleteChatAsync(["One more, please."], cancellationToken: cancellationToken);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the SDK's next status poll is at most 1 s away
+            }
+            catch (LensAIBudgetExceededException blocked)
+            {
+                step($"Kill-switch: the next call was BLOCKED before reaching the provider — budget '{blocked.BudgetId}' ({blocked.Scope}, {blocked.Period}) resets {blocked.ResetsAt:u}.");
+                output.WriteLine($"         What an end user would see: \"{blocked.UserMessage}\"");
+                output.WriteLine("Query the backend's Parquet with `lensai query` or download it with GET /v1/export (docs/querying-parquet.md).");
+                step("Done.");
+                return;
+            }
+        }
+
+        step("The kill-switch did not engage in the SDK within 5 s of the backend blocking the project.");
+    }
+
+    private static string Ms(JsonElement row, string property) =>
+        row.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("0", CultureInfo.InvariantCulture) : "-";
+
     private static async Task RunCallsAsync(
         SampleSettings settings, TextWriter output, Action<string> step, ReplayServer? replay, Uri openAIBase, string? apiKey, string endpoint, string lensKey,
         LocalBackend? backend, string? slackWebhook, CancellationToken cancellationToken)
@@ -141,7 +247,7 @@ public static class QuickstartSample
 
         if (backend is null)
         {
-            step("Using a remote backend: query its Parquet with `lensai query` or GET /v1/export.");
+            await RemoteBackendAsync(output, step, endpoint, lensKey, lens, mini, cancellationToken);
             return;
         }
 

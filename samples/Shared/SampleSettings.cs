@@ -8,16 +8,21 @@ namespace LensAI.Samples;
 public sealed class SampleSettings
 {
     private readonly string[] _args;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
 
-    private SampleSettings(string[] args, string sample)
+    private SampleSettings(string[] args, string sample, IReadOnlyDictionary<string, string>? environment)
     {
         _args = args;
+        _environment = environment;
         Offline = args.Contains("--offline", StringComparer.Ordinal);
         DataDirectory = Path.GetFullPath(Option("--data-dir") ?? Path.Combine(".lensai", sample));
     }
 
     /// <summary>Parses the sample's arguments.</summary>
-    public static SampleSettings From(string[] args, string sample) => new(args ?? [], sample);
+    /// <param name="args">The command line.</param>
+    /// <param name="sample">The sample's name (its default data folder).</param>
+    /// <param name="environment">Variables to read instead of the process environment (tests); <see langword="null"/> reads the real one.</param>
+    public static SampleSettings From(string[] args, string sample, IReadOnlyDictionary<string, string>? environment = null) => new(args ?? [], sample, environment);
 
     /// <summary>True with <c>--offline</c>: replay server, embedded backend and local stand-ins whatever the environment says.</summary>
     public bool Offline { get; }
@@ -35,7 +40,16 @@ public sealed class SampleSettings
     public string? LensAIApiKey => Env("LENSAI_API_KEY");
 
     /// <summary>An environment variable, or null when it is empty or the sample runs <c>--offline</c>.</summary>
-    public string? Env(string name) => Offline ? null : Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+    public string? Env(string name)
+    {
+        if (Offline)
+        {
+            return null;
+        }
+
+        var value = _environment is null ? Environment.GetEnvironmentVariable(name) : _environment.GetValueOrDefault(name);
+        return value is { Length: > 0 } ? value : null;
+    }
 
     /// <summary>The value after <paramref name="name"/> on the command line, if any.</summary>
     public string? Option(string name)
