@@ -122,6 +122,20 @@ public sealed class PackageContentTests(PackedPackages packages)
     }
 
     [Fact]
+    public async Task Packing_the_same_commit_twice_gives_byte_identical_packages()
+    {
+        using var second = new TempFolder("lensai-feed-again");
+        var again = await packages.PackAgainAsync(second.Path);
+        Assert.True(again.ExitCode == 0, again.Describe());
+        foreach (var id in PackedPackages.Libraries.Append(PackedPackages.ToolPackage))
+        {
+            var first = await File.ReadAllBytesAsync(packages.PackagePath(id));
+            var repeat = await File.ReadAllBytesAsync(Path.Combine(second.Path, Path.GetFileName(packages.PackagePath(id))));
+            Assert.True(first.AsSpan().SequenceEqual(repeat), $"{id}.{packages.Version}.nupkg differs between two packs of the same commit.");
+        }
+    }
+
+    [Fact]
     public void The_tool_package_is_a_dotnet_tool_named_lensai()
     {
         var nuspec = packages.Nuspec(PackedPackages.ToolPackage);

@@ -25,6 +25,16 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public ProcessResult Pack { get; private set; } = null!;
 
+    /// <summary>The pre-release label of <see cref="Version"/>.</summary>
+    public string Suffix { get; private set; } = "";
+
+    /// <summary>Runs the same pack command again, with the same version, into <paramref name="folder"/>.</summary>
+    public async Task<ProcessResult> PackAgainAsync(string folder)
+    {
+        var command = DocCommands.SplitArguments(DocCommands.Single("docs/packages.md", "pack"));
+        return await ProcessRunner.RunAsync("dotnet", [.. command.Skip(1), "-o", folder, $"-p:VersionSuffix={Suffix}"], RepositoryPaths.Root, TimeSpan.FromMinutes(8));
+    }
+
     public string PackagePath(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
 
     public async Task InitializeAsync()
@@ -32,6 +42,7 @@ public sealed class PackedPackages : IAsyncLifetime
         var suffix = "test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
         var prefix = XDocument.Load(RepositoryPaths.Combine("nuget", "Package.props")).Descendants("VersionPrefix").Single().Value;
         Version = $"{prefix}-{suffix}";
+        Suffix = suffix;
 
         var command = DocCommands.SplitArguments(DocCommands.Single("docs/packages.md", "pack"));
         Assert.Equal("dotnet", command[0]);
