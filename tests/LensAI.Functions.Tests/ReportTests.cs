@@ -144,4 +144,42 @@ public sealed class ReportTests
             Assert.True(formerP95 > truthP95 * LatencyHistogram.Ratio * 10, $"former p95 {formerP95} vs exact {truthP95}");
         }
     }
+
+    [Fact]
+    public async Task A_rollup_written_before_the_histograms_is_read_from_the_events_and_rewritten()
+    {
+        var (backend, http) = await SeedWeekAsync();
+        await using (backend)
+        using (http)
+        {
+            await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+            // Turn today's rollup into one of the previous version: no histogram columns, the unversioned signature.
+            var key = RollupSchema.Key("acme", "2026-11-21");
+            var events = backend.Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>();
+            var stored = (await events.LocalPathsAsync([key], CancellationToken.None)).Single();
+            var old = Path.Combine(backend.DataDirectory, "old-rollup.parquet");
+            using (var connection = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect())
+            {
+                connection.Execute($"COPY (SELECT * EXCLUDE (latency_hist, ttft_hist) FROM read_parquet('{stored}')) TO '{old}' (FORMAT PARQUET)");
+            }
+
+            await backend.Store.PutFileAsync(key, old, CancellationToken.None);
+            var parts = (await backend.PartsAsync("acme")).Where(p => p.Contains("dt=2026-11-21", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            var unversioned = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts))));
+            await backend.Store.PutAsync($"rollups/project=acme/dt=2026-11-21/_covers.sha256", System.Text.Encoding.UTF8.GetBytes(unversioned), CancellationToken.None);
+
+            var report = await ReportAsync(http, TimeSpan.FromHours(24));
+            var exact = await backend.QueryAsync("acme", "SELECT quantile_cont(latency_ms, 0.95) AS p95 FROM {events} WHERE ts >= '2026-11-20 12:00:00+00'::TIMESTAMPTZ");
+            var truth = (double)exact.Single()["p95"]!;
+            Assert.InRange(report.GetProperty("totals").GetProperty("latency_p95").GetDouble(), truth / LatencyHistogram.Ratio, truth * LatencyHistogram.Ratio);
+            Assert.Equal(43, report.GetProperty("totals").GetProperty("requests").GetInt64());
+
+            var rerun = await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+            Assert.NotNull(rerun);
+            Assert.Contains(rerun.Log, l => l.StartsWith("acme/2026-11-21:", StringComparison.Ordinal));
+            using var check = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect();
+            using var columns = check.Query($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{(await events.LocalPathsAsync([key], CancellationToken.None)).Single()}')) WHERE column_name = 'latency_hist'");
+            Assert.Equal(1, columns.Rows.Single().GetInt64(0));
+        }
+    }
 }
