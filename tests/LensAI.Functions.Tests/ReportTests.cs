@@ -1,5 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using LensAI.Backend.Rollups;
+using LensAI.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LensAI.Functions.Tests;
 
@@ -35,5 +39,147 @@ public sealed class ReportTests
         Assert.Equal(["my-private-model"], root.GetProperty("unpriced_models").EnumerateArray().Select(e => e.GetString()));
         Assert.NotEqual(0, root.GetProperty("cost_over_time").GetArrayLength());
         Assert.NotEqual(0, root.GetProperty("latency_over_time").GetArrayLength());
+    }
+
+    private static readonly DateTimeOffset s_now = new(2026, 11, 21, 12, 30, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// A week of fast calls (80–399 ms, three an hour), today only six of them and one 30 s call alone in its hour,
+    /// and one call just before the week's first day.
+    /// </summary>
+    private static async Task<(BackendHost Backend, HttpClient Http)> SeedWeekAsync()
+    {
+        var backend = await BackendHost.StartAsync(
+            configure: b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(s_now)),
+            settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "30.00:00:00" });
+        var http = backend.Client(await backend.CreateKeyAsync("acme"));
+        var calls = new List<(DateTimeOffset Ts, int LatencyMs)> { (new DateTimeOffset(2026, 11, 13, 23, 0, 0, TimeSpan.Zero), 100) };
+        var i = 0;
+        for (var hour = new DateTimeOffset(2026, 11, 14, 0, 0, 0, TimeSpan.Zero); hour < new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero); hour = hour.AddHours(1))
+        {
+            foreach (var minute in new[] { 10, 20, 40 })
+            {
+                calls.Add((hour.AddMinutes(minute), 80 + (i++ * 37 % 320)));
+            }
+        }
+
+        calls.AddRange(new[] { 1, 3, 5, 7, 9, 11 }.Select(h => (new DateTimeOffset(2026, 11, 21, h, 10, 0, TimeSpan.Zero), 150 + h)));
+        calls.Add((new DateTimeOffset(2026, 11, 21, 10, 15, 0, TimeSpan.Zero), 30_000));
+        var nodes = calls.Select((c, n) =>
+        {
+            var node = Batches.Node(Batches.Event(ts: c.Ts, model: n % 2 == 0 ? "gpt-4o-2024-08-06" : "gpt-4o-mini-2024-07-18"));
+            node["latency_ms"] = c.LatencyMs;
+            return node;
+        }).ToList();
+        foreach (var chunk in nodes.Chunk(200))
+        {
+            Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json(chunk)))).Status);
+        }
+
+        return (backend, http);
+    }
+
+    private static async Task<JsonElement> ReportAsync(HttpClient http, TimeSpan range)
+    {
+        var from = Uri.EscapeDataString((s_now - range).ToString("O", CultureInfo.InvariantCulture));
+        var response = await http.GetAsync($"v1/report?from={from}&to={Uri.EscapeDataString(s_now.ToString("O", CultureInfo.InvariantCulture))}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData(7 * 24, "2026-11-14T00:00:00Z", 511)] // the dashboard's "7 d": all of 14 November, not from 12:30
+    [InlineData(24, "2026-11-20T12:00:00Z", 43)] // "24 h": all of the 12:00 hour
+    public async Task The_report_starts_at_the_start_of_the_first_bucket_whatever_the_client_sends(int hours, string alignedFrom, long requests)
+    {
+        var (backend, http) = await SeedWeekAsync();
+        await using (backend)
+        using (http)
+        {
+            var report = await ReportAsync(http, TimeSpan.FromHours(hours));
+            var from = DateTimeOffset.Parse(alignedFrom, CultureInfo.InvariantCulture);
+            Assert.Equal(from, report.GetProperty("from").GetDateTimeOffset());
+            var raw = await backend.QueryAsync("acme", $"SELECT count(*) AS n FROM {{events}} WHERE ts >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ");
+            Assert.Equal(requests, (long)raw.Single()["n"]!);
+            Assert.Equal(requests, report.GetProperty("totals").GetProperty("requests").GetInt64());
+        }
+    }
+
+    [Theory]
+    [InlineData(7 * 24)]
+    [InlineData(24)]
+    public async Task Latency_percentiles_over_a_range_are_those_of_all_its_calls_within_the_histogram_ratio(int hours)
+    {
+        var (backend, http) = await SeedWeekAsync();
+        await using (backend)
+        using (http)
+        {
+            var onTheFly = await ReportAsync(http, TimeSpan.FromHours(hours));
+            await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+            var report = await ReportAsync(http, TimeSpan.FromHours(hours)); // from the stored rollups now
+            var from = report.GetProperty("from").GetDateTimeOffset();
+            var window = $"ts >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ";
+            var exact = await backend.QueryAsync("acme", $"SELECT coalesce(model, 'all') AS model, quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.95) AS p95 FROM {{events}} WHERE {window} GROUP BY ROLLUP (model)");
+            foreach (var row in exact)
+            {
+                var item = (string)row["model"]! == "all" ? report.GetProperty("totals")
+                    : report.GetProperty("by_model").EnumerateArray().Single(m => m.GetProperty("key").GetString() == (string)row["model"]!);
+                foreach (var p in new[] { "p50", "p95" })
+                {
+                    var truth = (double)row[p]!;
+                    Assert.InRange(item.GetProperty("latency_" + p).GetDouble(), truth / LatencyHistogram.Ratio, truth * LatencyHistogram.Ratio);
+                }
+            }
+
+            Assert.Equal(onTheFly.GetProperty("totals").GetProperty("latency_p95").GetDouble(), report.GetProperty("totals").GetProperty("latency_p95").GetDouble());
+
+            // The former estimate (the highest bucket p95) is the 30 s call's: far outside the bound, so this test catches it.
+            var truthP95 = (double)exact.Single(r => (string)r["model"]! == "all")["p95"]!;
+            var grain = report.GetProperty("grain").GetString();
+            var formerP95 = await backend.Services.GetRequiredService<RollupReader>().QueryAsync("acme", DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(s_now.UtcDateTime), (connection, rollup) =>
+            {
+                using var result = connection.Query($"SELECT CAST(max(latency_p95) AS DOUBLE) FROM {rollup} WHERE grain = '{grain}' AND dimension = 'all' AND bucket >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ");
+                return result.Rows.Single().GetDouble(0);
+            }, CancellationToken.None);
+            Assert.True(formerP95 > truthP95 * LatencyHistogram.Ratio * 10, $"former p95 {formerP95} vs exact {truthP95}");
+        }
+    }
+
+    [Fact]
+    public async Task A_rollup_written_before_the_histograms_is_read_from_the_events_and_rewritten()
+    {
+        var (backend, http) = await SeedWeekAsync();
+        await using (backend)
+        using (http)
+        {
+            await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+            // Turn today's rollup into one of the previous version: no histogram columns, the unversioned signature.
+            var key = RollupSchema.Key("acme", "2026-11-21");
+            var events = backend.Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>();
+            var stored = (await events.LocalPathsAsync([key], CancellationToken.None)).Single();
+            var old = Path.Combine(backend.DataDirectory, "old-rollup.parquet");
+            using (var connection = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect())
+            {
+                connection.Execute($"COPY (SELECT * EXCLUDE (latency_hist, ttft_hist) FROM read_parquet('{stored}')) TO '{old}' (FORMAT PARQUET)");
+            }
+
+            await backend.Store.PutFileAsync(key, old, CancellationToken.None);
+            var parts = (await backend.PartsAsync("acme")).Where(p => p.Contains("dt=2026-11-21", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            var unversioned = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts))));
+            await backend.Store.PutAsync($"rollups/project=acme/dt=2026-11-21/_covers.sha256", System.Text.Encoding.UTF8.GetBytes(unversioned), CancellationToken.None);
+
+            var report = await ReportAsync(http, TimeSpan.FromHours(24));
+            var exact = await backend.QueryAsync("acme", "SELECT quantile_cont(latency_ms, 0.95) AS p95 FROM {events} WHERE ts >= '2026-11-20 12:00:00+00'::TIMESTAMPTZ");
+            var truth = (double)exact.Single()["p95"]!;
+            Assert.InRange(report.GetProperty("totals").GetProperty("latency_p95").GetDouble(), truth / LatencyHistogram.Ratio, truth * LatencyHistogram.Ratio);
+            Assert.Equal(43, report.GetProperty("totals").GetProperty("requests").GetInt64());
+
+            var rerun = await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+            Assert.NotNull(rerun);
+            Assert.Contains(rerun.Log, l => l.StartsWith("acme/2026-11-21:", StringComparison.Ordinal));
+            using var check = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect();
+            using var columns = check.Query($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{(await events.LocalPathsAsync([key], CancellationToken.None)).Single()}')) WHERE column_name = 'latency_hist'");
+            Assert.Equal(1, columns.Rows.Single().GetInt64(0));
+        }
     }
 }

@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace LensAI.Backend.Http;
 
-/// <summary><c>GET /v1/report?from=&amp;to=&amp;top=</c>: the caller's project report as JSON (the dashboard's data).</summary>
+/// <summary>
+/// <c>GET /v1/report?from=&amp;to=&amp;top=</c>: the caller's project report as JSON (the dashboard's data). <c>from</c>
+/// (default <c>to</c> − 7 days) is aligned down to the start of its report bucket — the UTC hour for ranges up to two
+/// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant.
+/// </summary>
 public static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapLensAIReport(this IEndpointRouteBuilder app)

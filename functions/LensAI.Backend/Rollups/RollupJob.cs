@@ -86,9 +86,13 @@ public sealed class RollupJob(EventStore events, DuckDbDatabase database, string
         return partitions;
     }
 
-    /// <summary>Identifies a set of parts (their sorted keys): parts are immutable, so equal keys mean equal data.</summary>
+    /// <summary>
+    /// Identifies a set of parts (their sorted keys) rolled up with the current <see cref="RollupSchema.Version"/>:
+    /// parts are immutable, so equal keys mean equal data.
+    /// </summary>
     internal static string Signature(IEnumerable<string> parts)
-        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts.Order(StringComparer.Ordinal)))));
+        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"rollup-version={RollupSchema.Version}\n" + string.Join('\n', parts.Order(StringComparer.Ordinal)))));
 
     internal static string SignatureKey(string project, string day) => $"rollups/project={project}/dt={day}/_covers.sha256";
 

@@ -44,7 +44,8 @@ public sealed class RollupReader(EventStore events, DuckDbDatabase database)
 
         if (stalePaths.Count > 0)
         {
-            sources.Add(RollupSchema.RollupSelect(EventStore.DedupedRelation(stalePaths)));
+            // In a subquery: the rollup SELECT starts with WITH, which may not follow UNION ALL BY NAME.
+            sources.Add($"SELECT * FROM ({RollupSchema.RollupSelect(EventStore.DedupedRelation(stalePaths))})");
         }
 
         var relation = sources.Count == 0

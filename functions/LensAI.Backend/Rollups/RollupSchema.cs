@@ -3,11 +3,19 @@ namespace LensAI.Backend.Rollups;
 /// <summary>
 /// Rollups: one row per (grain, bucket, dimension, key) — grains <c>hour</c> and <c>day</c>, dimensions <c>all</c>,
 /// <c>model</c>, <c>user</c> and <c>route</c> — with every token kind, cost, outcomes and latency / time-to-first-token
-/// percentiles (computed from the events of that bucket, so they are exact). Stored per
+/// percentiles (computed from the events of that bucket, so they are exact), and log-scale histograms of both
+/// (<c>latency_hist</c>, <c>ttft_hist</c>: <see cref="LatencyHistogram"/>) that merge over any range. Stored per
 /// project and day at <c>rollups/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c> (no partition segment may share a column name: DuckDB would let the path override the column).
 /// </summary>
 public static class RollupSchema
 {
+    /// <summary>
+    /// Version of the rollup columns, part of the signature a stored rollup records (<see cref="RollupJob"/>): a
+    /// rollup written by an older version (e.g. without the histograms) no longer counts as current, so readers roll
+    /// that day's raw events up instead and the next rollup run rewrites it.
+    /// </summary>
+    internal const int Version = 2;
+
     /// <summary>The SELECT that rolls a relation of (deduplicated) events up by hour.</summary>
     public static string RollupSelect(string events) => $"""
         WITH e AS (SELECT * FROM {events})
@@ -42,7 +50,9 @@ public static class RollupSchema
           quantile_cont(latency_ms, 0.99) AS latency_p99,
           quantile_cont(ttft_ms, 0.50) AS ttft_p50,
           quantile_cont(ttft_ms, 0.95) AS ttft_p95,
-          quantile_cont(ttft_ms, 0.99) AS ttft_p99
+          quantile_cont(ttft_ms, 0.99) AS ttft_p99,
+          {LatencyHistogram.Aggregate("latency_ms")} AS latency_hist,
+          {LatencyHistogram.Aggregate("ttft_ms")} AS ttft_hist
         FROM {events}
         GROUP BY GROUPING SETS ((bucket), (bucket, model), (bucket, user_id), (bucket, route))
         """;
