@@ -99,7 +99,7 @@ public sealed class JobsServeAndUsageTests
     public async Task Serve_answers_healthz_on_a_free_port_until_cancelled()
     {
         await using var folder = new DataFolder();
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LensAI.Testing.LoopbackPort.Free()}";
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         using var stop = new CancellationTokenSource();
@@ -172,12 +172,5 @@ public sealed class JobsServeAndUsageTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("vacuum", run.Err);
         Assert.Contains("budget-check", run.Err);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

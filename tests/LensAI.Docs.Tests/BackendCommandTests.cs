@@ -75,12 +75,12 @@ public sealed class BackendCommandTests
 
         // 1: the defaults (data in ./.lensai/data); the port is a free one instead of 5080 so tests never collide.
         using var first = new TempFolder("lensai-docs-serve");
-        var port = FunctionAppCommand.FreePort();
+        var port = LoopbackPort.Free();
         await ServeUntilHealthy([.. FunctionAppCommand.Arguments(commands[0]), "--urls", $"http://127.0.0.1:{port}"], first.Path, port, Path.Combine(first.Path, ".lensai", "data"));
 
         // 2: --urls and a storage folder; the documented 0.0.0.0:8080 becomes 127.0.0.1:<free>, /var/lib/lensai a temp folder.
         using var second = new TempFolder("lensai-docs-serve");
-        port = FunctionAppCommand.FreePort();
+        port = LoopbackPort.Free();
         var data = Path.Combine(second.Path, "var-lib-lensai");
         var arguments = FunctionAppCommand.Arguments(commands[1]).Select(a => a switch
         {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using LensAI.Packaging.Tests;
 using LensAI.Testing;
 
@@ -45,11 +43,4 @@ internal static class FunctionAppCommand
 
     public static RunningProcess Start(IEnumerable<string> arguments, string workingDirectory) =>
         ProcessRunner.Start("dotnet", [Dll, .. arguments], workingDirectory);
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

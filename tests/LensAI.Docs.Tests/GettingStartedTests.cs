@@ -25,26 +25,14 @@ public sealed class GettingStartedTests
         Assert.StartsWith("lsk_", key, StringComparison.Ordinal);
 
         // The server from the second command (on a free port instead of 5080) takes events with that key.
-        var port = FunctionAppCommand.FreePort();
+        var port = LoopbackPort.Free();
         await using var server = FunctionAppCommand.Start([.. FunctionAppCommand.Arguments(commands[1]), "--urls", $"http://127.0.0.1:{port}"], folder.Path);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        HttpResponseMessage? response = null;
-        while (response is null)
-        {
-            Assert.False(server.HasExited, "The server exited: " + server.Describe());
-            try
-            {
-                response = await http.PostAsync(new Uri("v1/events", UriKind.Relative), LensAI.Functions.Tests.Batches.Content(LensAI.Functions.Tests.Batches.Json([LensAI.Functions.Tests.Batches.Event()])));
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        using (response)
+        using (var response = await LoopbackPort.SendWhenListeningAsync(
+            http,
+            () => new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = LensAI.Functions.Tests.Batches.Content(LensAI.Functions.Tests.Batches.Json([LensAI.Functions.Tests.Batches.Event()])) },
+            () => server.HasExited ? server.Describe() : null))
         {
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, body);

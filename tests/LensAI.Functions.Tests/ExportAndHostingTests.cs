@@ -163,10 +163,7 @@ public sealed class HostingTests
     /// </summary>
     private static async Task RunPublishedAsync(string executable, List<string> arguments, string appFolder, Func<int, Dictionary<string, string>> environment)
     {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LensAI.Testing.LoopbackPort.Free();
         var variables = environment(port);
         var data = Path.Combine(appFolder, "data-" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         variables.TryAdd("LensAI__Backend__Storage__LocalPath", data);
@@ -195,32 +192,16 @@ public sealed class HostingTests
         var key = variables["__key"];
         variables.Remove("__key");
         using var server = Process.Start(Start(arguments))!;
-        var serverErr = server.StandardError.ReadToEndAsync();
-        var serverOut = server.StandardOutput.ReadToEndAsync();
+        _ = server.StandardError.ReadToEndAsync(); // drained so a chatty server never blocks on a full pipe
+        _ = server.StandardOutput.ReadToEndAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
             http.DefaultRequestHeaders.Authorization = new("Bearer", key);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            HttpResponseMessage? response = null;
-            while (response is null)
-            {
-                if (server.HasExited)
-                {
-                    Assert.Fail($"{executable} {string.Join(' ', arguments)} exited: {await serverOut}{await serverErr}");
-                }
-
-                try
-                {
-                    response = await http.PostAsync(new Uri("v1/events", UriKind.Relative), Batches.Content(Batches.Json([Batches.Event()])));
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            using (response)
+            using (var response = await LensAI.Testing.LoopbackPort.SendWhenListeningAsync(
+                http,
+                () => new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = Batches.Content(Batches.Json([Batches.Event()])) },
+                () => server.HasExited ? $"{executable} {string.Join(' ', arguments)} exited with {server.ExitCode}" : null))
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
@@ -235,10 +216,7 @@ public sealed class HostingTests
     [Fact]
     public async Task Under_the_functions_host_it_listens_on_FUNCTIONS_CUSTOMHANDLER_PORT()
     {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LensAI.Testing.LoopbackPort.Free();
         var data = Path.Combine(Path.GetTempPath(), "lensai-ch-" + Guid.NewGuid().ToString("N"));
         try
         {

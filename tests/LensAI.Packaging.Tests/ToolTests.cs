@@ -35,28 +35,16 @@ public sealed partial class ToolTests(PackedPackages packages)
         var key = (await Lensai(lensai, work, "keys", "create", "--project", "acme", "--name", "tool-test")).StandardOutput.Trim();
         Assert.Matches("^lsk_[a-z0-9]{8}_[A-Za-z0-9]{32}$", key);
 
-        var port = FreePort();
+        var port = LensAI.Testing.LoopbackPort.Free();
         await using (var server = ProcessRunner.Start(lensai, ["serve", "--urls", $"http://127.0.0.1:{port}", "--no-jobs"], work))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
             http.DefaultRequestHeaders.Authorization = new("Bearer", key);
             var events = Enumerable.Range(0, 4).Select(i => Batches.Event(model: "gpt-4o-mini-2024-07-18", tokensIn: 1000 * (i + 1), tokensOut: 100)).ToList();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            HttpResponseMessage? response = null;
-            while (response is null)
-            {
-                Assert.False(server.HasExited, "lensai serve exited: " + server.Describe());
-                try
-                {
-                    response = await http.PostAsync(new Uri("v1/events", UriKind.Relative), Batches.Content(Batches.Json(events)));
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            using (response)
+            using (var response = await LensAI.Testing.LoopbackPort.SendWhenListeningAsync(
+                http,
+                () => new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = Batches.Content(Batches.Json(events)) },
+                () => server.HasExited ? server.Describe() : null))
             {
                 Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
             }
@@ -73,13 +61,6 @@ public sealed partial class ToolTests(PackedPackages packages)
         var result = await ProcessRunner.RunAsync(lensai, arguments, work, TimeSpan.FromMinutes(1));
         Assert.True(result.ExitCode == 0, result.Describe());
         return result;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"(?m)^4,10000\r?$")]
