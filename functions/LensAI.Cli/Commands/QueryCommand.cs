@@ -42,16 +42,16 @@ internal static partial class QueryCommand
             await backend.EnsureProjectAsync(id, ct).ConfigureAwait(false);
             var fromDay = from is { } a ? DateOnly.FromDateTime(a.UtcDateTime) : DateOnly.MinValue;
             var toDay = to is { } b ? DateOnly.FromDateTime(b.UtcDateTime) : DateOnly.MaxValue;
-            var table = await RunAsync(backend, id, text, fromDay, toDay, from, to, ct).ConfigureAwait(false);
             switch (parse.GetValue(format))
             {
                 case "csv":
-                    table.WriteCsv(context.OutWriter);
+                    await RunAsync(backend, id, text, fromDay, toDay, from, to, c => QueryTable.StreamCsv(c, text, context.OutWriter), ct).ConfigureAwait(false);
                     break;
                 case "json":
-                    table.WriteJson(context.OutWriter);
+                    await RunAsync(backend, id, text, fromDay, toDay, from, to, c => QueryTable.StreamJson(c, text, context.OutWriter), ct).ConfigureAwait(false);
                     break;
                 default:
+                    var table = await RunAsync(backend, id, text, fromDay, toDay, from, to, c => QueryTable.Run(c, text), ct).ConfigureAwait(false);
                     table.WriteTable(context.Out, Math.Max(1, parse.GetValue(maxRows)));
                     break;
             }
@@ -61,7 +61,12 @@ internal static partial class QueryCommand
         return command;
     }
 
-    private static async Task<QueryTable> RunAsync(BackendSession backend, string project, string sql, DateOnly fromDay, DateOnly toDay, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    /// <summary>
+    /// Opens the views (<c>events</c>, and <c>rollups</c> when the SQL names them) and hands the connection to
+    /// <paramref name="consume"/>; retried when compaction replaced parts between listing and reading (DuckDB
+    /// materializes the result before the first row is consumed, so a retry never repeats output).
+    /// </summary>
+    private static async Task<T> RunAsync<T>(BackendSession backend, string project, string sql, DateOnly fromDay, DateOnly toDay, DateTimeOffset? from, DateTimeOffset? to, Func<DuckDbConnection, T> consume, CancellationToken ct)
     {
         var events = backend.Get<EventStore>();
         var filters = new List<string>();
@@ -87,7 +92,7 @@ internal static partial class QueryCommand
                 {
                     using var connection = backend.Get<DuckDbDatabase>().Connect();
                     connection.Execute(eventsView);
-                    return QueryTable.Run(connection, sql);
+                    return consume(connection);
                 }
 
                 // Rollups only when the SQL names them: finding which days' stored rollups are current reads storage.
@@ -95,7 +100,7 @@ internal static partial class QueryCommand
                 {
                     connection.Execute(eventsView);
                     connection.Execute($"CREATE TEMP VIEW rollups AS SELECT * FROM {rollup}");
-                    return QueryTable.Run(connection, sql);
+                    return consume(connection);
                 }, ct).ConfigureAwait(false);
             }
             catch (DuckDbException ex) when (attempt < 3 && paths.Count > 0 && ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase))

@@ -7,7 +7,7 @@ using Spectre.Console.Rendering;
 
 namespace LensAI.Cli.Rendering;
 
-/// <summary>A materialized query result and its three outputs: a Spectre table, CSV (RFC 4180) and JSON.</summary>
+/// <summary>A query result as a Spectre table (collected, capped by --max-rows), or streamed as CSV (RFC 4180) or JSON.</summary>
 internal sealed class QueryTable
 {
     private static readonly HashSet<DuckDbType> s_readable =
@@ -38,37 +38,112 @@ internal sealed class QueryTable
     /// <exception cref="DuckDbException">DuckDB's error, verbatim.</exception>
     public static QueryTable Run(DuckDbConnection connection, string sql)
     {
-        var result = connection.Query(sql);
-        try
+        var (result, placeholders) = Open(connection, sql);
+        using (result)
         {
-            var unreadable = Enumerable.Range(0, result.ColumnCount).Where(i => !s_readable.Contains(result.GetColumnType(i))).ToList();
-            if (unreadable.Count > 0)
-            {
-                var names = unreadable.Select(i => DuckDbSql.Identifier(result.GetColumnName(i))).ToList();
-                var replace = string.Join(", ", names.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
-                var body = sql.TrimEnd().TrimEnd(';');
-                DuckDbResult retry;
-                try
-                {
-                    retry = connection.Query($"SELECT * REPLACE ({replace}) FROM ({body})");
-                }
-                catch (DuckDbException)
-                {
-                    // Not a query that nests (several statements, PRAGMA…): show those columns by type name.
-                    return Read(result, unreadable.ToHashSet());
-                }
-
-                result.Dispose();
-                result = retry;
-            }
-
-            return Read(result, []);
-        }
-        finally
-        {
-            result.Dispose();
+            return Read(result, placeholders);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> and writes its rows as CSV (RFC 4180, header first) as they are read, without
+    /// collecting them: for results too big to hold twice.
+    /// </summary>
+    public static long StreamCsv(DuckDbConnection connection, string sql, TextWriter output)
+    {
+        var (result, placeholders) = Open(connection, sql);
+        using (result)
+        {
+            output.WriteLine(string.Join(',', result.ColumnNames.Select(Csv)));
+            long rows = 0;
+            var line = new StringBuilder();
+            foreach (var row in result.Rows)
+            {
+                line.Clear();
+                for (var i = 0; i < result.ColumnCount; i++)
+                {
+                    if (i > 0)
+                    {
+                        line.Append(',');
+                    }
+
+                    line.Append(Csv(Text(Value(result, row, i, placeholders))));
+                }
+
+                output.WriteLine(line);
+                rows++;
+            }
+
+            return rows;
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and writes its rows as a JSON array of objects, one row at a time.</summary>
+    public static long StreamJson(DuckDbConnection connection, string sql, TextWriter output)
+    {
+        var (result, placeholders) = Open(connection, sql);
+        using (result)
+        {
+            var columns = result.ColumnNames;
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using var writer = new Utf8JsonWriter(buffer);
+            output.Write('[');
+            long rows = 0;
+            foreach (var row in result.Rows)
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+                writer.WriteStartObject();
+                for (var i = 0; i < columns.Count; i++)
+                {
+                    writer.WritePropertyName(columns[i]);
+                    WriteValue(writer, Value(result, row, i, placeholders));
+                }
+
+                writer.WriteEndObject();
+                writer.Flush();
+                output.Write(rows++ == 0 ? "\n  " : ",\n  ");
+                output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }
+
+            output.WriteLine(rows == 0 ? "]" : "\n]");
+            return rows;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/>. Columns of types this DuckDB layer does not read (LIST, STRUCT, MAP, INTERVAL,
+    /// BLOB…) are read as DuckDB's own text for them (<c>CAST(… AS VARCHAR)</c>); when the query cannot be wrapped for
+    /// that, they come back as placeholders naming their type.
+    /// </summary>
+    /// <exception cref="DuckDbException">DuckDB's error, verbatim.</exception>
+    private static (DuckDbResult Result, HashSet<int> Placeholders) Open(DuckDbConnection connection, string sql)
+    {
+        var result = connection.Query(sql);
+        var unreadable = Enumerable.Range(0, result.ColumnCount).Where(i => !s_readable.Contains(result.GetColumnType(i))).ToList();
+        if (unreadable.Count == 0)
+        {
+            return (result, []);
+        }
+
+        var names = unreadable.Select(i => DuckDbSql.Identifier(result.GetColumnName(i))).ToList();
+        var replace = string.Join(", ", names.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
+        var body = sql.TrimEnd().TrimEnd(';');
+        try
+        {
+            var retry = connection.Query($"SELECT * REPLACE ({replace}) FROM ({body})");
+            result.Dispose();
+            return (retry, []);
+        }
+        catch (DuckDbException)
+        {
+            // Not a query that nests (several statements, PRAGMA…): show those columns by type name.
+            return (result, unreadable.ToHashSet());
+        }
+    }
+
+    private static object? Value(DuckDbResult result, DuckDbRow row, int i, HashSet<int> placeholders)
+        => placeholders.Contains(i) ? (row.IsNull(i) ? null : $"<{result.GetColumnType(i)}>") : row[i];
 
     private static QueryTable Read(DuckDbResult result, HashSet<int> placeholders)
     {
@@ -82,7 +157,7 @@ internal sealed class QueryTable
             var values = new object?[columns.Count];
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = placeholders.Contains(i) ? (row.IsNull(i) ? null : $"<{result.GetColumnType(i)}>") : row[i];
+                values[i] = Value(result, row, i, placeholders);
             }
 
             rows.Add(values);
@@ -120,48 +195,20 @@ internal sealed class QueryTable
         console.MarkupLineInterpolated($"[grey]{Format.Count(Rows.Count)} row(s){more}[/]");
     }
 
-    public void WriteCsv(TextWriter output)
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
     {
-        output.WriteLine(string.Join(',', Columns.Select(Csv)));
-        foreach (var row in Rows)
+        switch (value)
         {
-            output.WriteLine(string.Join(',', row.Select(v => Csv(Text(v)))));
+            case null: writer.WriteNullValue(); break;
+            case bool b: writer.WriteBooleanValue(b); break;
+            case int n: writer.WriteNumberValue(n); break;
+            case long n: writer.WriteNumberValue(n); break;
+            case ulong n: writer.WriteNumberValue(n); break;
+            case decimal n: writer.WriteNumberValue(n); break;
+            case double n when double.IsFinite(n): writer.WriteNumberValue(n); break;
+            case Int128 or UInt128: writer.WriteRawValue(Text(value)); break;
+            default: writer.WriteStringValue(Text(value)); break;
         }
-    }
-
-    public void WriteJson(TextWriter output)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartArray();
-            foreach (var row in Rows)
-            {
-                writer.WriteStartObject();
-                for (var i = 0; i < Columns.Count; i++)
-                {
-                    writer.WritePropertyName(Columns[i]);
-                    switch (row[i])
-                    {
-                        case null: writer.WriteNullValue(); break;
-                        case bool b: writer.WriteBooleanValue(b); break;
-                        case int n: writer.WriteNumberValue(n); break;
-                        case long n: writer.WriteNumberValue(n); break;
-                        case ulong n: writer.WriteNumberValue(n); break;
-                        case decimal n: writer.WriteNumberValue(n); break;
-                        case double n when double.IsFinite(n): writer.WriteNumberValue(n); break;
-                        case Int128 or UInt128: writer.WriteRawValue(Text(row[i])); break;
-                        default: writer.WriteStringValue(Text(row[i])); break;
-                    }
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-
-        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
     private static string Csv(string text)
