@@ -303,14 +303,7 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => LensAI.Testing.LoopbackPort.Free();
 }
 
 /// <summary>Azurite's Blob service, started once per test run (collection fixture).</summary>
