@@ -3,7 +3,7 @@ using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Storage;
-using LensAI.Functions;
+using LensAI.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -105,7 +105,7 @@ public sealed class LocalBackend : IAsyncDisposable
         }
 
         var polls = new StatusPollCounter();
-        var app = FunctionApp.Build([.. args], builder =>
+        var app = LensAIServer.Build([.. args], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton<IStartupFilter>(polls);

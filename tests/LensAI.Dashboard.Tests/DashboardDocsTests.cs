@@ -1,6 +1,6 @@
 using System.Net;
 using LensAI.Backend.Keys;
-using LensAI.Functions;
+using LensAI.Server;
 using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +9,7 @@ namespace LensAI.Dashboard.Tests;
 /// <summary>docs/dashboard.md's commands, run as written (against a temp store instead of ./.lensai/data).</summary>
 public sealed class DashboardDocsTests : IDisposable
 {
-    private static readonly string[] s_dotnetRun = ["dotnet", "run", "--project", "functions/LensAI.Functions"];
+    private static readonly string[] s_dotnetRun = ["dotnet", "run", "--project", "functions/LensAI.Server"];
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lensai-dashboard-docs-" + Guid.NewGuid().ToString("N"));
 
@@ -26,10 +26,10 @@ public sealed class DashboardDocsTests : IDisposable
 
         // 1. keys create, exactly as written, into the temp store.
         string[] store = ["--LensAI:Backend:Storage:LocalPath", Path.Combine(_directory, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(_directory, "work"), "--LensAI:Backend:RunScheduler", "false"];
-        Assert.Equal(0, await FunctionApp.RunAsync([.. create, .. store]));
+        Assert.Equal(0, await LensAIServer.RunAsync([.. create, .. store]));
 
         // 2. serve (on a free port rather than the default one): the page is there, and a key of that project opens its report.
-        await using var app = FunctionApp.Build([.. serve, "--urls", "http://127.0.0.1:0", .. store]);
+        await using var app = LensAIServer.Build([.. serve, "--urls", "http://127.0.0.1:0", .. store]);
         await app.StartAsync();
         var keys = app.Services.GetRequiredService<ApiKeyStore>();
         var created = Assert.Single(await keys.ListAsync(project, CancellationToken.None));
@@ -47,7 +47,7 @@ public sealed class DashboardDocsTests : IDisposable
         await app.StopAsync();
 
         // The address the doc tells the reader to open is where the embedded default listens.
-        Assert.Contains($"Open {FunctionApp.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
+        Assert.Contains($"Open {LensAIServer.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -58,12 +58,12 @@ public sealed class DashboardDocsTests : IDisposable
         Assert.Contains($"`{relative}`", doc, StringComparison.Ordinal);
     }
 
-    /// <summary>The function app's arguments of a documented <c>dotnet run --project functions/LensAI.Functions [-- args]</c>.</summary>
+    /// <summary>The function app's arguments of a documented <c>dotnet run --project functions/LensAI.Server [-- args]</c>.</summary>
     private static string[] AppArguments(string line)
     {
         var words = DocCommands.SplitArguments(line);
         Assert.Equal(s_dotnetRun, words.Take(4));
-        Assert.True(File.Exists(RepositoryPaths.Combine("functions", "LensAI.Functions", "LensAI.Functions.csproj")));
+        Assert.True(File.Exists(RepositoryPaths.Combine("functions", "LensAI.Server", "LensAI.Server.csproj")));
         if (words.Count == 4)
         {
             return [];

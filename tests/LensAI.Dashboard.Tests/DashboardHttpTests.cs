@@ -168,7 +168,7 @@ public sealed class DashboardHttpTests(BackendFixture fixture) : IClassFixture<B
     [Fact]
     public async Task The_functions_host_forwards_the_dashboard_route()
     {
-        var source = await File.ReadAllTextAsync(RepositoryPaths.Combine("functions", "LensAI.Functions", "FunctionApp", "dashboard", "function.json"));
+        var source = await File.ReadAllTextAsync(RepositoryPaths.Combine("functions", "LensAI.Server", "FunctionApp", "dashboard", "function.json"));
         Assert.Equal(source, await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "dashboard", "function.json"))); // copied next to the handler, as in the publish output
         using var json = JsonDocument.Parse(source);
         var trigger = json.RootElement.GetProperty("bindings")[0];

@@ -4,22 +4,22 @@ using LensAI.Testing;
 namespace LensAI.Docs.Tests;
 
 /// <summary>
-/// Runs a documented <c>dotnet run --project functions/LensAI.Functions -- …</c> command: the same arguments given to
+/// Runs a documented <c>dotnet run --project functions/LensAI.Server -- …</c> command: the same arguments given to
 /// the function app the solution build already produced (what <c>dotnet run</c> would start, without building again),
 /// in a working folder of the test's choosing.
 /// </summary>
 internal static class FunctionAppCommand
 {
-    private const string Prefix = "dotnet run --project functions/LensAI.Functions";
+    private const string Prefix = "dotnet run --project functions/LensAI.Server";
 
     public static string Dll
     {
         get
         {
-            // tests/LensAI.Docs.Tests/bin/<Configuration>/net10.0/ → functions/LensAI.Functions/bin/<Configuration>/net10.0/
+            // tests/LensAI.Docs.Tests/bin/<Configuration>/net10.0/ → functions/LensAI.Server/bin/<Configuration>/net10.0/
             var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
             var configuration = framework.Parent!.Name;
-            var dll = RepositoryPaths.Combine("functions", "LensAI.Functions", "bin", configuration, framework.Name, "LensAI.Functions.dll");
+            var dll = RepositoryPaths.Combine("functions", "LensAI.Server", "bin", configuration, framework.Name, "LensAI.Server.dll");
             return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the solution first: {dll} is missing.");
         }
     }

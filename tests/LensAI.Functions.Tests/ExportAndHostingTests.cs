@@ -1,3 +1,4 @@
+using LensAI.Server;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -92,7 +93,7 @@ public sealed class HostingTests
         var output = Path.Combine(Path.GetTempPath(), "lensai-publish-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var psi = new ProcessStartInfo("dotnet", ["publish", Path.Combine(RepoRoot(), "functions", "LensAI.Functions", "LensAI.Functions.csproj"), "-c", "Debug", "-o", output, "--nologo", "-v", "q"])
+            var psi = new ProcessStartInfo("dotnet", ["publish", Path.Combine(RepoRoot(), "functions", "LensAI.Server", "LensAI.Server.csproj"), "-c", "Debug", "-o", output, "--nologo", "-v", "q"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -221,7 +222,7 @@ public sealed class HostingTests
         try
         {
             // The Functions host sets it in the environment; configuration sees it the same way from the command line.
-            await using var app = FunctionApp.Build(["--FUNCTIONS_CUSTOMHANDLER_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--LensAI:Backend:Storage:LocalPath", data]);
+            await using var app = LensAIServer.Build(["--FUNCTIONS_CUSTOMHANDLER_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--LensAI:Backend:Storage:LocalPath", data]);
             await app.StartAsync();
             using var http = new HttpClient();
             var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz");

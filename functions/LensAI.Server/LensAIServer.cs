@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace LensAI.Functions;
+namespace LensAI.Server;
 
 /// <summary>Builds and runs the function app (also used in-process by the quickstart, the CLI and tests).</summary>
-public static class FunctionApp
+public static class LensAIServer
 {
     /// <summary>The default address of the embedded default.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
