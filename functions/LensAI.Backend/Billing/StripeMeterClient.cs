@@ -1,35 +1,29 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using LensAI.Backend.Alerts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stripe;
+using Stripe.Billing;
 
 namespace LensAI.Backend.Billing;
 
 /// <summary>What became of one meter event.</summary>
 public enum MeterEventStatus
 {
-    /// <summary>Stripe accepted it (200), or answered the cached 200 of an earlier send with the same <c>Idempotency-Key</c>.</summary>
+    /// <summary>Stripe accepted it (200), or answered the stored 200 of an earlier send with the same <c>Idempotency-Key</c>.</summary>
     Delivered,
 
-    /// <summary>429, 5xx, network trouble or a timeout outlasted this send's retries or deadline: keep it pending, send it next run.</summary>
+    /// <summary>429, 409, 5xx, network trouble, a timeout or an unreadable answer outlasted the retries: keep it pending, send it next run.</summary>
     RetryLater,
 
     /// <summary>Stripe refused it (400, 401, 402, 403, 404…) or it cannot be sent (too old): <see cref="StripeMeterEventResult.Message"/> says why.</summary>
     Failed,
 }
-
-/// <summary>Stripe's error object (<c>{"error":{"type","code","message","param","doc_url"}}</c>).</summary>
-/// <param name="Type"><c>invalid_request_error</c>, <c>api_error</c>, <c>idempotency_error</c>…</param>
-/// <param name="Code">A short code for some errors (<c>resource_missing</c>…).</param>
-/// <param name="Message">Stripe's human-readable message.</param>
-/// <param name="Param">The parameter at fault, if any.</param>
-/// <param name="DocUrl">A link to Stripe's docs about the error, if given.</param>
-public sealed record StripeError(string? Type, string? Code, string? Message, string? Param, string? DocUrl = null);
 
 /// <summary>One usage record for a Stripe billing meter.</summary>
 /// <param name="CustomerId">The Stripe customer id (<c>cus_…</c>), sent as <c>payload[stripe_customer_id]</c>.</param>
@@ -41,75 +35,68 @@ public sealed record StripeMeterEvent(string CustomerId, long Value, string Iden
 
 /// <summary>The outcome of a meter event send. Expected failures come back here, never as exceptions.</summary>
 /// <param name="Status">Delivered, retry later, or failed.</param>
-/// <param name="Message">What happened; for a Stripe refusal it carries Stripe's own message.</param>
-/// <param name="Attempts">Requests made (0 when refused before sending).</param>
+/// <param name="Message">What happened, naming the identifier and the customer; for a Stripe refusal it carries Stripe's own message.</param>
 /// <param name="HttpStatus">The last HTTP status, if any answer came.</param>
 /// <param name="Error">Stripe's error object, when it sent one.</param>
-/// <param name="RetryAfter">Stripe's <c>Retry-After</c> when it ended the send (rate limited past the cap).</param>
-public sealed record StripeMeterEventResult(
-    MeterEventStatus Status,
-    string Message,
-    int Attempts,
-    int? HttpStatus = null,
-    StripeError? Error = null,
-    TimeSpan? RetryAfter = null)
+public sealed record StripeMeterEventResult(MeterEventStatus Status, string Message, int? HttpStatus = null, StripeError? Error = null)
 {
     /// <summary>True when <see cref="Status"/> is <see cref="MeterEventStatus.Delivered"/>.</summary>
     public bool IsDelivered => Status == MeterEventStatus.Delivered;
 }
 
 /// <summary>
-/// A thin typed client for Stripe's Billing Meter Events API (<c>Stripe.net</c> does not restore here):
-/// <c>POST {BaseUrl}/v1/billing/meter_events</c>, form-encoded (<c>event_name</c>, <c>payload[stripe_customer_id]</c>,
-/// <c>payload[value]</c>, <c>identifier</c>, <c>timestamp</c> in unix seconds), <c>Authorization: Bearer sk_…</c>, and an
-/// <c>Idempotency-Key</c> equal to the identifier, so a retried or re-run send of the same (project, customer, hour)
-/// is one event in Stripe. 200 → delivered; 400/401/402/403/404 → failed with Stripe's message (not retried);
-/// 409, 429 (honouring <c>Retry-After</c>), 5xx, network errors and timeouts → retried with backoff, then retry later.
-/// <c>Stripe-Should-Retry</c> is obeyed when Stripe sends it. The key is never logged.
+/// Sends usage to a Stripe billing meter with Stripe.net's <see cref="MeterEventService"/>
+/// (<c>POST /v1/billing/meter_events</c>). The event's identifier is also its <c>Idempotency-Key</c>, so Stripe.net's
+/// own retries and any re-run of the same (project, customer, hour) are one event in Stripe. Stripe.net retries network
+/// failures, timeouts, 409 and 5xx up to <see cref="StripeOptions.MaxNetworkRetries"/> times and obeys
+/// <c>Stripe-Should-Retry</c>; a 429 is waited out here (<c>Retry-After</c>, capped by
+/// <see cref="StripeOptions.MaxRetryAfter"/>) and sent again. The key is never logged.
 /// </summary>
-public sealed class StripeMeterClient : IDisposable
+public sealed partial class StripeMeterClient : IDisposable
 {
-    /// <summary>The endpoint, relative to <see cref="StripeOptions.BaseUrl"/>.</summary>
-    public const string MeterEventsPath = "v1/billing/meter_events";
-
     /// <summary>Stripe's limit on <c>identifier</c>.</summary>
     public const int MaxIdentifierLength = 100;
 
-    /// <summary>Stripe takes events up to 35 days old.</summary>
-    public static readonly TimeSpan MaxEventAge = TimeSpan.FromDays(35);
+    private static readonly TimeSpan MaxEventAge = TimeSpan.FromDays(35);
+    private static readonly TimeSpan MaxEventSkew = TimeSpan.FromMinutes(5);
 
-    /// <summary>Stripe takes events up to 5 minutes in the future.</summary>
-    public static readonly TimeSpan MaxEventSkew = TimeSpan.FromMinutes(5);
-
-    private readonly StripeOptions _options;
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
+    private readonly MeterEventService _meterEvents;
     private readonly TimeProvider _time;
-    private readonly Uri _uri;
-    private readonly DeliveryPipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly string _apiKey;
+    private readonly string _eventName;
+    private readonly string _customerKey;
+    private readonly string _valueKey;
+    private readonly int _maxRetries;
+    private readonly TimeSpan _maxRetryAfter;
 
-    /// <summary>A client from validated options.</summary>
+    /// <summary>A client from validated options (read once, here).</summary>
     /// <param name="options">Stripe settings; validated here (an <see cref="ArgumentException"/> names each bad option).</param>
-    /// <param name="httpClient">An HTTP client to use (not disposed here); null: the client makes its own.</param>
-    /// <param name="timeProvider">Clock for retries, timeouts and the 35-day check; default the system clock.</param>
-    /// <param name="logger">Where retries and failures are logged (never with the key).</param>
-    public StripeMeterClient(StripeOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<StripeMeterClient>? logger = null)
+    /// <param name="timeProvider">Clock for 429 waits and the 35-day check; default the system clock.</param>
+    /// <param name="logger">Where 429 waits and undelivered events are logged (never with the key).</param>
+    public StripeMeterClient(StripeOptions options, TimeProvider? timeProvider = null, ILogger<StripeMeterClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = options;
+        _apiKey = options.ApiKey!;
+        _eventName = options.MeterEventName!;
+        _customerKey = options.CustomerPayloadKey;
+        _valueKey = options.ValuePayloadKey;
+        _maxRetries = options.MaxNetworkRetries;
+        _maxRetryAfter = options.MaxRetryAfter;
         _time = timeProvider ?? TimeProvider.System;
-        _ownsHttp = httpClient is null;
-        _http = httpClient ?? SlackClient.CreateHttpClient();
-        _uri = new Uri(AlertsOptions.WithTrailingSlash(options.BaseUrl), MeterEventsPath);
-        _pipeline = new DeliveryPipeline("Stripe", _http, options.Retry, _time, (ILogger?)logger ?? NullLogger.Instance, [options.ApiKey]);
-    }
-
-    /// <summary>Test hook: see <see cref="DeliveryPipeline.OnRetryScheduled"/>.</summary>
-    internal Action<int, TimeSpan>? OnRetryScheduled
-    {
-        get => _pipeline.OnRetryScheduled;
-        set => _pipeline.OnRetryScheduled = value;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _http = SlackClient.CreateHttpClient();
+        _http.Timeout = options.RequestTimeout;
+        var appInfo = new AppInfo { Name = "LensAI", Version = typeof(StripeMeterClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] };
+        var stripe = new StripeClient(new StripeClientOptions
+        {
+            ApiKey = _apiKey,
+            ApiBase = options.BaseUrl.TrimEnd('/'),
+            HttpClient = new SystemNetHttpClient(_http, _maxRetries, appInfo, enableTelemetry: false),
+        });
+        _meterEvents = new MeterEventService(stripe);
     }
 
     /// <summary>
@@ -135,7 +122,7 @@ public sealed class StripeMeterClient : IDisposable
     /// <summary>A cost in USD as whole micro-dollars (rounded half away from zero), the <c>micro_usd</c> meter value.</summary>
     public static long ToMicroUsd(decimal usd) => (long)Math.Round(usd * 1_000_000m, MidpointRounding.AwayFromZero);
 
-    /// <summary>Sends one meter event.</summary>
+    /// <summary>Sends one meter event. Only a cancelled <paramref name="cancellationToken"/> throws.</summary>
     public async Task<StripeMeterEventResult> SendAsync(StripeMeterEvent meterEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meterEvent);
@@ -147,120 +134,116 @@ public sealed class StripeMeterClient : IDisposable
             throw new ArgumentException($"The identifier is {meterEvent.Identifier.Length} characters; Stripe allows {MaxIdentifierLength}.", nameof(meterEvent));
         }
 
-        var eventName = meterEvent.EventName ?? _options.MeterEventName!;
+        var label = $"Stripe meter event {meterEvent.Identifier} (customer {meterEvent.CustomerId})";
         var age = _time.GetUtcNow() - meterEvent.Timestamp;
-        if (age > MaxEventAge)
+        if (age > MaxEventAge || -age > MaxEventSkew)
         {
-            return new StripeMeterEventResult(MeterEventStatus.Failed,
-                $"Stripe meter event {meterEvent.Identifier}: its timestamp {meterEvent.Timestamp.UtcDateTime:O} is older than Stripe's 35-day window; not sent.", 0);
+            return new StripeMeterEventResult(MeterEventStatus.Failed, $"{label}: its timestamp {meterEvent.Timestamp.UtcDateTime:O} is " +
+                (age > MaxEventAge ? "older than Stripe's 35-day window" : "more than 5 minutes in the future") + "; not sent.");
         }
 
-        if (-age > MaxEventSkew)
+        var create = new MeterEventCreateOptions
         {
-            return new StripeMeterEventResult(MeterEventStatus.Failed,
-                $"Stripe meter event {meterEvent.Identifier}: its timestamp {meterEvent.Timestamp.UtcDateTime:O} is more than 5 minutes in the future; not sent.", 0);
-        }
+            EventName = meterEvent.EventName ?? _eventName,
+            Payload = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [_customerKey] = meterEvent.CustomerId,
+                [_valueKey] = meterEvent.Value.ToString(CultureInfo.InvariantCulture),
+            },
+            Identifier = meterEvent.Identifier,
+            Timestamp = meterEvent.Timestamp.UtcDateTime,
+        };
+        var request = new RequestOptions { IdempotencyKey = meterEvent.Identifier };
+        for (var waits = 0; ; waits++)
+        {
+            try
+            {
+                await _meterEvents.CreateAsync(create, request, cancellationToken).ConfigureAwait(false);
+                return new StripeMeterEventResult(MeterEventStatus.Delivered, $"{label}: delivered.", 200);
+            }
+            catch (StripeException e) when (e.StripeResponse is { } response)
+            {
+                var status = (int)e.HttpStatusCode;
+                var why = $"{label}: {Describe(e, response)}";
+                if (e.HttpStatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    var wait = RetryAfter(response.Headers, waits + 1);
+                    if (waits < _maxRetries && wait <= _maxRetryAfter)
+                    {
+                        LogRateLimited(_logger, meterEvent.Identifier, wait);
+                        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
 
-        var form = new KeyValuePair<string, string>[]
-        {
-            new("event_name", eventName),
-            new($"payload[{_options.CustomerPayloadKey}]", meterEvent.CustomerId),
-            new($"payload[{_options.ValuePayloadKey}]", StripeOptions.Invariant(meterEvent.Value)),
-            new("identifier", meterEvent.Identifier),
-            new("timestamp", StripeOptions.Invariant(meterEvent.Timestamp.ToUnixTimeSeconds())),
-        };
-        var outcome = await _pipeline.SendAsync("meter event", () => CreateRequest(form, meterEvent.Identifier), ClassifyAsync, cancellationToken)
-            .ConfigureAwait(false);
-        var last = outcome.Last;
-        var status = last.Kind switch
-        {
-            AttemptKind.Success => MeterEventStatus.Delivered,
-            AttemptKind.Permanent => MeterEventStatus.Failed,
-            _ => MeterEventStatus.RetryLater,
-        };
-        return new StripeMeterEventResult(status, $"{outcome.Message} [{meterEvent.Identifier}]", outcome.Attempts, last.StatusCode, last.Value as StripeError, last.RetryAfter);
+                    why += $" Stripe asks to wait {wait.TotalSeconds:0.#} s; left for the next run.";
+                }
+
+                var retryLater = status is 409 or 429 or >= 500 or (>= 200 and < 300) // unreadable success: a re-send is answered from Stripe's idempotency store
+                    || (response.Headers.TryGetValues("Stripe-Should-Retry", out var shouldRetry) && shouldRetry.Contains("true"));
+                return NotDelivered(retryLater, why, status, e.StripeError);
+            }
+            catch (StripeException e)
+            {
+                return NotDelivered(false, $"{label}: {Redact(e.Message)}", null, null);
+            }
+            catch (HttpRequestException e)
+            {
+                return NotDelivered(true, $"{label}: network error after {_maxRetries + 1} attempt(s): {Redact(e.Message)}", null, null);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return NotDelivered(true, $"{label}: no answer within {_http.Timeout.TotalSeconds:0.###} s, {_maxRetries + 1} attempt(s).", null, null);
+            }
+        }
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => _http.Dispose();
+
+    private StripeMeterEventResult NotDelivered(bool retryLater, string message, int? status, StripeError? error)
     {
-        if (_ownsHttp)
+        if (retryLater)
         {
-            _http.Dispose();
+            LogRetryLater(_logger, message);
         }
+
+        return new StripeMeterEventResult(retryLater ? MeterEventStatus.RetryLater : MeterEventStatus.Failed, message, status, error);
     }
 
-    private HttpRequestMessage CreateRequest(KeyValuePair<string, string>[] form, string identifier)
+    private string Describe(StripeException e, StripeResponse response)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
-        request.Headers.Add("Idempotency-Key", identifier);
-        if (!string.IsNullOrWhiteSpace(_options.ApiVersion))
+        var status = (int)e.HttpStatusCode;
+        if (e.StripeError is not { } error)
         {
-            request.Headers.Add("Stripe-Version", _options.ApiVersion);
+            var body = response.Content ?? string.Empty;
+            var what = status is >= 200 and < 300 ? "an unreadable answer" : "not a Stripe error body";
+            return $"HTTP {status}, {what}: {(body.Length == 0 ? "empty body" : DeliveryPipeline.Excerpt(Redact(body)))}";
         }
 
-        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("LensAI-Billing", "1"));
-        return request;
+        var code = error.Code is null ? string.Empty : " " + error.Code;
+        var param = error.Param is null ? string.Empty : $" (param {error.Param})";
+        return $"HTTP {status} {error.Type ?? "error"}{code}: {Redact(error.Message ?? "(no message)")}{param}";
     }
 
-    private async Task<AttemptOutcome> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    // Stripe's Retry-After (seconds or a date); without one, Stripe.net's own backoff: 0.5 s doubling, at most 5 s.
+    private TimeSpan RetryAfter(HttpResponseHeaders headers, int wait)
     {
-        var status = (int)response.StatusCode;
-        if (response.IsSuccessStatusCode)
+        var header = headers.RetryAfter;
+        var asked = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
+        if (asked is { } delay)
         {
-            return new AttemptOutcome(AttemptKind.Success, $"Stripe meter event: delivered (HTTP {status}).") { StatusCode = status };
+            return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
         }
 
-        var body = await DeliveryPipeline.ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
-        var error = ParseError(body);
-        var description = error is null
-            ? $"Stripe HTTP {status}: {(body.Length == 0 ? "empty body" : "not a Stripe error body: " + DeliveryPipeline.Excerpt(_pipeline.Redact(body)))}"
-            : $"Stripe HTTP {status} {error.Type ?? "error"}{(error.Code is null ? string.Empty : " " + error.Code)}: " +
-              $"{_pipeline.Redact(error.Message ?? "(no message)")}{(error.Param is null ? string.Empty : $" (param {error.Param})")}";
-        var shouldRetry = response.Headers.TryGetValues("Stripe-Should-Retry", out var values) ? values.FirstOrDefault() : null;
-        var kind = shouldRetry switch
-        {
-            "true" => AttemptKind.Transient,
-            "false" when status >= 500 => AttemptKind.Ambiguous,
-            "false" => AttemptKind.Permanent,
-            _ when response.StatusCode == HttpStatusCode.Conflict => AttemptKind.Transient, // same Idempotency-Key still in flight
-            _ when DeliveryPipeline.IsTransientStatus(response.StatusCode) => AttemptKind.Transient,
-            _ => AttemptKind.Permanent,
-        };
-        return new AttemptOutcome(kind, description)
-        {
-            StatusCode = status,
-            ErrorCode = error?.Code ?? error?.Type,
-            RetryAfter = kind == AttemptKind.Transient ? DeliveryPipeline.RetryAfterOf(response, _time) : null,
-            Value = error,
-        };
+        var backoff = SystemNetHttpClient.MinNetworkRetriesDelay * Math.Pow(2, wait - 1);
+        return backoff < SystemNetHttpClient.MaxNetworkRetriesDelay ? backoff : SystemNetHttpClient.MaxNetworkRetriesDelay;
     }
 
-    private static StripeError? ParseError(string body)
-    {
-        if (body.TrimStart() is not ['{', ..])
-        {
-            return null;
-        }
+    private string Redact(string text) => text.Replace(_apiKey, "***", StringComparison.Ordinal);
 
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
+    [LoggerMessage(1, LogLevel.Information, "Stripe rate-limited meter event {Identifier}; sending it again in {Wait}")]
+    private static partial void LogRateLimited(ILogger logger, string identifier, TimeSpan wait);
 
-            return new StripeError(Text(error, "type"), Text(error, "code"), Text(error, "message"), Text(error, "param"), Text(error, "doc_url"));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        static string? Text(JsonElement element, string name) =>
-            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-    }
+    [LoggerMessage(2, LogLevel.Warning, "{Message} Left pending for the next run.")]
+    private static partial void LogRetryLater(ILogger logger, string message);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LensAI.Backend.Alerts;
 
 namespace LensAI.Backend.Billing;
@@ -40,14 +39,24 @@ public sealed class StripeOptions
     /// <summary>The payload key of the value (the meter's <c>value_settings.event_payload_key</c>). Default <c>value</c>.</summary>
     public string ValuePayloadKey { get; set; } = "value";
 
-    /// <summary>The API base. Default <c>https://api.stripe.com</c>; tests point it at a local server.</summary>
+    /// <summary>The API base (Stripe.net's <c>ApiBase</c>). Default <c>https://api.stripe.com</c>; tests and the samples' stand-in point it at loopback.</summary>
     public string BaseUrl { get; set; } = DefaultBaseUrl;
 
-    /// <summary>An optional <c>Stripe-Version</c> header; null uses the account's default API version.</summary>
-    public string? ApiVersion { get; set; }
+    /// <summary>
+    /// How many times Stripe.net re-sends a request that failed on the network, timed out, or got a 409 or 5xx (or
+    /// <c>Stripe-Should-Retry: true</c>), with its own backoff (0.5 s doubling, at most 5 s); also how many times a 429 is
+    /// waited out and sent again. Default 2 (Stripe.net's default); 0 to 10.
+    /// </summary>
+    public int MaxNetworkRetries { get; set; } = 2;
 
-    /// <summary>Retries, timeouts and deadline (<c>LensAI:Backend:Stripe:Retry</c>: <c>MaxAttempts</c>, <c>AttemptTimeout</c>, <c>TotalTimeout</c>…).</summary>
-    public DeliveryRetryOptions Retry { get; set; } = new();
+    /// <summary>Time limit of one request (connect, send, answer); a request that outlasts it is retried as a network failure. Default 10 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest wait for a 429 (Stripe's <c>Retry-After</c>, or Stripe.net's backoff when it sends none) before sending
+    /// again. A longer one leaves the event pending for the next run. Default 20 s; zero never waits.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>True when usage can be pushed: a key and an event name.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey) && !string.IsNullOrWhiteSpace(MeterEventName);
@@ -95,7 +104,21 @@ public sealed class StripeOptions
             errors.Add($"{p}BaseUrl '{BaseUrl}' must be an absolute https URL.");
         }
 
-        Retry.AddValidationErrors(errors, p + "Retry:");
+        if (MaxNetworkRetries is < 0 or > 10)
+        {
+            errors.Add($"{p}MaxNetworkRetries must be between 0 and 10.");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero || RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{p}RequestTimeout must be positive and at most 10 minutes.");
+        }
+
+        if (MaxRetryAfter < TimeSpan.Zero || MaxRetryAfter > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{p}MaxRetryAfter must be between zero and 10 minutes.");
+        }
+
         return errors;
     }
 
@@ -128,6 +151,4 @@ public sealed class StripeOptions
                 return false;
         }
     }
-
-    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -93,9 +93,8 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
                         log.Add($"{project}: sent {identifier} = {u.Value}");
                         break;
                     case MeterEventStatus.Failed:
-                        var message = $"{identifier}: Stripe refused it: {result.Error?.Message ?? result.Message}";
-                        errors.Add(message);
-                        LogRefused(logger, project, identifier, result.Error?.Message ?? result.Message ?? "");
+                        errors.Add(result.Message); // names the identifier, the customer and Stripe's own message
+                        LogRefused(logger, project, identifier, u.Customer, result.Message);
                         break;
                     default:
                         complete = false; // retried on the next run; the identifier makes a re-send safe
@@ -169,8 +168,8 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
 
     private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
 
-    [LoggerMessage(1, LogLevel.Error, "Stripe refused meter event {Identifier} of project {Project}: {Message}")]
-    private static partial void LogRefused(ILogger logger, string project, string identifier, string message);
+    [LoggerMessage(1, LogLevel.Error, "Stripe refused meter event {Identifier} of project {Project} for customer {Customer}: {Message}")]
+    private static partial void LogRefused(ILogger logger, string project, string identifier, string customer, string message);
 }
 
 internal sealed record StripeWatermark(

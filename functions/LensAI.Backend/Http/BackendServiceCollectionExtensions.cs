@@ -77,7 +77,7 @@ public static class BackendServiceCollectionExtensions
         if (stripe.IsConfigured)
         {
             services.AddSingleton(stripe);
-            services.AddSingleton(sp => new StripeMeterClient(stripe, null, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<StripeMeterClient>>()));
+            services.AddSingleton(sp => new StripeMeterClient(stripe, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<StripeMeterClient>>()));
             services.AddSingleton<IBackendJob>(sp => new StripeSyncJob(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<EventStore>(), sp.GetRequiredService<StripeMeterClient>(), stripe, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StripeSyncJob>>()));
         }
 
