@@ -10,12 +10,17 @@ namespace LensAI.Functions.Tests;
 /// <summary>The Stripe usage sync against a local server that checks requests the way the Meter Events API does.</summary>
 public sealed class StripeSyncTests
 {
-    /// <summary>A stand-in for Stripe's /v1/billing/meter_events: checks auth and form fields, dedupes by identifier.</summary>
+    /// <summary>
+    /// A stand-in for Stripe's /v1/billing/meter_events: checks auth, form fields and the headers Stripe.net sends
+    /// (its pinned Stripe-Version, the identifier as Idempotency-Key), refuses unknown customers the way Stripe does,
+    /// and dedupes by identifier.
+    /// </summary>
     private sealed class StripeStub : IAsyncDisposable
     {
         private readonly LoopbackServer _server;
+        private readonly IReadOnlySet<string> _unknownCustomers;
 
-        private StripeStub(LoopbackServer server) => _server = server;
+        private StripeStub(LoopbackServer server, IReadOnlySet<string> unknownCustomers) => (_server, _unknownCustomers) = (server, unknownCustomers);
 
         public ConcurrentDictionary<string, (string Customer, long Value, long Timestamp)> Events { get; } = new();
 
@@ -25,11 +30,11 @@ public sealed class StripeSyncTests
 
         public Uri BaseAddress => _server.BaseAddress;
 
-        public static async Task<StripeStub> StartAsync()
+        public static async Task<StripeStub> StartAsync(params string[] unknownCustomers)
         {
             StripeStub? stub = null;
             var server = await LoopbackServer.StartAsync(ctx => stub!.HandleAsync(ctx));
-            return stub = new StripeStub(server);
+            return stub = new StripeStub(server, unknownCustomers.ToHashSet(StringComparer.Ordinal));
         }
 
         private async Task HandleAsync(HttpContext ctx)
@@ -56,8 +61,22 @@ public sealed class StripeSyncTests
                 Problems.Add("fields " + string.Join('&', form.Select(kv => kv.Key + "=" + kv.Value)));
             }
 
+            if (ctx.Request.Headers["Stripe-Version"] != Stripe.StripeConfiguration.ApiVersion)
+            {
+                Problems.Add("Stripe-Version " + ctx.Request.Headers["Stripe-Version"]);
+            }
+
+            var customer = form["payload[stripe_customer_id]"].ToString();
+            if (_unknownCustomers.Contains(customer))
+            {
+                ctx.Response.StatusCode = 400;
+                ctx.Response.ContentType = "application/json";
+                await ctx.Response.WriteAsync($$$"""{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: '{{{customer}}}'","param":"payload[stripe_customer_id]"}}""");
+                return;
+            }
+
             // Stripe keeps the first event for an identifier; a re-send is not a second event.
-            Events.TryAdd(identifier, (form["payload[stripe_customer_id]"].ToString(), long.Parse(form["payload[value]"].ToString(), System.Globalization.CultureInfo.InvariantCulture), long.Parse(form["timestamp"].ToString(), System.Globalization.CultureInfo.InvariantCulture)));
+            Events.TryAdd(identifier, (customer, long.Parse(form["payload[value]"].ToString(), System.Globalization.CultureInfo.InvariantCulture), long.Parse(form["timestamp"].ToString(), System.Globalization.CultureInfo.InvariantCulture)));
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync($$"""{"object":"billing.meter_event","identifier":"{{identifier}}"}""");
         }
@@ -151,6 +170,37 @@ public sealed class StripeSyncTests
         var sent = Assert.Single(stripe.Events);
         Assert.Equal($"acme:cus_C:{hour:yyyyMMddHH}", sent.Key);
         Assert.Equal(ToMicro(total), sent.Value.Value);
+    }
+
+    [Fact]
+    public async Task A_customer_stripe_refuses_is_recorded_with_stripes_message_and_the_others_are_billed()
+    {
+        await using var stripe = await StripeStub.StartAsync("cus_gone");
+        await using var backend = await BackendHost.StartAsync(settings: new()
+        {
+            ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai",
+            ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost",
+            ["LensAI:Backend:Stripe:BaseUrl"] = stripe.BaseAddress.AbsoluteUri,
+        });
+        var key = await backend.CreateKeyAsync("acme");
+        await backend.Store.PutAsync("_system/stripe/acme.json", """{"users":{"u1":"cus_A","u2":"cus_gone"}}"""u8.ToArray(), CancellationToken.None);
+        var hour = CurrentHour().AddHours(-2);
+        using (var http = backend.Client(key))
+        {
+            var events = new[] { Batches.Event(ts: hour.AddMinutes(5), userId: "u1"), Batches.Event(ts: hour.AddMinutes(6), userId: "u2") };
+            Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json(events)))).Status);
+        }
+
+        await backend.Jobs.RunAsync("stripe-sync", CancellationToken.None);
+        await backend.Jobs.RunAsync("stripe-sync", CancellationToken.None); // a refused event is not sent again
+
+        Assert.Empty(stripe.Problems);
+        Assert.Equal($"acme:cus_A:{hour:yyyyMMddHH}", Assert.Single(stripe.Events).Key);
+        Assert.Equal(2, stripe.Requests);
+        using var watermark = System.Text.Json.JsonDocument.Parse((await backend.Store.GetAsync("_system/stripe/acme-watermark.json", CancellationToken.None))!.Content);
+        var error = Assert.Single(watermark.RootElement.GetProperty("last_errors").EnumerateArray()).GetString();
+        Assert.Equal($"Stripe meter event acme:cus_gone:{hour:yyyyMMddHH} (customer cus_gone): HTTP 400 invalid_request_error resource_missing: " +
+            "No such customer: 'cus_gone' (param payload[stripe_customer_id])", error);
     }
 
     /// <summary>The start of the current UTC hour, from one reading of the clock (two readings can straddle midnight).</summary>

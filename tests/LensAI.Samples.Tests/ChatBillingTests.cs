@@ -86,7 +86,7 @@ public sealed class ChatBillingTests
     {
         await using var stripe = await LocalStripe.StartAsync("sk_test_ok", ["cus_known"]);
         var options = new StripeOptions { ApiKey = "sk_test_ok", MeterEventName = "llm_cost", BaseUrl = stripe.BaseUrl.ToString() };
-        options.Retry.MaxAttempts = 1;
+        options.MaxNetworkRetries = 0;
         using var client = new StripeMeterClient(options);
         var hour = DateTimeOffset.UtcNow.AddHours(-1);
 
