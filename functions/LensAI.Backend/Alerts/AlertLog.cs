@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Alerts;
 
-/// <summary>Delivery log messages (Slack, webhook, Stripe). None of them ever carries a webhook URL, token, key or secret.</summary>
+/// <summary>Delivery log messages (Slack, webhook). None of them ever carries a webhook URL, token, key or secret.</summary>
 internal static partial class AlertLog
 {
     [LoggerMessage(700, LogLevel.Warning, "{Channel} {Operation} attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms.")]

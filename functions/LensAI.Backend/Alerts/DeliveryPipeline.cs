@@ -41,8 +41,8 @@ internal sealed record AttemptOutcome(AttemptKind Kind, string Message)
 internal readonly record struct DeliveryOutcome(AttemptOutcome Last, int Attempts, string Message);
 
 /// <summary>
-/// The retry core shared by the Slack client, the JSON webhook client and the Stripe meter client (Billing uses it
-/// too): one Polly pipeline per client, built once with the client's <see cref="TimeProvider"/> — an overall deadline
+/// The retry core shared by the Slack client and the JSON webhook client (Stripe meter events retry inside Stripe.net):
+/// one Polly pipeline per client, built once with the client's <see cref="TimeProvider"/> — an overall deadline
 /// (timeout) around a retry (exponential backoff with jitter, <c>Retry-After</c> honoured up to a cap) around a
 /// per-attempt timeout. Expected failures come back as a <see cref="DeliveryOutcome"/>; only the caller's own
 /// cancellation throws.

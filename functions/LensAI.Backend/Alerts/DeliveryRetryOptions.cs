@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LensAI.Backend.Alerts;
 
 /// <summary>
-/// How an outbound delivery (Slack, the JSON webhook, Stripe meter events) retries: bounded attempts, exponential
+/// How an outbound delivery (Slack, the JSON webhook) retries: bounded attempts, exponential
 /// backoff with jitter, <c>Retry-After</c> honoured up to <see cref="MaxRetryAfter"/>, a time limit per attempt and an
 /// overall deadline per delivery. Bound as <c>…:Retry</c> under each channel's section.
 /// </summary>

@@ -175,7 +175,9 @@ public sealed partial class StripeMeterClient : IDisposable
                         continue;
                     }
 
-                    why += $" Stripe asks to wait {wait.TotalSeconds:0.#} s; left for the next run.";
+                    why += response.Headers.RetryAfter is null
+                        ? $" Still rate-limited after {waits} wait(s)."
+                        : $" Stripe asks to wait {wait.TotalSeconds:0.#} s.";
                 }
 
                 var retryLater = status is 409 or 429 or >= 500 or (>= 200 and < 300) // unreadable success: a re-send is answered from Stripe's idempotency store
