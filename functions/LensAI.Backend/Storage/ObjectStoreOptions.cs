@@ -17,7 +17,7 @@ public enum ObjectStoreKind
 
 /// <summary>
 /// Storage configuration (bound as <c>LensAI:Backend:Storage</c> in the backend's options). Validated eagerly by
-/// <see cref="ObjectStoreFactory.Create"/>: every message names the option it is about (<c>Storage:S3:Bucket</c>,
+/// <see cref="ObjectStoreFactory"/>: every message names the option it is about (<c>Storage:S3:Bucket</c>,
 /// relative to the backend section). <see cref="ToString"/> never prints a secret.
 /// </summary>
 public sealed class ObjectStoreOptions
@@ -33,7 +33,13 @@ public sealed class ObjectStoreOptions
     public AzureBlobStoreOptions AzureBlob { get; set; } = new();
 
     /// <summary>Every problem with these options, each naming its option; empty when they are usable.</summary>
-    public IReadOnlyList<string> GetValidationErrors()
+    public IReadOnlyList<string> GetValidationErrors() => GetValidationErrors(azureCredentialInCode: false);
+
+    /// <summary>
+    /// As <see cref="GetValidationErrors()"/>; <paramref name="azureCredentialInCode"/> says a <c>TokenCredential</c>
+    /// from code will authenticate an Azure Blob <see cref="AzureBlobStoreOptions.AccountUrl"/> that has no other way.
+    /// </summary>
+    internal IReadOnlyList<string> GetValidationErrors(bool azureCredentialInCode)
     {
         var errors = new List<string>();
         switch (Kind)
@@ -53,7 +59,7 @@ public sealed class ObjectStoreOptions
                 S3.AddValidationErrors(errors, "Storage:S3:");
                 break;
             case ObjectStoreKind.AzureBlob:
-                AzureBlob.AddValidationErrors(errors, "Storage:AzureBlob:");
+                AzureBlob.AddValidationErrors(errors, "Storage:AzureBlob:", azureCredentialInCode && AzureBlob.TakesCredentialFromCode);
                 break;
             default:
                 errors.Add($"Storage:Kind '{Kind}' is not one of Local, S3, AzureBlob.");
@@ -63,10 +69,12 @@ public sealed class ObjectStoreOptions
         return errors;
     }
 
-    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem (see <see cref="GetValidationErrors"/>).</summary>
-    public void Validate()
+    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem (see <see cref="GetValidationErrors()"/>).</summary>
+    public void Validate() => Validate(azureCredentialInCode: false);
+
+    internal void Validate(bool azureCredentialInCode)
     {
-        var errors = GetValidationErrors();
+        var errors = GetValidationErrors(azureCredentialInCode);
         if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid storage options: " + string.Join(" ", errors));
@@ -74,11 +82,13 @@ public sealed class ObjectStoreOptions
     }
 
     /// <inheritdoc />
-    public override string ToString() => Kind switch
+    public override string ToString() => Describe(azureCredentialInCode: false);
+
+    internal string Describe(bool azureCredentialInCode) => Kind switch
     {
         ObjectStoreKind.Local => $"Local (path '{LocalPath}')",
         ObjectStoreKind.S3 => S3.ToString(),
-        ObjectStoreKind.AzureBlob => AzureBlob.ToString(),
+        ObjectStoreKind.AzureBlob => AzureBlob.Describe(azureCredentialInCode),
         _ => Kind.ToString(),
     };
 
@@ -297,7 +307,9 @@ public sealed class AzureBlobStoreOptions
     public int BlockSizeBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <inheritdoc />
-    public override string ToString()
+    public override string ToString() => Describe(credentialInCode: false);
+
+    internal string Describe(bool credentialInCode)
     {
         string endpoint;
         try
@@ -311,7 +323,7 @@ public sealed class AzureBlobStoreOptions
             endpoint = "(invalid connection string)";
         }
 
-        return $"AzureBlob (endpoint '{endpoint}', container '{Container}', prefix '{Prefix}', auth {AuthDescription(credentialInCode: false)}, service version {ServiceVersion})";
+        return $"AzureBlob (endpoint '{endpoint}', container '{Container}', prefix '{Prefix}', auth {AuthDescription(credentialInCode)}, service version {ServiceVersion})";
     }
 
     internal bool HasConnectionString => !string.IsNullOrWhiteSpace(ConnectionString);
@@ -321,7 +333,11 @@ public sealed class AzureBlobStoreOptions
     internal bool AccountUrlHasSas =>
         Uri.TryCreate(AccountUrl, UriKind.Absolute, out var uri) && uri.Query.Contains("sig=", StringComparison.OrdinalIgnoreCase);
 
-    internal string AuthDescription(bool credentialInCode) =>
+    /// <summary>True when <see cref="AccountUrl"/> is set with no way to authenticate of its own, so a <c>TokenCredential</c> from code may fill in.</summary>
+    internal bool TakesCredentialFromCode =>
+        HasAccountUrl && !HasConnectionString && !UseManagedIdentity && string.IsNullOrWhiteSpace(AccountKey) && string.IsNullOrWhiteSpace(SasToken) && !AccountUrlHasSas;
+
+    private string AuthDescription(bool credentialInCode) =>
         credentialInCode ? "token credential"
         : HasConnectionString ? "connection string"
         : UseManagedIdentity ? "Entra ID (DefaultAzureCredential)"

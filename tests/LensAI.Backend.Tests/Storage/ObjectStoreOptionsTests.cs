@@ -1,4 +1,7 @@
 using LensAI.Backend.Storage;
+using LensAI.Backend.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Tests.Storage;
@@ -193,6 +196,53 @@ public sealed class ObjectStoreOptionsTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_token_credential_from_code_authenticates_an_account_url_that_has_no_other_way()
+    {
+        var logs = new ListLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var options = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions { AccountUrl = "https://acme.blob.core.windows.net", Container = "lensai" },
+        };
+        var withKey = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions { AccountUrl = "https://acme.blob.core.windows.net", AccountKey = AccountKey, Container = "lensai" },
+        };
+        var credential = new Azure.Identity.ClientSecretCredential("tenant", "client", "secret");
+
+        var missing = Assert.Throws<ArgumentException>(() => ObjectStoreFactory.Create(options, loggerFactory));
+        using var store = (AzureBlobStore)ObjectStoreFactory.Create(options, loggerFactory, credential);
+        using var keyStore = (AzureBlobStore)ObjectStoreFactory.Create(withKey, loggerFactory, credential);
+
+        Assert.Contains("Storage:AzureBlob:AccountUrl needs a way to authenticate", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(new Uri("https://acme.blob.core.windows.net/lensai"), store.Endpoint);
+        Assert.Contains(logs.Messages, m => m.Contains("auth token credential", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("auth account key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_backend_uses_a_token_credential_registered_before_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LensAI:Backend:Storage:Kind"] = "AzureBlob",
+            ["LensAI:Backend:Storage:AzureBlob:AccountUrl"] = "https://acme.blob.core.windows.net",
+            ["LensAI:Backend:Storage:AzureBlob:Container"] = "lensai",
+        }).Build();
+
+        var without = Assert.Throws<ArgumentException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddLensAIBackend(configuration));
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddSingleton<Azure.Core.TokenCredential>(new Azure.Identity.ClientSecretCredential("tenant", "client", "secret"))
+            .AddLensAIBackend(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Contains("Storage:AzureBlob:AccountUrl needs a way to authenticate", without.Message, StringComparison.Ordinal);
+        Assert.IsType<AzureBlobStore>(provider.GetRequiredService<IObjectStore>());
     }
 
     [Fact]
