@@ -276,9 +276,9 @@ public sealed class AzureBlobStoreOptions
     public bool CreateContainerIfMissing { get; set; }
 
     /// <summary>
-    /// The Blob service version (<c>x-ms-version</c>) the client sends, <c>yyyy-MM-dd</c>. Default
-    /// <see cref="DefaultServiceVersion"/>, the newest Azurite 3.37 accepts; set a newer one the client knows only
-    /// for Azure itself.
+    /// The Blob service version (<c>x-ms-version</c>) the client sends, <c>yyyy-MM-dd</c>. The default, 2026-06-06,
+    /// is the newest Azurite 3.37 accepts (the client's own newest, 2026-10-06, is refused by it); a newer one the
+    /// client knows works against Azure itself.
     /// </summary>
     public string ServiceVersion { get; set; } = DefaultServiceVersion;
 
