@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -18,11 +19,18 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<LoopbackServer> StartAsync(RequestDelegate handler)
+    /// <summary>Starts the server; with <paramref name="certificate"/> it speaks HTTPS only, presenting that certificate.</summary>
+    public static async Task<LoopbackServer> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         app.Run(handler);
         await app.StartAsync();

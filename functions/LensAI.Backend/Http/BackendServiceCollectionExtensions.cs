@@ -36,11 +36,13 @@ public static class BackendServiceCollectionExtensions
             options.Storage.LocalPath = Path.Combine(Environment.CurrentDirectory, ".lensai", "data");
         }
 
-        options.Storage.Validate();
+        // A TokenCredential registered before this call authenticates an Azure Blob AccountUrl that has no other way.
+        var azureCredential = services.LastOrDefault(d => d.ServiceType == typeof(Azure.Core.TokenCredential));
+        options.Storage.Validate(azureCredentialInCode: azureCredential is not null);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
-        services.TryAddSingleton(sp => ObjectStoreFactory.Create(options.Storage, sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => ObjectStoreFactory.Create(options.Storage, sp.GetService<ILoggerFactory>(), sp.GetService<Azure.Core.TokenCredential>()));
         services.AddSingleton(_ => DuckDbDatabase.Open(null, new Dictionary<string, string>
         {
             ["threads"] = Math.Max(1, options.DuckDbThreads).ToString(CultureInfo.InvariantCulture),

@@ -1,201 +1,142 @@
-using System.Buffers;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml;
-using System.Xml.Linq;
+using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
-using Polly.Retry;
 
 namespace LensAI.Backend.Storage;
 
 /// <summary>
-/// Azure Blob Storage over its REST API (a thin client: <c>Azure.Storage.Blobs</c> does not restore here).
-/// Put Blob (block blob, one request) or Put Block + Put Block List for big files, Get Blob, List Blobs
-/// (<c>prefix</c>, <c>marker</c> paging), Delete Blob, and conditional writes (<c>If-None-Match: *</c>,
-/// <c>If-Match</c>). Auth: Shared Key (account key), SAS, or an Azure AD bearer token from a
-/// <see cref="TokenCredential"/>. Retries 5xx, 408, 429, network errors and timeouts a bounded number of times.
+/// Azure Blob Storage through <c>Azure.Storage.Blobs</c>: a thin adapter over one <see cref="BlobContainerClient"/>.
+/// Objects up to <see cref="AzureBlobStoreOptions.SinglePutLimitBytes"/> go up in one Put Blob, bigger ones as blocks
+/// committed by one Put Block List (the SDK's block ids are unique per upload), so every write is whole. Conditional
+/// writes use <see cref="BlobRequestConditions"/> (<c>If-None-Match: *</c>, <c>If-Match</c>). The SDK's own retry
+/// policy (bounded by <see cref="AzureBlobStoreOptions.MaxRetries"/>, per-attempt
+/// <see cref="AzureBlobStoreOptions.Timeout"/>) retries 408, 429, 5xx, network errors and timeouts;
+/// <see cref="RequestFailedException"/> and the rest become <see cref="ObjectStoreException"/>.
 /// </summary>
 public sealed class AzureBlobStore : IObjectStore, IDisposable
 {
-    /// <summary>The REST API version sent as <c>x-ms-version</c> (accepted by Azure and by Azurite 3.37).</summary>
-    public const string ApiVersion = "2025-05-05";
-
-    /// <summary>The Azure AD scope of Azure Storage.</summary>
+    /// <summary>The Microsoft Entra ID scope of Azure Storage.</summary>
     public const string StorageScope = "https://storage.azure.com/.default";
 
-    private const int MaxErrorBodyChars = 16 * 1024;
+    private const int MaxBodySnippetChars = 200;
 
-    private readonly AzureBlobStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly HttpClient _http;
-    private readonly Uri _endpoint;
-    private readonly string _container;
+    private readonly BlobContainerClient _container;
     private readonly string _rootPrefix;
-    private readonly string? _accountName;
-    private readonly byte[]? _accountKey;
-    private readonly string? _sas;
-    private readonly TokenCredential? _credential;
-    private readonly ResiliencePipeline _pipeline;
-    private readonly SemaphoreSlim _tokenLock = new(1, 1);
+    private readonly bool _createContainer;
+    private readonly int _listPageSize;
+    private readonly StorageTransferOptions _transfer;
     private readonly SemaphoreSlim _containerLock = new(1, 1);
-    private AccessToken _token;
     private volatile bool _containerReady;
 
     /// <summary>
-    /// A store from options: <see cref="AzureBlobStoreOptions.ConnectionString"/> (account key or SAS), or
-    /// <see cref="AzureBlobStoreOptions.AccountUrl"/> with <see cref="AzureBlobStoreOptions.UseManagedIdentity"/>
-    /// (<c>DefaultAzureCredential</c>).
+    /// A store from options: <see cref="AzureBlobStoreOptions.ConnectionString"/>, or
+    /// <see cref="AzureBlobStoreOptions.AccountUrl"/> with an account key, a SAS, or
+    /// <see cref="AzureBlobStoreOptions.UseManagedIdentity"/> (<c>DefaultAzureCredential</c>).
     /// </summary>
     public AzureBlobStore(AzureBlobStoreOptions options, ILogger? logger = null)
-        : this(options, credential: null, logger, validate: true)
+        : this(options, credential: null, logger, transport: null)
     {
     }
 
-    /// <summary>A store at <see cref="AzureBlobStoreOptions.AccountUrl"/> that authenticates with <paramref name="credential"/>.</summary>
+    /// <summary>A store at <see cref="AzureBlobStoreOptions.AccountUrl"/> (https) that authenticates with <paramref name="credential"/>.</summary>
     public AzureBlobStore(AzureBlobStoreOptions options, TokenCredential credential, ILogger? logger = null)
-        : this(options, credential ?? throw new ArgumentNullException(nameof(credential)), logger, validate: true)
+        : this(options, credential ?? throw new ArgumentNullException(nameof(credential)), logger, transport: null)
     {
     }
 
-    private AzureBlobStore(AzureBlobStoreOptions options, TokenCredential? credential, ILogger? logger, bool validate)
+    /// <summary>The seam for tests: <paramref name="transport"/> replaces the SDK's HTTP transport.</summary>
+    internal AzureBlobStore(AzureBlobStoreOptions options, TokenCredential? credential, ILogger? logger, HttpPipelineTransport? transport)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        var errors = new List<string>();
+        options.AddValidationErrors(errors, "Storage:AzureBlob:", credentialInCode: credential is not null);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid Azure Blob storage options: " + string.Join(" ", errors), nameof(options));
+        }
+
         _logger = logger ?? NullLogger.Instance;
-        if (validate)
-        {
-            var errors = new List<string>();
-            var probe = credential is null ? options : CloneForCredentialValidation(options);
-            probe.AddValidationErrors(errors, "Storage:AzureBlob:");
-            if (errors.Count > 0)
-            {
-                throw new ArgumentException("Invalid Azure Blob storage options: " + string.Join(" ", errors), nameof(options));
-            }
-        }
-
-        _container = options.Container!;
         _rootPrefix = ObjectKeys.NormalizeRootPrefix(options.Prefix);
-        if (credential is not null || string.IsNullOrWhiteSpace(options.ConnectionString))
+        _createContainer = options.CreateContainerIfMissing;
+        _listPageSize = options.ListPageSize;
+        _transfer = new StorageTransferOptions
         {
-            _endpoint = new Uri(options.AccountUrl!.TrimEnd('/'));
-            _credential = credential ?? CreateDefaultCredential(options);
-            if (_endpoint.Scheme != Uri.UriSchemeHttps && !_endpoint.IsLoopback)
-            {
-                throw new ArgumentException("Storage:AzureBlob:AccountUrl must be https: Azure AD bearer tokens are never sent in clear text.", nameof(options));
-            }
-        }
-        else
-        {
-            var cs = AzureBlobConnectionString.Parse(options.ConnectionString!);
-            _endpoint = cs.BlobEndpoint;
-            _accountName = cs.AccountName;
-            _accountKey = cs.AccountKey;
-            _sas = _accountKey is null ? cs.SharedAccessSignature : null;
-        }
-
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = options.Timeout < TimeSpan.FromSeconds(10) ? options.Timeout : TimeSpan.FromSeconds(10),
-            AutomaticDecompression = DecompressionMethods.None,
-            AllowAutoRedirect = false,
-        })
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+            InitialTransferSize = options.SinglePutLimitBytes,
+            MaximumTransferSize = options.BlockSizeBytes,
         };
-        _pipeline = BuildPipeline(options.MaxRetries);
+        _container = CreateContainerClient(options, credential, ClientOptions(options, transport));
     }
 
     /// <inheritdoc />
     public string Kind => "azureblob";
 
-    /// <summary>The blob endpoint requests go to (no credentials in it).</summary>
-    public Uri Endpoint => _endpoint;
+    /// <summary>The container's URL (no credentials or SAS in it).</summary>
+    public Uri Endpoint => new(_container.Uri.GetLeftPart(UriPartial.Path));
 
     /// <inheritdoc />
-    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        await SendAsync("Put Blob", key, () => PutBlobRequest(key, new ReadOnlyMemoryContent(content), null, null),
-            static (response, key, ct) => ExpectAsync(response, "Put Blob", key, HttpStatusCode.Created, ct), cancellationToken).ConfigureAwait(false);
+        return RunAsync("Put Blob", key, ct => _container.GetBlobClient(_rootPrefix + key).UploadAsync(BinaryData.FromBytes(content), UploadOptions(null), ct), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    public Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
-        var length = new FileInfo(localPath).Length;
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        if (length <= _options.SinglePutLimitBytes)
+        return RunAsync("Put Blob", key, ct => _container.GetBlobClient(_rootPrefix + key).UploadAsync(localPath, UploadOptions(null), ct), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> PutConditionalAsync(string key, ReadOnlyMemory<byte> content, string? ifMatchETag, CancellationToken cancellationToken)
+    {
+        ObjectKeys.Validate(key);
+        var conditions = ifMatchETag is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = new ETag(ifMatchETag) };
+        return RunAsync<string?>("Put Blob (conditional)", key, async ct =>
         {
-            await SendAsync("Put Blob", key, () => PutBlobRequest(key, FileContent(localPath), null, null),
-                static (response, key, ct) => ExpectAsync(response, "Put Blob", key, HttpStatusCode.Created, ct), cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await PutBlocksAsync(key, localPath, length, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var response = await _container.GetBlobClient(_rootPrefix + key).UploadAsync(BinaryData.FromBytes(content), UploadOptions(conditions), ct).ConfigureAwait(false);
+                return response.Value.ETag.ToString();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 409 && ex.ErrorCode == BlobErrorCode.BlobAlreadyExists))
+            {
+                return null; // Someone else wrote first (create-only), or the object changed (If-Match).
+            }
+            catch (RequestFailedException ex) when (ifMatchETag is not null && ex.Status == 404 && ex.ErrorCode == BlobErrorCode.BlobNotFound)
+            {
+                return null; // If-Match on an object that is gone: the condition failed.
+            }
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<string?> PutConditionalAsync(string key, ReadOnlyMemory<byte> content, string? ifMatchETag, CancellationToken cancellationToken)
+    public Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        return await SendAsync("Put Blob (conditional)", key,
-            () => PutBlobRequest(key, new ReadOnlyMemoryContent(content), ifNoneMatch: ifMatchETag is null ? "*" : null, ifMatch: ifMatchETag),
-            static async (response, key, ct) =>
+        return RunAsync<StoredObject?>("Get Blob", key, async ct =>
+        {
+            try
             {
-                if (response.StatusCode == HttpStatusCode.Created)
-                {
-                    return ETagOf(response);
-                }
-
-                if (response.StatusCode == HttpStatusCode.PreconditionFailed)
-                {
-                    return null;
-                }
-
-                var error = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.Conflict && error.Code == "BlobAlreadyExists")
-                {
-                    return null;
-                }
-
-                if (response.StatusCode == HttpStatusCode.NotFound && error.Code == "BlobNotFound")
-                {
-                    return null; // If-Match on a blob that is gone: the condition failed.
-                }
-
-                throw Failure("Put Blob (conditional)", key, response.StatusCode, error);
-            }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken)
-    {
-        ObjectKeys.Validate(key);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        return await SendAsync("Get Blob", key, () => NewRequest(HttpMethod.Get, BlobUri(key)),
-            static async (response, key, ct) =>
+                var response = await _container.GetBlobClient(_rootPrefix + key).DownloadContentAsync(ct).ConfigureAwait(false);
+                return new StoredObject(response.Value.Content.ToArray(), response.Value.Details.ETag.ToString());
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.BlobNotFound)
             {
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                    return new StoredObject(bytes, ETagOf(response));
-                }
-
-                return await NotFoundOrThrowAsync<StoredObject>(response, "Get Blob", key, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -203,35 +144,31 @@ public sealed class AzureBlobStore : IObjectStore, IDisposable
     {
         ObjectKeys.Validate(key);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var full = Path.GetFullPath(localPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + "." + Guid.NewGuid().ToString("N") + ".part";
         try
         {
-            var found = await SendAsync("Get Blob", key, () => NewRequest(HttpMethod.Get, BlobUri(key)),
-                async (response, key, ct) =>
-                {
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-                        await using (file.ConfigureAwait(false))
-                        {
-                            await response.Content.CopyToAsync(file, ct).ConfigureAwait(false);
-                        }
-
-                        return (object)true;
-                    }
-
-                    return await NotFoundOrThrowAsync<object>(response, "Get Blob", key, ct).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
-            if (found is null)
+            var found = await RunAsync("Get Blob", key, async ct =>
             {
-                return false;
+                try
+                {
+                    // Ranges after the first are read with If-Match on the first answer's ETag, so a concurrent
+                    // overwrite fails the download instead of mixing two versions.
+                    await _container.GetBlobClient(_rootPrefix + key).DownloadToAsync(temp, new BlobDownloadToOptions { TransferOptions = _transfer }, ct).ConfigureAwait(false);
+                    return true;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.BlobNotFound)
+                {
+                    return false;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            if (found)
+            {
+                File.Move(temp, full, overwrite: true);
             }
 
-            File.Move(temp, full, overwrite: true);
-            return true;
+            return found;
         }
         finally
         {
@@ -245,115 +182,116 @@ public sealed class AzureBlobStore : IObjectStore, IDisposable
         ObjectKeys.ValidatePrefix(prefix);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var fullPrefix = _rootPrefix + prefix;
-        string? marker = null;
-        do
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = fullPrefix.Length == 0 ? null : fullPrefix }, cancellationToken)
+            .AsPages(pageSizeHint: _listPageSize)
+            .GetAsyncEnumerator(cancellationToken);
+        await using (pages.ConfigureAwait(false))
         {
-            var query = new List<KeyValuePair<string, string>>
+            while (await RunAsync("List Blobs", prefix, async _ => await pages.MoveNextAsync().ConfigureAwait(false), cancellationToken, ensureContainer: false).ConfigureAwait(false))
             {
-                new("restype", "container"),
-                new("comp", "list"),
-                new("maxresults", _options.ListPageSize.ToString(CultureInfo.InvariantCulture)),
-            };
-            if (fullPrefix.Length > 0)
-            {
-                query.Add(new("prefix", fullPrefix));
-            }
-
-            if (!string.IsNullOrEmpty(marker))
-            {
-                query.Add(new("marker", marker));
-            }
-
-            var uri = ContainerUri(query);
-            var page = await SendAsync("List Blobs", prefix, () => NewRequest(HttpMethod.Get, uri),
-                static async (response, prefix, ct) =>
+                foreach (var item in pages.Current.Values)
                 {
-                    if (response.StatusCode != HttpStatusCode.OK)
+                    if (!item.Name.StartsWith(_rootPrefix, StringComparison.Ordinal))
                     {
-                        throw Failure("List Blobs", prefix, response.StatusCode, await ReadErrorAsync(response, ct).ConfigureAwait(false));
+                        continue;
                     }
 
-                    var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                    await using (stream.ConfigureAwait(false))
-                    {
-                        return await ParseListAsync(stream, prefix, ct).ConfigureAwait(false);
-                    }
-                }, cancellationToken).ConfigureAwait(false);
-
-            foreach (var item in page.Items)
-            {
-                if (!item.Key.StartsWith(_rootPrefix, StringComparison.Ordinal))
-                {
-                    continue;
+                    yield return new ObjectInfo(item.Name[_rootPrefix.Length..], item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MinValue);
                 }
-
-                yield return item with { Key = item.Key[_rootPrefix.Length..] };
             }
-
-            marker = page.NextMarker;
         }
-        while (!string.IsNullOrEmpty(marker));
     }
 
     /// <inheritdoc />
-    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         ObjectKeys.Validate(key);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        await SendAsync("Delete Blob", key, () =>
-            {
-                var request = NewRequest(HttpMethod.Delete, BlobUri(key));
-                request.Headers.TryAddWithoutValidation("x-ms-delete-snapshots", "include");
-                return request;
-            },
-            static async (response, key, ct) =>
-            {
-                if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK or HttpStatusCode.NoContent)
-                {
-                    return (object?)null;
-                }
-
-                return await NotFoundOrThrowAsync<object>(response, "Delete Blob", key, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+        return RunAsync("Delete Blob", key, ct => _container.GetBlobClient(_rootPrefix + key).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, conditions: null, ct), cancellationToken);
     }
 
     /// <summary>Creates the container when it does not exist (what <see cref="AzureBlobStoreOptions.CreateContainerIfMissing"/> does on first use).</summary>
     public async Task CreateContainerIfMissingAsync(CancellationToken cancellationToken)
     {
-        var uri = ContainerUri([new("restype", "container")]);
-        var created = await SendAsync("Create Container", _container, () => NewRequest(HttpMethod.Put, uri),
-            static async (response, container, ct) =>
-            {
-                if (response.StatusCode == HttpStatusCode.Created)
-                {
-                    return true;
-                }
-
-                var error = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.Conflict && error.Code == "ContainerAlreadyExists")
-                {
-                    return false;
-                }
-
-                throw Failure("Create Container", container, response.StatusCode, error);
-            }, cancellationToken).ConfigureAwait(false);
-        if (created)
+        var created = await RunAsync("Create Container", _container.Name, ct => _container.CreateIfNotExistsAsync(PublicAccessType.None, metadata: null, encryptionScopeOptions: null, ct),
+            cancellationToken, ensureContainer: false).ConfigureAwait(false);
+        if (created is not null)
         {
-            StorageLog.ContainerCreated(_logger, _container);
+            StorageLog.ContainerCreated(_logger, _container.Name);
         }
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => _containerLock.Dispose();
+
+    private static BlobContainerClient CreateContainerClient(AzureBlobStoreOptions options, TokenCredential? credential, BlobClientOptions clientOptions)
     {
-        _http.Dispose();
-        _tokenLock.Dispose();
-        _containerLock.Dispose();
+        var container = options.Container!;
+        if (options.HasConnectionString)
+        {
+            return new BlobContainerClient(options.ConnectionString, container, clientOptions);
+        }
+
+        var url = new BlobUriBuilder(new Uri(options.AccountUrl!)) { BlobContainerName = container }.ToUri();
+        if (credential is not null)
+        {
+            return new BlobContainerClient(url, credential, clientOptions);
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.AccountKey))
+        {
+            var account = string.IsNullOrWhiteSpace(options.AccountName) ? new BlobUriBuilder(url).AccountName : options.AccountName;
+            return new BlobContainerClient(url, new StorageSharedKeyCredential(account, options.AccountKey), clientOptions);
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.SasToken))
+        {
+            return new BlobContainerClient(url, new AzureSasCredential(options.SasToken), clientOptions);
+        }
+
+        if (options.UseManagedIdentity)
+        {
+            var identity = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+            {
+                ManagedIdentityClientId = string.IsNullOrWhiteSpace(options.ManagedIdentityClientId) ? null : options.ManagedIdentityClientId,
+            });
+            return new BlobContainerClient(url, identity, clientOptions);
+        }
+
+        return new BlobContainerClient(url, clientOptions); // the SAS is in the URL (validation made sure of it)
     }
+
+    private BlobClientOptions ClientOptions(AzureBlobStoreOptions options, HttpPipelineTransport? transport)
+    {
+        var clientOptions = new BlobClientOptions(options.ParsedServiceVersion()!.Value)
+        {
+            Retry =
+            {
+                Mode = RetryMode.Exponential,
+                MaxRetries = options.MaxRetries,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
+                NetworkTimeout = options.Timeout,
+            },
+        };
+        if (transport is not null)
+        {
+            clientOptions.Transport = transport;
+        }
+
+        clientOptions.AddPolicy(new AttemptLogPolicy(_logger, options.MaxRetries), HttpPipelinePosition.PerRetry);
+        return clientOptions;
+    }
+
+    private BlobUploadOptions UploadOptions(BlobRequestConditions? conditions) => new()
+    {
+        Conditions = conditions,
+        TransferOptions = _transfer,
+        HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" },
+    };
 
     private async Task EnsureContainerAsync(CancellationToken cancellationToken)
     {
-        if (!_options.CreateContainerIfMissing || _containerReady)
+        if (!_createContainer || _containerReady)
         {
             return;
         }
@@ -373,492 +311,106 @@ public sealed class AzureBlobStore : IObjectStore, IDisposable
         }
     }
 
-    private async Task PutBlocksAsync(string key, string localPath, long length, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one SDK operation (with the SDK's retries inside it) and turns every storage failure into an
+    /// <see cref="ObjectStoreException"/>; the caller's cancellation stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> RunAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool ensureContainer = true)
     {
-        var blockSize = _options.BlockSizeBytes;
-        var count = (int)((length + blockSize - 1) / blockSize);
-        if (count > 50_000)
-        {
-            throw new ArgumentException($"File '{localPath}' needs {count} blocks of {blockSize} bytes; a blob holds at most 50,000. Raise Storage:AzureBlob:BlockSizeBytes.", nameof(localPath));
-        }
-
-        // Block ids are unique per upload, so two writers of the same blob never mix their uncommitted blocks.
-        var uploadId = Guid.NewGuid().ToString("N");
-        var ids = new string[count];
-        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
         try
         {
-            var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (file.ConfigureAwait(false))
+            if (ensureContainer)
             {
-                for (var i = 0; i < count; i++)
-                {
-                    var read = 0;
-                    while (read < blockSize)
-                    {
-                        var n = await file.ReadAsync(buffer.AsMemory(read, blockSize - read), cancellationToken).ConfigureAwait(false);
-                        if (n == 0)
-                        {
-                            break;
-                        }
-
-                        read += n;
-                    }
-
-                    if (read == 0)
-                    {
-                        throw new IOException($"File '{localPath}' shrank while it was being uploaded.");
-                    }
-
-                    var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}-{i:D6}"));
-                    ids[i] = id;
-                    var chunk = new ReadOnlyMemory<byte>(buffer, 0, read);
-                    var uri = BlobUri(key, [new("comp", "block"), new("blockid", id)]);
-                    await SendAsync("Put Block", key, () =>
-                        {
-                            var request = NewRequest(HttpMethod.Put, uri);
-                            request.Content = new ReadOnlyMemoryContent(chunk);
-                            return request;
-                        },
-                        static (response, key, ct) => ExpectAsync(response, "Put Block", key, HttpStatusCode.Created, ct), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
-        foreach (var id in ids)
-        {
-            xml.Append("<Latest>").Append(id).Append("</Latest>");
-        }
-
-        xml.Append("</BlockList>");
-        var body = Encoding.UTF8.GetBytes(xml.ToString());
-        var listUri = BlobUri(key, [new("comp", "blocklist")]);
-        await SendAsync("Put Block List", key, () =>
-            {
-                var request = NewRequest(HttpMethod.Put, listUri);
-                request.Content = new ByteArrayContent(body);
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/xml");
-                request.Headers.TryAddWithoutValidation("x-ms-blob-content-type", "application/octet-stream");
-                return request;
-            },
-            static (response, key, ct) => ExpectAsync(response, "Put Block List", key, HttpStatusCode.Created, ct), cancellationToken).ConfigureAwait(false);
-    }
-
-    private HttpRequestMessage PutBlobRequest(string key, HttpContent content, string? ifNoneMatch, string? ifMatch)
-    {
-        var request = NewRequest(HttpMethod.Put, BlobUri(key));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Content = content;
-        request.Headers.TryAddWithoutValidation("x-ms-blob-type", "BlockBlob");
-        if (ifNoneMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
-        }
-
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-
-        return request;
-    }
-
-    private static StreamContent FileContent(string localPath)
-    {
-        var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var content = new StreamContent(file, 81920);
-        content.Headers.ContentLength = file.Length;
-        return content;
-    }
-
-    private static HttpRequestMessage NewRequest(HttpMethod method, Uri uri)
-    {
-        var request = new HttpRequestMessage(method, uri);
-        request.Headers.TryAddWithoutValidation("x-ms-version", ApiVersion);
-        request.Headers.TryAddWithoutValidation("x-ms-client-request-id", Guid.NewGuid().ToString());
-        return request;
-    }
-
-    private Uri BlobUri(string key, IReadOnlyList<KeyValuePair<string, string>>? query = null)
-    {
-        var sb = new StringBuilder(_endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/'));
-        sb.Append('/').Append(_container);
-        foreach (var segment in (_rootPrefix + key).Split('/'))
-        {
-            sb.Append('/').Append(Uri.EscapeDataString(segment));
-        }
-
-        AppendQuery(sb, query);
-        return new Uri(sb.ToString());
-    }
-
-    private Uri ContainerUri(IReadOnlyList<KeyValuePair<string, string>> query)
-    {
-        var sb = new StringBuilder(_endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/'));
-        sb.Append('/').Append(_container);
-        AppendQuery(sb, query);
-        return new Uri(sb.ToString());
-    }
-
-    private void AppendQuery(StringBuilder sb, IReadOnlyList<KeyValuePair<string, string>>? query)
-    {
-        var separator = '?';
-        if (query is not null)
-        {
-            foreach (var (name, value) in query)
-            {
-                sb.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
-                separator = '&';
-            }
-        }
-
-        if (_sas is not null)
-        {
-            sb.Append(separator).Append(_sas);
-        }
-    }
-
-    private async Task AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        request.Headers.TryAddWithoutValidation("x-ms-date", DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture));
-        if (_accountKey is not null)
-        {
-            AzureSharedKey.Authorize(request, _accountName!, _accountKey);
-        }
-        else if (_credential is not null)
-        {
-            var token = await GetTokenAsync(cancellationToken).ConfigureAwait(false);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-    }
-
-    private async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
-    {
-        var current = _token;
-        if (current.Token is not null && current.ExpiresOn > DateTimeOffset.UtcNow.AddMinutes(5))
-        {
-            return current.Token;
-        }
-
-        await _tokenLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_token.Token is null || _token.ExpiresOn <= DateTimeOffset.UtcNow.AddMinutes(5))
-            {
-                try
-                {
-                    _token = await _credential!.GetTokenAsync(new TokenRequestContext([StorageScope]), cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is AuthenticationFailedException or CredentialUnavailableException or Azure.RequestFailedException)
-                {
-                    throw new ObjectStoreException($"Azure Blob: could not get an Azure AD token for {StorageScope}: {ex.Message}", null, "AuthenticationFailed", ex);
-                }
+                await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return _token.Token;
+            return await action(cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested)
         {
-            _tokenLock.Release();
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new OperationCanceledException($"Azure Blob {operation} '{key}' was cancelled.", ex, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not ObjectStoreException)
+        {
+            throw Failure(operation, key, ex);
+        }
+    }
+
+    /// <summary>Maps what the SDK throws (after its retries) to an <see cref="ObjectStoreException"/> that names the operation and key.</summary>
+    internal ObjectStoreException Failure(string operation, string key, Exception ex)
+    {
+        var what = $"Azure Blob {operation} '{key}'";
+        switch (ex)
+        {
+            case RequestFailedException { Status: 404, ErrorCode: "ContainerNotFound" } notFound:
+                return new ObjectStoreException(
+                    $"{what} failed: container '{_container.Name}' does not exist (create it, or set Storage:AzureBlob:CreateContainerIfMissing).", 404, notFound.ErrorCode, ex);
+            case RequestFailedException { Status: > 0 } failed:
+                return new ObjectStoreException($"{what} failed: {Describe(failed)}", failed.Status, failed.ErrorCode, ex);
+            case RequestFailedException unreachable:
+                return new ObjectStoreException($"{what} failed: {_container.Uri.Authority} unreachable: {Innermost(unreachable).Message}", null, null, ex);
+            case AggregateException aggregate when aggregate.InnerExceptions[^1] is OperationCanceledException or TimeoutException:
+                // The retry policy gave up: every attempt failed without an answer, the last one by timing out.
+                return new ObjectStoreException($"{what} timed out: no answer within the attempt limit ({aggregate.InnerExceptions.Count} attempts).", null, "Timeout", ex);
+            case AggregateException aggregate:
+                var last = Failure(operation, key, aggregate.InnerExceptions[^1]);
+                return new ObjectStoreException($"{last.Message} ({aggregate.InnerExceptions.Count} attempts)", last.StatusCode, last.ErrorCode, ex);
+            case OperationCanceledException or TimeoutException:
+                return new ObjectStoreException($"{what} timed out: no answer within the attempt limit.", null, "Timeout", ex);
+            case XmlException or FormatException or InvalidOperationException { InnerException: XmlException }:
+                return new ObjectStoreException($"{what} failed: the service answered with malformed XML ({ex.Message}).", 200, "MalformedResponse", ex);
+            case AuthenticationFailedException or CredentialUnavailableException:
+                return new ObjectStoreException($"{what} failed: could not get a Microsoft Entra ID token for {StorageScope}: {ex.Message}", null, "AuthenticationFailed", ex);
+            case IOException or HttpRequestException:
+                return new ObjectStoreException($"{what} failed while transferring data: {ex.Message}", null, null, ex);
+            default:
+                return new ObjectStoreException($"{what} failed: {ex.GetType().Name}: {ex.Message}", null, null, ex);
         }
     }
 
     /// <summary>
-    /// One operation through the retry pipeline. Each attempt builds a fresh request, signs it, and runs
-    /// <paramref name="handle"/> on the answer inside the attempt's time limit; 5xx/408/429 answers, network errors
-    /// and timeouts are retried, everything else is the handler's to judge.
+    /// <c>403 AuthenticationFailed: Server failed to authenticate the request. (request id …)</c>: the status, Azure's
+    /// error code and the first line of its message; for an answer that is no Azure error, a snippet of the body.
     /// </summary>
-    private async Task<T> SendAsync<T>(string operation, string key, Func<HttpRequestMessage> createRequest,
-        Func<HttpResponseMessage, string, CancellationToken, Task<T>> handle, CancellationToken cancellationToken)
+    private static string Describe(RequestFailedException ex)
     {
-        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
-        try
+        var response = ex.GetRawResponse();
+        var text = new StringBuilder().Append(ex.Status).Append(' ').Append(ex.ErrorCode ?? response?.ReasonPhrase ?? "error");
+        var firstLine = ex.Message.Split('\n', 2)[0].Trim();
+        if (ex.ErrorCode is not null && firstLine.Length > 0 && !firstLine.StartsWith("Service request failed", StringComparison.Ordinal))
         {
-            return await _pipeline.ExecuteAsync(async ctx =>
-            {
-                var token = ctx.CancellationToken;
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-                attempt.CancelAfter(_options.Timeout);
-                try
-                {
-                    using var request = createRequest();
-                    await AuthorizeAsync(request, attempt.Token).ConfigureAwait(false);
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-                    if (IsTransient(response.StatusCode))
-                    {
-                        var error = await ReadErrorAsync(response, attempt.Token).ConfigureAwait(false);
-                        throw new TransientStatusException(response.StatusCode, error, RetryAfter(response));
-                    }
+            text.Append(": ").Append(firstLine);
+        }
+        else if (response?.Content is { } body && !body.ToMemory().IsEmpty)
+        {
+            var snippet = Encoding.UTF8.GetString(body.ToMemory().Span[..Math.Min(body.ToMemory().Length, MaxBodySnippetChars * 4)]);
+            snippet = (snippet.Length > MaxBodySnippetChars ? snippet[..MaxBodySnippetChars] + "…" : snippet).ReplaceLineEndings(" ");
+            var contentType = response.Headers.ContentType ?? "no content type";
+            text.Append(": unexpected error body (").Append(contentType).Append("): ").Append(snippet);
+        }
 
-                    return await handle(response, key, attempt.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException ex) when (!token.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"no answer within {_options.Timeout.TotalSeconds:0.###} s", ex);
-                }
-            }, context).ConfigureAwait(false);
-        }
-        catch (TransientStatusException ex)
+        if (response?.Headers.RequestId is { Length: > 0 } requestId)
         {
-            throw Failure(operation, key, ex.Status, ex.Error, ex);
+            text.Append(" (request id ").Append(requestId).Append(')');
         }
-        catch (TimeoutException ex)
-        {
-            throw new ObjectStoreException($"Azure Blob {operation} '{key}' timed out: {ex.Message} (after {_options.MaxRetries} retries).", null, "Timeout", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new ObjectStoreException($"Azure Blob {operation} '{key}' failed: {_endpoint.Authority} unreachable: {ex.Message}", null, ex.HttpRequestError.ToString(), ex);
-        }
-        catch (IOException ex)
-        {
-            throw new ObjectStoreException($"Azure Blob {operation} '{key}' failed while transferring data: {ex.Message}", null, null, ex);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
+
+        return text.ToString();
     }
 
-    private ResiliencePipeline BuildPipeline(int maxRetries)
+    private static Exception Innermost(Exception ex)
     {
-        var builder = new ResiliencePipelineBuilder();
-        if (maxRetries > 0)
+        while (ex.InnerException is not null)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = maxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<TransientStatusException>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutException>()
-                    .Handle<IOException>(),
-                DelayGenerator = static args => new ValueTask<TimeSpan?>(
-                    args.Outcome.Exception is TransientStatusException { RetryAfter: { } after }
-                        ? TimeSpan.FromTicks(Math.Min(after.Ticks, TimeSpan.FromSeconds(5).Ticks))
-                        : null),
-                OnRetry = args =>
-                {
-                    StorageLog.Retrying(_logger, "Azure Blob", args.Context.OperationKey ?? "request", args.AttemptNumber + 1,
-                        args.Outcome.Exception?.Message ?? "unknown", (long)args.RetryDelay.TotalMilliseconds);
-                    return default;
-                },
-            });
+            ex = ex.InnerException;
         }
 
-        return builder.Build();
+        return ex;
     }
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var retryAfter = response.Headers.RetryAfter;
-        if (retryAfter?.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (retryAfter?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        return null;
-    }
-
-    private static async Task<object?> ExpectAsync(HttpResponseMessage response, string operation, string key, HttpStatusCode expected, CancellationToken ct)
-    {
-        if (response.StatusCode == expected)
-        {
-            return null;
-        }
-
-        throw Failure(operation, key, response.StatusCode, await ReadErrorAsync(response, ct).ConfigureAwait(false));
-    }
-
-    private static async Task<T?> NotFoundOrThrowAsync<T>(HttpResponseMessage response, string operation, string key, CancellationToken ct)
-        where T : class
-    {
-        var error = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound && error.Code is "BlobNotFound")
-        {
-            return null;
-        }
-
-        if (response.StatusCode == HttpStatusCode.NotFound && error.Code is "ContainerNotFound")
-        {
-            throw new ObjectStoreException(
-                $"Azure Blob {operation} '{key}' failed: the container does not exist (create it, or set Storage:AzureBlob:CreateContainerIfMissing).",
-                (int)response.StatusCode, error.Code);
-        }
-
-        throw Failure(operation, key, response.StatusCode, error);
-    }
-
-    private static string ETagOf(HttpResponseMessage response) =>
-        response.Headers.ETag?.ToString()
-        ?? (response.Headers.TryGetValues("ETag", out var values) ? values.First() : null)
-        ?? throw new ObjectStoreException("Azure Blob answered without an ETag.", (int)response.StatusCode, null);
-
-    internal static ObjectStoreException Failure(string operation, string key, HttpStatusCode status, AzureError error, Exception? inner = null)
-    {
-        var code = error.Code ?? status.ToString();
-        var message = new StringBuilder()
-            .Append("Azure Blob ").Append(operation).Append(" '").Append(key).Append("' failed: ")
-            .Append((int)status).Append(' ').Append(code);
-        if (!string.IsNullOrEmpty(error.Message))
-        {
-            message.Append(": ").Append(error.Message);
-        }
-
-        if (!string.IsNullOrEmpty(error.RequestId))
-        {
-            message.Append(" (request id ").Append(error.RequestId).Append(')');
-        }
-
-        return new ObjectStoreException(message.ToString(), (int)status, error.Code, inner);
-    }
-
-    /// <summary>Reads Azure's error: the <c>x-ms-error-code</c> header and the XML body's Code and Message.</summary>
-    internal static async Task<AzureError> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        var headerCode = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? codes.FirstOrDefault() : null;
-        var requestId = response.Headers.TryGetValues("x-ms-request-id", out var ids) ? ids.FirstOrDefault() : null;
-        string body;
-        try
-        {
-            body = await ReadLimitedAsync(response.Content, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
-        {
-            return new AzureError(headerCode, $"(error body unreadable: {ex.Message})", requestId);
-        }
-
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return new AzureError(headerCode, null, requestId);
-        }
-
-        try
-        {
-            var doc = XDocument.Parse(body);
-            var root = doc.Root;
-            var code = root?.Element("Code")?.Value;
-            var message = root?.Element("Message")?.Value;
-            if (message is not null)
-            {
-                message = message.Split('\n')[0].Trim();
-            }
-
-            return new AzureError(code ?? headerCode, message, requestId);
-        }
-        catch (XmlException)
-        {
-            var snippet = body.Length > 200 ? body[..200] + "…" : body;
-            snippet = snippet.ReplaceLineEndings(" ");
-            return new AzureError(headerCode, $"unparseable error body ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}): {snippet}", requestId);
-        }
-    }
-
-    private static async Task<string> ReadLimitedAsync(HttpContent content, CancellationToken ct)
-    {
-        var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            var buffer = new char[MaxErrorBodyChars];
-            var total = 0;
-            while (total < buffer.Length)
-            {
-                var n = await reader.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                total += n;
-            }
-
-            return new string(buffer, 0, total);
-        }
-    }
-
-    internal static async Task<ListPage> ParseListAsync(Stream stream, string prefix, CancellationToken ct)
-    {
-        XDocument doc;
-        try
-        {
-            using var reader = XmlReader.Create(stream, new XmlReaderSettings { Async = true, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            doc = await XDocument.LoadAsync(reader, LoadOptions.None, ct).ConfigureAwait(false);
-        }
-        catch (XmlException ex)
-        {
-            throw new ObjectStoreException($"Azure Blob List Blobs '{prefix}' failed: the service answered 200 with malformed XML ({ex.Message}).", 200, "MalformedResponse", ex);
-        }
-
-        var root = doc.Root;
-        if (root is null || root.Name.LocalName != "EnumerationResults")
-        {
-            throw new ObjectStoreException($"Azure Blob List Blobs '{prefix}' failed: the answer is not an EnumerationResults document (root '{root?.Name.LocalName}').", 200, "MalformedResponse");
-        }
-
-        var items = new List<ObjectInfo>();
-        foreach (var blob in root.Element("Blobs")?.Elements("Blob") ?? [])
-        {
-            var nameElement = blob.Element("Name");
-            var name = nameElement?.Value;
-            if (name is null)
-            {
-                continue;
-            }
-
-            if (string.Equals((string?)nameElement!.Attribute("Encoded"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                name = Uri.UnescapeDataString(name);
-            }
-
-            var properties = blob.Element("Properties");
-            var size = long.TryParse(properties?.Element("Content-Length")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
-            var modified = DateTimeOffset.TryParse(properties?.Element("Last-Modified")?.Value, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal, out var m) ? m : DateTimeOffset.MinValue;
-            items.Add(new ObjectInfo(name, size, modified));
-        }
-
-        var next = root.Element("NextMarker")?.Value;
-        return new ListPage(items, string.IsNullOrEmpty(next) ? null : next);
-    }
-
-    private static AzureBlobStoreOptions CloneForCredentialValidation(AzureBlobStoreOptions o) => new()
-    {
-        AccountUrl = o.AccountUrl,
-        Container = o.Container,
-        Prefix = o.Prefix,
-        UseManagedIdentity = true,
-        CreateContainerIfMissing = o.CreateContainerIfMissing,
-        Timeout = o.Timeout,
-        MaxRetries = o.MaxRetries,
-        ListPageSize = o.ListPageSize,
-        SinglePutLimitBytes = o.SinglePutLimitBytes,
-        BlockSizeBytes = o.BlockSizeBytes,
-    };
-
-    private static DefaultAzureCredential CreateDefaultCredential(AzureBlobStoreOptions options) =>
-        new(new DefaultAzureCredentialOptions
-        {
-            ManagedIdentityClientId = string.IsNullOrWhiteSpace(options.ManagedIdentityClientId) ? null : options.ManagedIdentityClientId,
-        });
 
     private static void TryDelete(string path)
     {
@@ -874,17 +426,53 @@ public sealed class AzureBlobStore : IObjectStore, IDisposable
         }
     }
 
-    internal sealed record AzureError(string? Code, string? Message, string? RequestId);
-
-    internal sealed record ListPage(IReadOnlyList<ObjectInfo> Items, string? NextMarker);
-
-    private sealed class TransientStatusException(HttpStatusCode status, AzureError error, TimeSpan? retryAfter)
-        : Exception($"{(int)status} {error.Code ?? status.ToString()}")
+    /// <summary>Logs each attempt that failed with a retryable answer or no answer (the SDK's retry policy decides whether and when to retry).</summary>
+    private sealed class AttemptLogPolicy(ILogger logger, int maxRetries) : HttpPipelinePolicy
     {
-        public HttpStatusCode Status { get; } = status;
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            try
+            {
+                ProcessNext(message, pipeline);
+            }
+            catch (Exception ex) when (Log(message, ex.Message))
+            {
+                throw;
+            }
 
-        public AzureError Error { get; } = error;
+            LogStatus(message);
+        }
 
-        public TimeSpan? RetryAfter { get; } = retryAfter;
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            try
+            {
+                await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Log(message, ex.Message))
+            {
+                throw;
+            }
+
+            LogStatus(message);
+        }
+
+        private void LogStatus(HttpMessage message)
+        {
+            if (message.HasResponse && message.Response.Status is 408 or 429 or >= 500)
+            {
+                Log(message, $"{message.Response.Status} {message.Response.ReasonPhrase}");
+            }
+        }
+
+        private bool Log(HttpMessage message, string reason)
+        {
+            if (!message.CancellationToken.IsCancellationRequested)
+            {
+                StorageLog.AttemptFailed(logger, "Azure Blob", message.Request.Method.ToString(), message.ProcessingContext.RetryNumber + 1, maxRetries + 1, reason);
+            }
+
+            return false;
+        }
     }
 }

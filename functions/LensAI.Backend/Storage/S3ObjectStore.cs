@@ -10,12 +10,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LensAI.Backend.Storage;
 
 /// <summary>
-/// Amazon S3 or an S3-compatible service through <c>AWSSDK.S3</c>: PutObject (bytes or file, one request, so
-/// every write is whole), GetObject, ListObjectsV2 with paging, DeleteObject. Conditional writes send S3's
-/// <c>If-None-Match: *</c> / <c>If-Match: &lt;etag&gt;</c> PutObject headers (S3 has honoured them since 2024;
-/// this SDK version has no typed property for them, so they go in <see cref="PutObjectRequest.Headers"/> and are
-/// signed like any other header). A service that ignores those headers cannot give conditional writes: see
-/// docs/storage.md. Failures, network errors and timeouts become <see cref="ObjectStoreException"/>.
+/// Amazon S3 or an S3-compatible service through <c>AWSSDK.S3</c> (v4): PutObject (bytes or file, one request, so
+/// every write is whole), GetObject, ListObjectsV2 with paging, DeleteObject. Conditional writes use PutObject's
+/// <c>IfNoneMatch = "*"</c> / <c>IfMatch = etag</c> (S3 has honoured them since 2024; a service that ignores them
+/// cannot give conditional writes: see docs/storage.md). Bodies always go with a plain signed payload
+/// (<see cref="PutObjectRequest.UseChunkEncoding"/> off): v4's default <c>aws-chunked</c> encoding is stored
+/// verbatim, chunk signatures included, by servers that do not decode it (s3rver does that), corrupting the object.
+/// Failures, network errors and timeouts become <see cref="ObjectStoreException"/>.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
@@ -51,6 +52,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             Timeout = options.Timeout,
             MaxErrorRetry = options.MaxRetries,
             RetryMode = RequestRetryMode.Standard,
+            RequestChecksumCalculation = options.Checksums == S3Checksums.WhenRequired ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED,
+            ResponseChecksumValidation = options.Checksums == S3Checksums.WhenRequired ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED,
         };
         if (string.IsNullOrWhiteSpace(options.ServiceUrl))
         {
@@ -127,11 +130,11 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                 var request = NewPut(key, stream);
                 if (ifMatchETag is null)
                 {
-                    request.Headers["If-None-Match"] = "*";
+                    request.IfNoneMatch = "*";
                 }
                 else
                 {
-                    request.Headers["If-Match"] = ifMatchETag;
+                    request.IfMatch = ifMatchETag;
                 }
 
                 try
@@ -233,11 +236,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     continue;
                 }
 
-                yield return new ObjectInfo(o.Key[_rootPrefix.Length..], o.Size, new DateTimeOffset(o.LastModified.ToUniversalTime(), TimeSpan.Zero));
+                var modified = o.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
+                yield return new ObjectInfo(o.Key[_rootPrefix.Length..], o.Size ?? 0, modified);
             }
 
-            continuation = page.IsTruncated ? page.NextContinuationToken : null;
-            if (page.IsTruncated && string.IsNullOrEmpty(continuation))
+            var truncated = page.IsTruncated == true;
+            continuation = truncated ? page.NextContinuationToken : null;
+            if (truncated && string.IsNullOrEmpty(continuation))
             {
                 throw new ObjectStoreException($"S3 ListObjectsV2 '{prefix}' failed: the page is truncated but has no continuation token.", 200, "MalformedResponse");
             }
@@ -274,7 +279,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         InputStream = stream,
         ContentType = "application/octet-stream",
         AutoCloseStream = false,
-        // Plain signed payloads: S3-compatible servers (MinIO, s3rver, …) do not all decode aws-chunked bodies.
+        // Plain signed payloads, on every put: S3-compatible servers do not all decode aws-chunked bodies, and s3rver
+        // stores them as they come, chunk signatures and checksum trailer inside the object.
         UseChunkEncoding = false,
     };
 

@@ -8,8 +8,8 @@ internal static partial class StorageLog
     [LoggerMessage(100, LogLevel.Information, "Object store: {Description}.")]
     public static partial void Created(ILogger logger, string description);
 
-    [LoggerMessage(101, LogLevel.Warning, "{Store} {Operation} attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms.")]
-    public static partial void Retrying(ILogger logger, string store, string operation, int attempt, string reason, long delayMs);
+    [LoggerMessage(101, LogLevel.Warning, "{Store} {Method} attempt {Attempt} of at most {MaxAttempts} failed ({Reason}).")]
+    public static partial void AttemptFailed(ILogger logger, string store, string method, int attempt, int maxAttempts, string reason);
 
     [LoggerMessage(102, LogLevel.Information, "Azure Blob container '{Container}' created.")]
     public static partial void ContainerCreated(ILogger logger, string container);

@@ -309,14 +309,19 @@ public sealed class NodeServer : IAsyncDisposable
 /// <summary>Azurite's Blob service, started once per test run (collection fixture).</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
+    /// <summary>Azurite's well-known development account (public, documented by Azurite; no secret).</summary>
+    public const string DevelopmentAccountName = "devstoreaccount1";
+
+    /// <summary>The development account's key, as Azurite documents it.</summary>
+    public const string DevelopmentAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
     private NodeServer? _server;
 
-    public Uri BlobEndpoint => new($"http://127.0.0.1:{Server.Port}/{LensAI.Backend.Storage.AzureBlobConnectionString.DevelopmentAccountName}");
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{Server.Port}/{DevelopmentAccountName}");
 
     /// <summary>An account-key connection string for the well-known development account (Shared Key auth, checked by Azurite).</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={LensAI.Backend.Storage.AzureBlobConnectionString.DevelopmentAccountName};" +
-        $"AccountKey={LensAI.Backend.Storage.AzureBlobConnectionString.DevelopmentAccountKey};BlobEndpoint={BlobEndpoint};";
+        $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccountName};AccountKey={DevelopmentAccountKey};BlobEndpoint={BlobEndpoint};";
 
     public NodeServer Server => _server ?? throw new InvalidOperationException("Azurite is not running.");
 

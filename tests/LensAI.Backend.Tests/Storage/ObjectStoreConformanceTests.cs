@@ -13,6 +13,9 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
 {
     protected const int PageSize = 100;
 
+    /// <summary>Where adapters with a single-request limit switch to blocks and ranged reads in these tests (4 MiB).</summary>
+    protected const int TransferThreshold = 4 * 1024 * 1024;
+
     private IObjectStore? _store;
     private readonly List<string> _tempFiles = [];
 
@@ -70,34 +73,50 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
         Assert.All(listed, o => Assert.Equal(0, o.Size));
     }
 
-    [Fact]
-    public async Task A_10_MB_file_uploads_and_downloads_intact()
+    /// <summary>
+    /// Random bytes of sizes around the edges that matter: empty, one byte, just over 64 KiB, and either side of
+    /// <see cref="TransferThreshold"/> (where the Azure adapter under test switches from one Put Blob / one Get Blob
+    /// to blocks and ranged reads) up to several MiB. Written from memory and from a file, read back whole and to a
+    /// file, and compared byte for byte.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(64 * 1024 + 1)]
+    [InlineData(TransferThreshold)]
+    [InlineData(TransferThreshold + 1)]
+    [InlineData(10 * 1024 * 1024 + 123)]
+    public async Task Random_bytes_round_trip_byte_for_byte_through_every_read_and_write_path(int size)
     {
-        var source = TempFile(10 * 1024 * 1024 + 123);
-        await Store.PutFileAsync("big/part-00.parquet", source, Ct);
-        var destination = Path.Combine(Path.GetTempPath(), $"lensai-download-{Guid.NewGuid():N}", "copy.parquet");
+        var written = RandomNumberGenerator.GetBytes(size);
+        var source = TempFile(written);
+        await Store.PutAsync($"sizes/{size}/from-bytes", written, Ct);
+        await Store.PutFileAsync($"sizes/{size}/from-file", source, Ct);
+        var downloads = Path.Combine(Path.GetTempPath(), $"lensai-download-{Guid.NewGuid():N}");
+        try
+        {
+            foreach (var key in new[] { $"sizes/{size}/from-bytes", $"sizes/{size}/from-file" })
+            {
+                var got = await Store.GetAsync(key, Ct);
+                AssertSameBytes(written, got!.Content, $"{key} read with GetAsync");
 
-        var found = await Store.DownloadToFileAsync("big/part-00.parquet", destination, Ct);
-        var got = await Store.GetAsync("big/part-00.parquet", Ct);
-        var listed = Assert.Single(await ListAsync("big/"));
+                var destination = Path.Combine(downloads, key.Replace('/', '-'), "copy.bin");
+                Assert.True(await Store.DownloadToFileAsync(key, destination, Ct));
+                AssertSameBytes(written, await File.ReadAllBytesAsync(destination), $"{key} read with DownloadToFileAsync");
+            }
 
-        Assert.True(found);
-        Assert.Equal(Hash(File.ReadAllBytes(source)), Hash(File.ReadAllBytes(destination)));
-        Assert.Equal(Hash(File.ReadAllBytes(source)), Hash(got!.Content));
-        Assert.Equal(new FileInfo(source).Length, listed.Size);
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(destination)!, "*.part"));
-        Directory.Delete(Path.GetDirectoryName(destination)!, recursive: true);
-    }
-
-    [Fact]
-    public async Task A_small_file_uploads_intact()
-    {
-        var source = TempFile(4096);
-        await Store.PutFileAsync("small/file.bin", source, Ct);
-
-        var got = await Store.GetAsync("small/file.bin", Ct);
-
-        Assert.Equal(File.ReadAllBytes(source), got!.Content);
+            var listed = await ListAsync($"sizes/{size}/");
+            Assert.Equal([$"sizes/{size}/from-bytes", $"sizes/{size}/from-file"], listed.Select(o => o.Key));
+            Assert.All(listed, o => Assert.Equal(size, o.Size));
+            Assert.Empty(Directory.GetFiles(downloads, "*.part", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            if (Directory.Exists(downloads))
+            {
+                Directory.Delete(downloads, recursive: true);
+            }
+        }
     }
 
     [Fact]
@@ -309,17 +328,22 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
         return items;
     }
 
-    protected string TempFile(int size)
+    protected string TempFile(int size) => TempFile(new byte[size]);
+
+    protected string TempFile(byte[] content)
     {
         var path = Path.Combine(Path.GetTempPath(), $"lensai-upload-{Guid.NewGuid():N}.bin");
-        var bytes = new byte[size];
-        new Random(size).NextBytes(bytes);
-        File.WriteAllBytes(path, bytes);
+        File.WriteAllBytes(path, content);
         _tempFiles.Add(path);
         return path;
     }
 
-    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+    private static void AssertSameBytes(byte[] expected, byte[] actual, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} bytes, expected {expected.Length}.");
+        var firstDifference = expected.AsSpan().CommonPrefixLength(actual);
+        Assert.True(firstDifference == expected.Length, $"{what}: differs from what was written at byte {firstDifference} of {expected.Length}.");
+    }
 
     protected static string UniquePrefix() => $"t-{Guid.NewGuid():N}/";
 }
@@ -367,9 +391,10 @@ public sealed class AzureBlobStoreConformanceTests(AzuriteFixture azurite) : Obj
         CreateContainerIfMissing = true,
         Prefix = UniquePrefix(),
         ListPageSize = PageSize,
-        // 10 MB files go up as three 4 MiB blocks (Put Block + Put Block List); smaller ones in one Put Blob.
-        SinglePutLimitBytes = 4 * 1024 * 1024,
-        BlockSizeBytes = 4 * 1024 * 1024,
+        // Above 4 MiB objects go up as 4 MiB blocks (Put Block + Put Block List) and come down in 4 MiB ranges;
+        // up to it in one Put Blob and one Get Blob.
+        SinglePutLimitBytes = TransferThreshold,
+        BlockSizeBytes = TransferThreshold,
         Timeout = TimeSpan.FromSeconds(20),
     });
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using LensAI.Backend.Storage;
 using LensAI.Backend.Tests.Infrastructure;
 using LensAI.Testing;
@@ -115,7 +118,7 @@ public sealed class ObjectStoreFailureTests
         Assert.Contains("500", ex.Message, StringComparison.Ordinal);
         if (backend == "azure")
         {
-            Assert.Contains("unparseable error body", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("unexpected error body (text/html)", ex.Message, StringComparison.Ordinal);
             Assert.Contains("proxy exploded", ex.Message, StringComparison.Ordinal);
         }
     }
@@ -215,7 +218,7 @@ public sealed class ObjectStoreFailureTests
         Assert.Equal(403, ex.StatusCode);
         Assert.Equal("AuthenticationFailed", ex.ErrorCode);
         Assert.Contains("403 AuthenticationFailed: Server failed to authenticate the request. (request id req-42)", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(AzureBlobConnectionString.DevelopmentAccountKey, ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(AzuriteFixture.DevelopmentAccountKey, ex.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -230,14 +233,15 @@ public sealed class ObjectStoreFailureTests
     }
 
     [Fact]
-    public async Task Azure_bearer_tokens_come_from_the_credential_and_are_cached()
+    public async Task Azure_bearer_tokens_come_from_the_credential_are_cached_and_go_only_over_https()
     {
+        using var certificate = LoopbackCertificate();
         var seen = new List<string>();
         await using var server = await LoopbackServer.StartAsync(async context =>
         {
             lock (seen)
             {
-                seen.Add($"{context.Request.Method} {context.Request.Path} {context.Request.Headers.Authorization} v={context.Request.Headers["x-ms-version"]}");
+                seen.Add($"{context.Request.Scheme} {context.Request.Method} {context.Request.Path} {context.Request.Headers.Authorization} v={context.Request.Headers["x-ms-version"]}");
             }
 
             switch (context.Request.Method)
@@ -254,31 +258,42 @@ public sealed class ObjectStoreFailureTests
                     context.Response.StatusCode = 202;
                     break;
             }
-        });
+        }, certificate);
         var credential = new CountingCredential("token-123");
-        using var store = new AzureBlobStore(new AzureBlobStoreOptions { AccountUrl = server.BaseAddress.ToString(), Container = "lensai" }, credential);
+        using var store = new AzureBlobStore(new AzureBlobStoreOptions { AccountUrl = $"{server.BaseAddress}acct", Container = "lensai", RetryDelay = FastRetry },
+            credential, logger: null, TrustOnly(certificate));
 
         await store.PutAsync("a/b", "x"u8.ToArray(), Ct);
         await store.GetAsync("a/b", Ct);
         await store.DeleteAsync("a/b", Ct);
 
         Assert.Equal(1, credential.Calls);
-        Assert.Equal(["https://storage.azure.com/.default"], credential.Scopes);
+        Assert.Equal([AzureBlobStore.StorageScope], credential.Scopes);
         Assert.Equal(3, seen.Count);
-        Assert.All(seen, line => Assert.Contains($"/lensai/a/b Bearer token-123 v={AzureBlobStore.ApiVersion}", line, StringComparison.Ordinal));
+        Assert.All(seen, line => Assert.Matches($"^https [A-Z]+ /acct/lensai/a/b Bearer token-123 v={AzureBlobStoreOptions.DefaultServiceVersion}$", line));
     }
 
-    [Fact]
-    public void Azure_bearer_tokens_are_never_sent_over_plain_http_to_a_remote_host()
+    [Theory]
+    [InlineData("http://acme.blob.core.windows.net")]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1")]
+    public void Azure_bearer_tokens_are_never_sent_over_plain_http(string accountUrl)
     {
-        var ex = Assert.Throws<ArgumentException>(() => new AzureBlobStore(
-            new AzureBlobStoreOptions { AccountUrl = "http://acme.blob.core.windows.net", Container = "lensai" }, new CountingCredential("t")));
-        Assert.Contains("https", ex.Message, StringComparison.Ordinal);
+        var withCredential = Assert.Throws<ArgumentException>(() => new AzureBlobStore(
+            new AzureBlobStoreOptions { AccountUrl = accountUrl, Container = "lensai" }, new CountingCredential("t")));
+        var withManagedIdentity = Assert.Throws<ArgumentException>(() => new AzureBlobStore(
+            new AzureBlobStoreOptions { AccountUrl = accountUrl, Container = "lensai", UseManagedIdentity = true }));
+
+        Assert.Contains("Storage:AzureBlob:AccountUrl must be https", withCredential.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:AzureBlob:AccountUrl must be https", withManagedIdentity.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Azure_sas_connection_strings_sign_with_the_query_not_a_header()
+    [Theory]
+    [InlineData("connection string")]
+    [InlineData("SasToken option")]
+    [InlineData("SAS in the URL")]
+    public async Task Azure_sas_signs_with_the_query_not_a_header(string how)
     {
+        const string sas = "sv=2025-05-05&sp=rw&sig=c2ln";
         string? seen = null;
         await using var server = await LoopbackServer.StartAsync(context =>
         {
@@ -287,15 +302,86 @@ public sealed class ObjectStoreFailureTests
             context.Response.Headers.ETag = "\"0x1\"";
             return Task.CompletedTask;
         });
-        using var store = new AzureBlobStore(new AzureBlobStoreOptions
+        var options = how switch
         {
-            ConnectionString = $"BlobEndpoint={server.BaseAddress}acct;SharedAccessSignature=sv=2025-05-05&sp=rw&sig=c2ln",
-            Container = "lensai",
-        });
+            "connection string" => new AzureBlobStoreOptions { ConnectionString = $"BlobEndpoint={server.BaseAddress}acct;SharedAccessSignature={sas}" },
+            "SasToken option" => new AzureBlobStoreOptions { AccountUrl = $"{server.BaseAddress}acct", SasToken = "?" + sas },
+            _ => new AzureBlobStoreOptions { AccountUrl = $"{server.BaseAddress}acct?{sas}" },
+        };
+        options.Container = "lensai";
+        using var store = new AzureBlobStore(options);
 
         await store.PutAsync("a b", "x"u8.ToArray(), Ct);
 
-        Assert.Equal("/acct/lensai/a%20b?sv=2025-05-05&sp=rw&sig=c2ln auth=", seen);
+        Assert.Equal($"/acct/lensai/a%20b?{sas} auth=", seen);
+        Assert.DoesNotContain("sig=", options.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sig=", store.Endpoint.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(S3Checksums.WhenSupported)]
+    [InlineData(S3Checksums.WhenRequired)]
+    public async Task S3_puts_send_the_exact_bytes_unchunked_and_signed_conditions(S3Checksums checksums)
+    {
+        var payload = System.Security.Cryptography.RandomNumberGenerator.GetBytes(70_000);
+        var seen = new List<(Dictionary<string, string> Headers, byte[] Body)>();
+        await using var server = await LoopbackServer.StartAsync(async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+            lock (seen)
+            {
+                seen.Add((headers, body.ToArray()));
+            }
+
+            if (headers.TryGetValue("if-match", out var ifMatch) && ifMatch != "\"etag-1\"")
+            {
+                await Error(context, "s3", 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+                return;
+            }
+
+            context.Response.Headers.ETag = "\"etag-1\"";
+        });
+        using var store = new S3ObjectStore(new S3StoreOptions
+        {
+            ServiceUrl = server.BaseAddress.ToString(),
+            Bucket = Bucket,
+            AccessKey = "AKIDTEST",
+            SecretKey = "secret-test-key",
+            ForcePathStyle = true,
+            Checksums = checksums,
+        });
+
+        await store.PutAsync("a/plain", payload, Ct);
+        var created = await store.PutConditionalAsync("a/lease", payload, null, Ct);
+        var replaced = await store.PutConditionalAsync("a/lease", payload, created, Ct);
+        var stale = await store.PutConditionalAsync("a/lease", payload, "\"etag-0\"", Ct);
+
+        Assert.Equal("\"etag-1\"", created);
+        Assert.Equal("\"etag-1\"", replaced);
+        Assert.Null(stale);
+        Assert.Equal(4, seen.Count);
+        Assert.All(seen, request =>
+        {
+            Assert.Equal(payload, request.Body);
+            Assert.False(request.Headers.ContainsKey("content-encoding"), "aws-chunked body");
+            Assert.DoesNotContain("STREAMING", request.Headers["x-amz-content-sha256"], StringComparison.Ordinal);
+            var hasChecksum = request.Headers.Keys.Any(k => k.StartsWith("x-amz-checksum-", StringComparison.Ordinal));
+            Assert.Equal(checksums == S3Checksums.WhenSupported, hasChecksum);
+        });
+        Assert.Equal("*", seen[1].Headers["if-none-match"]);
+        Assert.Contains("if-none-match", SignedHeaders(seen[1].Headers));
+        Assert.Equal("\"etag-1\"", seen[2].Headers["if-match"]);
+        Assert.Contains("if-match", SignedHeaders(seen[2].Headers));
+        Assert.False(seen[0].Headers.ContainsKey("if-none-match") || seen[0].Headers.ContainsKey("if-match"));
+    }
+
+    private static string[] SignedHeaders(Dictionary<string, string> headers)
+    {
+        var authorization = headers["authorization"];
+        var start = authorization.IndexOf("SignedHeaders=", StringComparison.Ordinal) + "SignedHeaders=".Length;
+        return authorization[start..authorization.IndexOf(',', start)].Split(';');
     }
 
     private static IDisposable Create(string backend, Uri endpoint, TimeSpan timeout, int maxRetries) => backend switch
@@ -312,12 +398,32 @@ public sealed class ObjectStoreFailureTests
         }),
         _ => new AzureBlobStore(new AzureBlobStoreOptions
         {
-            ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzureBlobConnectionString.DevelopmentAccountKey};BlobEndpoint={endpoint}devstoreaccount1",
+            ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteFixture.DevelopmentAccountKey};BlobEndpoint={endpoint}devstoreaccount1",
             Container = "lensai",
             Timeout = timeout,
             MaxRetries = maxRetries,
+            RetryDelay = FastRetry,
         }),
     };
+
+    /// <summary>A short first back-off so retry tests stay fast (the default is 200 ms, doubling).</summary>
+    private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A self-signed certificate for 127.0.0.1, made for one test.</summary>
+    private static X509Certificate2 LoopbackCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>The SDK's HTTP transport, trusting exactly <paramref name="certificate"/> (and nothing else).</summary>
+    private static HttpClientTransport TrustOnly(X509Certificate2 certificate) =>
+        new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint });
 
     private static async Task Error(HttpContext context, string backend, int status, string code, string message)
     {

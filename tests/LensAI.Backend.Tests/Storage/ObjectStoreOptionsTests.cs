@@ -1,4 +1,7 @@
 using LensAI.Backend.Storage;
+using LensAI.Backend.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Tests.Storage;
@@ -48,11 +51,20 @@ public sealed class ObjectStoreOptionsTests
     }
 
     [Theory]
-    [InlineData(null, "https://a.blob.core.windows.net", false, "Storage:AzureBlob:AccountUrl needs Storage:AzureBlob:UseManagedIdentity")]
-    [InlineData("UseDevelopmentStorage=true", null, true, "Storage:AzureBlob:UseManagedIdentity needs Storage:AzureBlob:AccountUrl")]
-    [InlineData("AccountName=a", null, false, "Storage:AzureBlob:ConnectionString is not usable")]
-    [InlineData("UseDevelopmentStorage=true", "https://a.blob.core.windows.net", false, "exactly one of them")]
-    public void Azure_auth_combinations_are_checked(string? connectionString, string? accountUrl, bool managedIdentity, string expected)
+    [InlineData(null, "https://a.blob.core.windows.net", false, null, null, "Storage:AzureBlob:AccountUrl needs a way to authenticate")]
+    [InlineData("UseDevelopmentStorage=true", null, true, null, null, "Storage:AzureBlob:UseManagedIdentity goes with Storage:AzureBlob:AccountUrl")]
+    [InlineData("UseDevelopmentStorage=true", null, false, AccountKey, null, "Storage:AzureBlob:AccountKey goes with Storage:AzureBlob:AccountUrl")]
+    [InlineData("AccountName=a", null, false, null, null, "Storage:AzureBlob:ConnectionString is not usable")]
+    [InlineData("not a connection string", null, false, null, null, "Storage:AzureBlob:ConnectionString is not usable")]
+    [InlineData("UseDevelopmentStorage=true", "https://a.blob.core.windows.net", false, null, null, "exactly one of them")]
+    [InlineData(null, "https://a.blob.core.windows.net", true, AccountKey, null, "takes one way to authenticate, but has Storage:AzureBlob:AccountKey and Storage:AzureBlob:UseManagedIdentity")]
+    [InlineData(null, "https://a.blob.core.windows.net?sv=1&sig=x", false, null, "sv=1&sig=y", "takes one way to authenticate")]
+    [InlineData(null, "https://a.blob.core.windows.net", false, "not base64!", null, "Storage:AzureBlob:AccountKey is not base64")]
+    [InlineData(null, "https://example.com", false, AccountKey, null, "Storage:AzureBlob:AccountName is required with Storage:AzureBlob:AccountKey")]
+    [InlineData(null, "http://a.blob.core.windows.net", true, null, null, "Storage:AzureBlob:AccountUrl must be https")]
+    [InlineData(null, "ftp://a.blob.core.windows.net", true, null, null, "Storage:AzureBlob:AccountUrl is not an absolute http(s) URL")]
+    [InlineData(null, "http://127.0.0.1:10000", false, AccountKey, null, "Storage:AzureBlob:AccountUrl 'http://127.0.0.1:10000' is an IP address without an account")]
+    public void Azure_auth_combinations_are_checked(string? connectionString, string? accountUrl, bool managedIdentity, string? accountKey, string? sasToken, string expected)
     {
         var options = new ObjectStoreOptions
         {
@@ -62,11 +74,71 @@ public sealed class ObjectStoreOptionsTests
                 ConnectionString = connectionString,
                 AccountUrl = accountUrl,
                 UseManagedIdentity = managedIdentity,
+                AccountKey = accountKey,
+                SasToken = sasToken,
                 Container = "lensai",
             },
         };
 
-        Assert.Contains(options.GetValidationErrors(), e => e.Contains(expected, StringComparison.Ordinal));
+        var errors = options.GetValidationErrors();
+
+        Assert.True(errors.Any(e => e.Contains(expected, StringComparison.Ordinal)), string.Join(Environment.NewLine, errors));
+    }
+
+    [Theory]
+    [InlineData("https://acme.blob.core.windows.net", true, null, null)]
+    [InlineData("https://acme.blob.core.windows.net", false, AccountKey, null)]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1", false, AccountKey, null)]
+    [InlineData("https://acme.blob.core.windows.net", false, null, "sv=2025-05-05&sp=racwdl&sig=c2ln")]
+    [InlineData("https://acme.blob.core.windows.net/?sv=2025-05-05&sp=racwdl&sig=c2ln", false, null, null)]
+    public void Azure_account_url_with_one_way_to_authenticate_is_valid(string accountUrl, bool managedIdentity, string? accountKey, string? sasToken)
+    {
+        var options = new AzureBlobStoreOptions
+        {
+            AccountUrl = accountUrl,
+            UseManagedIdentity = managedIdentity,
+            AccountKey = accountKey,
+            SasToken = sasToken,
+            Container = "lensai",
+        };
+
+        Assert.Empty(new ObjectStoreOptions { Kind = ObjectStoreKind.AzureBlob, AzureBlob = options }.GetValidationErrors());
+        Assert.DoesNotContain(AccountKey, options.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sig=", options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2025-13-01")]
+    [InlineData("2099-01-01")]
+    [InlineData("V2025_05_05")]
+    [InlineData("")]
+    public void Azure_service_versions_the_client_does_not_know_are_named(string version)
+    {
+        var options = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions { ConnectionString = "UseDevelopmentStorage=true", Container = "lensai", ServiceVersion = version },
+        };
+
+        Assert.Contains(options.GetValidationErrors(), e => e.StartsWith($"Storage:AzureBlob:ServiceVersion '{version}' is not a Blob service version", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Azure_retry_delays_are_checked()
+    {
+        var options = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions
+            {
+                ConnectionString = "UseDevelopmentStorage=true",
+                Container = "lensai",
+                RetryDelay = TimeSpan.FromSeconds(10),
+                MaxRetryDelay = TimeSpan.FromSeconds(1),
+            },
+        };
+
+        Assert.Contains(options.GetValidationErrors(), e => e.StartsWith("Storage:AzureBlob:RetryDelay", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -124,6 +196,53 @@ public sealed class ObjectStoreOptionsTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_token_credential_from_code_authenticates_an_account_url_that_has_no_other_way()
+    {
+        var logs = new ListLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var options = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions { AccountUrl = "https://acme.blob.core.windows.net", Container = "lensai" },
+        };
+        var withKey = new ObjectStoreOptions
+        {
+            Kind = ObjectStoreKind.AzureBlob,
+            AzureBlob = new AzureBlobStoreOptions { AccountUrl = "https://acme.blob.core.windows.net", AccountKey = AccountKey, Container = "lensai" },
+        };
+        var credential = new Azure.Identity.ClientSecretCredential("tenant", "client", "secret");
+
+        var missing = Assert.Throws<ArgumentException>(() => ObjectStoreFactory.Create(options, loggerFactory));
+        using var store = (AzureBlobStore)ObjectStoreFactory.Create(options, loggerFactory, credential);
+        using var keyStore = (AzureBlobStore)ObjectStoreFactory.Create(withKey, loggerFactory, credential);
+
+        Assert.Contains("Storage:AzureBlob:AccountUrl needs a way to authenticate", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(new Uri("https://acme.blob.core.windows.net/lensai"), store.Endpoint);
+        Assert.Contains(logs.Messages, m => m.Contains("auth token credential", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("auth account key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_backend_uses_a_token_credential_registered_before_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LensAI:Backend:Storage:Kind"] = "AzureBlob",
+            ["LensAI:Backend:Storage:AzureBlob:AccountUrl"] = "https://acme.blob.core.windows.net",
+            ["LensAI:Backend:Storage:AzureBlob:Container"] = "lensai",
+        }).Build();
+
+        var without = Assert.Throws<ArgumentException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddLensAIBackend(configuration));
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddSingleton<Azure.Core.TokenCredential>(new Azure.Identity.ClientSecretCredential("tenant", "client", "secret"))
+            .AddLensAIBackend(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Contains("Storage:AzureBlob:AccountUrl needs a way to authenticate", without.Message, StringComparison.Ordinal);
+        Assert.IsType<AzureBlobStore>(provider.GetRequiredService<IObjectStore>());
     }
 
     [Fact]
