@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using LensAI.Capture;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 
@@ -80,6 +81,7 @@ internal static class AttributedStream
             {
                 bool more;
                 using (scope.Enter())
+                using (OuterCapture.Suspend())
                 {
                     more = await steps.MoveNextAsync().ConfigureAwait(false);
                 }

@@ -27,28 +27,19 @@ internal static class KernelServices
 
         // 2. IChatClient services (AddChatClient, AddOpenAIChatClient…) go through the LensAI middleware, unless they
         //    already contain it: one event per call, and the HTTP calls captured beneath it are owned by it.
-        // 3. The HttpClient SK's connectors take from the kernel when none is passed to them (AddOpenAIChatCompletion,
-        //    AddAzureOpenAIChatCompletion…): captured on the wire, one event per model call, inside the connectors'
-        //    own automatic function calling too. One registered by the app is kept, with LensAI put in front of it.
-        var hasHttpClient = false;
         for (var i = 0; i < services.Count; i++)
         {
-            var descriptor = services[i];
-            if (descriptor.ServiceType == typeof(IChatClient))
+            if (services[i].ServiceType == typeof(IChatClient))
             {
-                services[i] = DecorateChatClient(descriptor, lens);
-            }
-            else if (descriptor.ServiceType == typeof(HttpClient) && !descriptor.IsKeyedService)
-            {
-                services[i] = new ServiceDescriptor(typeof(HttpClient), sp => InFrontOf((HttpClient)Create(descriptor, sp), lens(sp)), descriptor.Lifetime);
-                hasHttpClient = true;
+                services[i] = DecorateChatClient(services[i], lens);
             }
         }
 
-        if (!hasHttpClient)
-        {
-            services.AddSingleton(sp => new HttpClient(SharedHandler(lens(sp)), disposeHandler: false));
-        }
+        // 3. The HttpClient SK's connectors take from the kernel when none is passed to them (AddOpenAIChatCompletion,
+        //    AddAzureOpenAIChatCompletion…): captured on the wire, one event per model call, inside the connectors'
+        //    own automatic function calling too. An HttpClient the app registered is its own and is kept (an HttpClient
+        //    cannot be put behind another one): it captures if the app built it on LensAI's handler.
+        services.TryAddSingleton(sp => new HttpClient(SharedHandler(lens(sp)), disposeHandler: false));
     }
 
     private static ServiceDescriptor DecorateChatClient(ServiceDescriptor descriptor, Func<IServiceProvider, LensAIClient> lens)
@@ -88,21 +79,6 @@ internal static class KernelServices
 
     private static HttpMessageHandler SharedHandler(LensAIClient lens)
         => s_handlers.GetValue(lens, static l => l.CreateHandler(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }));
-
-    /// <summary>The app's own HttpClient, with LensAI in front: its base address, headers and timeout still apply.</summary>
-    private static HttpClient InFrontOf(HttpClient client, LensAIClient lens)
-        => new(lens.CreateHandler(new Forwarder(client)), disposeHandler: true)
-        {
-            BaseAddress = client.BaseAddress,
-            Timeout = Timeout.InfiniteTimeSpan, // the app's client keeps its own
-        };
-
-    /// <summary>Sends through an <see cref="HttpClient"/> (never disposes it: the app or its container owns it).</summary>
-    private sealed class Forwarder(HttpClient client) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-    }
 
     /// <summary>Marks a service collection LensAI was added to.</summary>
     private sealed class Marker;

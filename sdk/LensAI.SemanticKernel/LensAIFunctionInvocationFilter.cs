@@ -1,4 +1,5 @@
 using System.Buffers;
+using LensAI.Capture;
 using Microsoft.SemanticKernel;
 
 namespace LensAI.SemanticKernel;
@@ -18,6 +19,17 @@ internal sealed class LensAIFunctionInvocationFilter : IFunctionInvocationFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        // The function's model calls are calls of their own, even when it runs inside a chat client's call (automatic
+        // function calling): not owned by a LensAI chat client above, which records only its own model calls.
+        using var separate = OuterCapture.Suspend();
+        if (IsInlinePrompt(context.Function) && AttributionScope.Current?.Metadata?.ContainsKey(LensAIKernelMetadata.FunctionKey) == true)
+        {
+            // An inline prompt inside a kernel function (a native function calling kernel.InvokePromptAsync) is that
+            // function's call: keep its attribution rather than "(none)/(prompt)".
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
         var scope = AttributionScope.Begin(userId: null, route: null, Metadata(context.Function));
         try
         {
@@ -41,13 +53,19 @@ internal sealed class LensAIFunctionInvocationFilter : IFunctionInvocationFilter
     };
 
     /// <summary>
-    /// <c>InvokePromptAsync</c> names its one-off function <c>func</c> + 32 hex digits (a new GUID per call); such a
-    /// name would make the function a dimension with one value per call.
+    /// <c>InvokePromptAsync</c> (and <c>CreateFromPrompt</c> without a name) names its function a prefix, <c>_</c> and 32
+    /// hex digits — a new GUID per function (<c>InvokePromptAsync_…</c>, <c>Function_…</c>; <c>func…</c> before SK 1.5x).
+    /// Such a name would make the function a dimension with one value per call.
     /// </summary>
-    private static bool IsInlinePrompt(KernelFunction function)
+    internal static bool IsInlinePrompt(KernelFunction function)
     {
         var name = function.Name.AsSpan();
-        return function.PluginName is null && name.Length == 36 && name.StartsWith("func", StringComparison.Ordinal)
-            && name[4..].IndexOfAnyExcept(s_lowerHex) < 0;
+        if (function.PluginName is not null || name.Length < 36 || name[^32..].IndexOfAnyExcept(s_lowerHex) >= 0)
+        {
+            return false;
+        }
+
+        var prefix = name[..^32];
+        return prefix[^1] == '_' || prefix.SequenceEqual("func");
     }
 }

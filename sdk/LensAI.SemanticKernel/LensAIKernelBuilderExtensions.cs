@@ -15,7 +15,8 @@ public static class LensAIKernelBuilderExtensions
     /// <para><b>What is captured.</b> Semantic Kernel's own connectors (<c>AddOpenAIChatCompletion</c>,
     /// <c>AddAzureOpenAIChatCompletion</c>, <c>AddOpenAIChatClient</c>…) send through the <see cref="HttpClient"/>
     /// they find in the kernel's services when none is passed to them: LensAI registers one that captures on the wire
-    /// (or puts itself in front of the one the app registered), so each model call is one event with the provider's
+    /// (unless the app registered its own: build that one on <see cref="LensAIClient.CreateHandler"/>, or take it from
+    /// an <c>IHttpClientFactory</c> client with <c>AddLensAI()</c>), so each model call is one event with the provider's
     /// exact usage — the calls inside a connector's automatic function calling loop too. Every <c>IChatClient</c>
     /// service (<c>AddChatClient</c>) goes through the LensAI middleware of <c>LensAI.Extensions.AI</c>, unless it
     /// already contains it (<c>UseLensAI</c>); HTTP calls captured beneath it are owned by it, so nothing is counted

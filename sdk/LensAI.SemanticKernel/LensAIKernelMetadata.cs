@@ -22,7 +22,8 @@ public static class LensAIKernelMetadata
 
     /// <summary>
     /// The function recorded for an inline prompt (<c>kernel.InvokePromptAsync</c>), whose function name Semantic
-    /// Kernel makes up for each call: one value instead of one per call.
+    /// Kernel makes up for each call (<c>InvokePromptAsync_</c> + a GUID): one value instead of one per call. An inline prompt run inside another kernel
+    /// function (a native function calling <c>InvokePromptAsync</c>) keeps that function's plugin and name instead.
     /// </summary>
     public const string InlinePrompt = "(prompt)";
 }
