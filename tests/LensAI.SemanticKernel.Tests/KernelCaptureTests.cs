@@ -231,6 +231,7 @@ public sealed class KernelCaptureTests : IAsyncLifetime
     [InlineData("StreamingKernelContent")]
     [InlineData("StreamingChatMessageContent")]
     [InlineData("string")]
+    [InlineData("OpenAIStreamingChatMessageContent")] // an element type LensAI does not list: wrapped through reflection
     public async Task Streamed_function_is_one_streamed_event_attributed_to_its_function(string elementType)
     {
         _openAI.ThenFixture(Stream);
@@ -245,6 +246,7 @@ public sealed class KernelCaptureTests : IAsyncLifetime
         {
             "StreamingKernelContent" => await CountAsync(kernel.InvokeStreamingAsync(tell, arguments)),
             "StreamingChatMessageContent" => await CountAsync(kernel.InvokeStreamingAsync<StreamingChatMessageContent>(tell, arguments)),
+            "OpenAIStreamingChatMessageContent" => await CountAsync(kernel.InvokeStreamingAsync<Microsoft.SemanticKernel.Connectors.OpenAI.OpenAIStreamingChatMessageContent>(tell, arguments)),
             _ => await CountAsync(kernel.InvokeStreamingAsync<string>(tell, arguments)),
         };
 
