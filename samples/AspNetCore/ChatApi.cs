@@ -25,8 +25,16 @@ public static class ChatApi
         builder.Services.AddLensAI();
 
         // 2. The HttpClient the OpenAI SDK sends through, with LensAI's capture handler: every OpenAI call made through
-        //    it is priced and shipped, and checked against the project's budgets before it is sent.
-        builder.Services.AddHttpClient("openai").AddLensAI();
+        //    it is priced and shipped, and checked against the project's budgets before it is sent. Retries come from
+        //    Microsoft.Extensions.Http.Resilience, added AFTER AddLensAI so LensAI sits outside them: one event per call
+        //    your code makes (the answer it finally got, priced; the latency it waited), one budget check. Added before
+        //    AddLensAI, each attempt would be its own event (a 429 as rate_limited, at $0).
+        builder.Services.AddHttpClient("openai").AddLensAI().AddStandardResilienceHandler(o =>
+        {
+            o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);        // default 10 s: too short for a long completion
+            o.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(2); // must be at least twice the attempt timeout
+            o.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
+        });
         builder.Services.AddScoped(sp =>
         {
             var openAI = sp.GetRequiredService<IConfiguration>().GetSection("OpenAI");
@@ -38,6 +46,7 @@ public static class ChatApi
                 {
                     Endpoint = openAI["BaseUrl"] is { Length: > 0 } url ? new Uri(url) : null,
                     Transport = new HttpClientPipelineTransport(http),
+                    RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // the HttpClient retries (above); not twice
                 });
         });
         builder.Services.AddSingleton<Conversations>();

@@ -1,7 +1,10 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.AI;
+using OpenAI;
 
 namespace LensAI.Samples.ExtensionsAI;
 
@@ -32,24 +35,10 @@ public sealed record ExtensionsAIResult(
 /// back to a cheaper model when a budget blocks the expensive one.
 /// </summary>
 /// <remarks>
-/// <para><b>Semantic Kernel.</b> SK's chat services are <see cref="IChatClient"/>-based (SK 1.5x and later), so the
-/// wrapped client is all it needs — no SK-specific LensAI package. SK is not referenced here: on this build machine
-/// <c>Microsoft.SemanticKernel</c> does not restore (its <c>Microsoft.SemanticKernel.Core</c> dependency is missing from
-/// the package mirror), so this is the code, not a run:</para>
-/// <code>
-/// IChatClient chat = inner.UseLensAI(lens, o => o.FallbackModel = "gpt-4o-mini");
-/// IKernelBuilder builder = Kernel.CreateBuilder();
-/// builder.Services.AddSingleton(chat);                 // SK resolves IChatClient for prompts and functions
-/// // (with the full Microsoft.Extensions.AI package: builder.Services.AddChatClient(inner).Use(c => c.UseLensAI(lens)))
-/// Kernel kernel = builder.Build();
-/// FunctionResult answer = await kernel.InvokePromptAsync("Summarize: {{$text}}", new() { ["text"] = document });
-/// // APIs that take SK's older IChatCompletionService (some agents and connectors):
-/// IChatCompletionService service = chat.AsChatCompletionService();   // Microsoft.SemanticKernel.ChatCompletion
-/// </code>
-/// <para>Every call SK makes then goes through LensAI: recorded with tokens and cost, checked against budgets.</para>
-/// <para>Put <c>UseLensAI</c> <b>below</b> function invocation (<c>UseFunctionInvocation()</c>, or SK's auto function
-/// calling): each model call of a tool-calling turn is then its own event, with its own tokens and cost. Above it, the
-/// whole turn would be one event.</para>
+/// <para>Put <c>UseLensAI</c> <b>below</b> function invocation (<c>UseFunctionInvocation()</c>): each model call of a
+/// tool-calling turn is then its own event, with its own tokens and cost. Above it, the whole turn would be one event.</para>
+/// <para>Semantic Kernel has its own one-liner, <c>builder.AddLensAI(lens)</c> (package <c>LensAI.SemanticKernel</c>):
+/// see samples/SemanticKernel.</para>
 /// </remarks>
 public static class ExtensionsAISample
 {
@@ -98,10 +87,14 @@ public static class ExtensionsAISample
             }
         };
 
-        // 3. The one line. Any IChatClient works (Microsoft.Extensions.AI.OpenAI's, Azure AI Inference's, Ollama's…);
-        //    this one sends through LensAI's HttpClient, so each call is captured on the wire with the provider's exact
-        //    usage, and UseLensAI adds the budget check and the fallback on top — still one event per call.
-        IChatClient inner = new OpenAICompatibleChatClient(lens.CreateHttpClient(), baseUrl, apiKey ?? "sk-replay", Expensive);
+        // 3. The one line. Any IChatClient works (Azure AI Inference's, Ollama's…); this is the OpenAI SDK's, through
+        //    Microsoft.Extensions.AI.OpenAI's AsIChatClient(). It sends through LensAI's HttpClient, so each call is
+        //    captured on the wire with the provider's exact usage, and UseLensAI adds the budget check and the fallback
+        //    on top — still one event per call.
+        var openAI = new OpenAIClient(
+            new ApiKeyCredential(apiKey ?? "sk-replay"),
+            new OpenAIClientOptions { Endpoint = baseUrl, Transport = new HttpClientPipelineTransport(lens.CreateHttpClient()) });
+        IChatClient inner = openAI.GetChatClient(Expensive).AsIChatClient();
         using IChatClient chat = inner.UseLensAI(lens, o => o.FallbackModel = Cheaper);
 
         UsageEvent? LastRecorded()

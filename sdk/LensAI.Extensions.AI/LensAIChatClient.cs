@@ -25,15 +25,24 @@ internal sealed class LensAIChatClient : DelegatingChatClient
     private readonly CaptureEngine _engine;
     private readonly string? _providerName;
     private readonly string? _fallbackModel;
+    private readonly bool _disposeInner;
     private ChatClientMetadata? _metadata;
     private volatile bool _metadataResolved;
 
-    public LensAIChatClient(IChatClient innerClient, CaptureEngine engine, string? providerName, string? fallbackModel = null)
+    /// <summary>Wraps <paramref name="innerClient"/>.</summary>
+    /// <param name="innerClient">The chat client observed.</param>
+    /// <param name="engine">Prices and records the events.</param>
+    /// <param name="providerName">The provider recorded for events built from the client's usage; null: its metadata's.</param>
+    /// <param name="fallbackModel">The model a budget-blocked call is sent to instead, if any.</param>
+    /// <param name="disposeInner">Whether disposing this client disposes <paramref name="innerClient"/> (false when the
+    /// app owns the inner client, e.g. an instance it registered in a kernel's services).</param>
+    public LensAIChatClient(IChatClient innerClient, CaptureEngine engine, string? providerName, string? fallbackModel = null, bool disposeInner = true)
         : base(innerClient)
     {
         _engine = engine;
         _providerName = providerName;
         _fallbackModel = string.IsNullOrWhiteSpace(fallbackModel) ? null : fallbackModel;
+        _disposeInner = disposeInner;
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -45,6 +54,14 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         => _engine.Options.Enabled
             ? StreamAsync(messages, options, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposeInner)
+        {
+            base.Dispose(disposing);
+        }
+    }
 
     private async Task<ChatResponse> CaptureAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {

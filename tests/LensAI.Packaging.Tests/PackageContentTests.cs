@@ -111,6 +111,12 @@ public sealed class PackageContentTests(PackedPackages packages)
         Assert.Contains("Microsoft.Extensions.AI.Abstractions", extensionsAI);
         Assert.DoesNotContain("OpenAI", extensionsAI);
 
+        // Semantic Kernel's abstractions only: the connectors and SK Core are the app's choice.
+        var semanticKernel = Dependencies("LensAI.SemanticKernel");
+        Assert.Equal(new[] { "LensAI", "LensAI.Extensions.AI", "Microsoft.SemanticKernel.Abstractions" }, semanticKernel.Order(StringComparer.Ordinal));
+        var skVersions = packages.Nuspec("LensAI.SemanticKernel").Descendants().Where(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "Microsoft.SemanticKernel.Abstractions");
+        Assert.All(skVersions, d => Assert.Equal("1.82.0", (string)d.Attribute("version")!));
+
         // The SDK packages never drag the backend (DuckDB, AWS, Azure) into a user's app.
         foreach (var id in PackedPackages.Libraries)
         {

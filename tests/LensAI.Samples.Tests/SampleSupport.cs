@@ -63,7 +63,7 @@ internal static class SampleCommand
 internal sealed record StoredEvent(
     string EventId, DateTimeOffset Ts, string? UserId, string? Route, string Provider, string Model, string Operation, bool Stream,
     int TokensIn, int TokensOut, int TokensCachedIn, int TokensCacheWrite, int TokensReasoning, decimal? CostUsd, string Status, int? TtftMs,
-    string? Conversation, string? Tier)
+    string? Conversation, string? Tier, string? SkPlugin = null, string? SkFunction = null)
 {
     /// <summary>The cost the price catalogue gives for this event's tokens.</summary>
     public decimal? CatalogueCost => PriceCatalog.Default.Calculate(Provider, Model, new TokenUsage(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning));
@@ -80,7 +80,8 @@ internal static class StoredEvents
         using var connection = database.Connect();
         using var result = connection.Query($"""
             SELECT DISTINCT ON (event_id) event_id, ts, user_id, route, provider, model, operation, stream, tokens_in, tokens_out, tokens_cached_in,
-                   tokens_cache_write, tokens_reasoning, cost_usd, status, ttft_ms, metadata['conversation_id'], metadata['tier']
+                   tokens_cache_write, tokens_reasoning, cost_usd, status, ttft_ms, metadata['conversation_id'], metadata['tier'],
+                   metadata['sk.plugin'], metadata['sk.function']
             FROM read_parquet({Sql.Literal(root + "/**/*.parquet")}, hive_partitioning = true, union_by_name = true)
             ORDER BY event_id
             """);
@@ -89,7 +90,8 @@ internal static class StoredEvents
             Convert.ToInt32(r[8], System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt32(r[9], System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToInt32(r[10], System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt32(r[11], System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToInt32(r[12], System.Globalization.CultureInfo.InvariantCulture), r.IsNull(13) ? null : r.GetDecimal(13), r.GetString(14)!,
-            r.IsNull(15) ? null : Convert.ToInt32(r[15], System.Globalization.CultureInfo.InvariantCulture), r.GetString(16), r.GetString(17))).ToList();
+            r.IsNull(15) ? null : Convert.ToInt32(r[15], System.Globalization.CultureInfo.InvariantCulture), r.GetString(16), r.GetString(17),
+            r.GetString(18), r.GetString(19))).ToList();
     }
 }
 

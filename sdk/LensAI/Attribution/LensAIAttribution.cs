@@ -87,6 +87,23 @@ internal sealed class AttributionScope : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes this scope current again until the returned scope is disposed. An async iterator resumes in its
+    /// consumer's flow, so a hook that attributes a stream re-enters its scope around each step of it.
+    /// </summary>
+    public Reentry Enter()
+    {
+        var previous = s_current.Value;
+        s_current.Value = this;
+        return new Reentry(previous);
+    }
+
+    /// <summary>Restores the scope that was current before <see cref="Enter"/>.</summary>
+    internal readonly struct Reentry(AttributionScope? previous) : IDisposable
+    {
+        public void Dispose() => s_current.Value = previous;
+    }
+
     /// <summary>Merges <paramref name="over"/> over <paramref name="under"/>; allocates only when both have entries.</summary>
     internal static IReadOnlyDictionary<string, string>? Merge(IReadOnlyDictionary<string, string>? under, IReadOnlyDictionary<string, string>? over)
     {

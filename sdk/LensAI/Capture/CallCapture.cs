@@ -388,6 +388,18 @@ internal sealed class OuterCapture : IDisposable
         return new EnterScope(previous);
     }
 
+    /// <summary>
+    /// Makes no capture current until the returned scope is disposed: the calls made meanwhile are separate calls,
+    /// recorded on their own (a kernel function that a chat client's function invocation runs makes calls of its own,
+    /// not part of the enclosing client's call).
+    /// </summary>
+    public static EnterScope Suspend()
+    {
+        var previous = s_current.Value;
+        s_current.Value = null;
+        return new EnterScope(previous);
+    }
+
     /// <summary>Stops owning HTTP calls in this flow (later calls, e.g. in a stream's continuation, record directly).</summary>
     public void Dispose()
     {

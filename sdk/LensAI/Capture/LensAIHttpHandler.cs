@@ -51,6 +51,13 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             capture.Fail(ex);
             throw;
         }
+        finally
+        {
+            // The mark tells a LensAI handler further down this chain that the call is captured; it has done its job
+            // once the request has come back. A retry handler outside this one sends the same request again: that
+            // attempt is a call of its own, captured again (one event per attempt when LensAI sits inside the retries).
+            request.Options.Set(LensAIRequestOptions.Captured, false);
+        }
 
         try
         {

@@ -54,7 +54,9 @@ internal static class RequestInspector
 #endif
         }
 
-        using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        // HttpContent caches the stream it hands out: leave it open and rewound, so the same request can be read
+        // again — by a retry handler outside LensAI that sends it once more, and by LensAI capturing that attempt.
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var rented = ArrayPool<byte>.Shared.Rent(length is > 0 ? (int)length.Value : 4096);
         var read = 0;
         try
@@ -91,6 +93,13 @@ internal static class RequestInspector
         {
             ArrayPool<byte>.Shared.Return(rented);
             throw;
+        }
+        finally
+        {
+            if (stream.CanSeek)
+            {
+                stream.Position = 0;
+            }
         }
     }
 
