@@ -11,7 +11,7 @@ namespace LensAI.Functions.Tests;
 public sealed class StripeSyncTests
 {
     /// <summary>A stand-in for Stripe's /v1/billing/meter_events: checks auth and form fields, dedupes by identifier.</summary>
-    private sealed class StripeStub : IAsyncDisposable
+    internal sealed class StripeStub : IAsyncDisposable
     {
         private readonly LoopbackServer _server;
 
