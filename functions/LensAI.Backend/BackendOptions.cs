@@ -37,8 +37,8 @@ public sealed class BackendOptions
     public string? WorkDirectory { get; set; }
 
     /// <summary>
-    /// Whether this process runs the timer jobs on its own scheduler (the embedded default). Off under the Azure
-    /// Functions host, whose timer triggers invoke the jobs. Default true.
+    /// Whether this process runs the timer jobs on its own scheduler (the embedded default, the container). Always off in
+    /// the Azure Functions worker, whatever the setting: its timer functions invoke the jobs. Default true.
     /// </summary>
     public bool RunScheduler { get; set; } = true;
 

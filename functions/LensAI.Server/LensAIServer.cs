@@ -1,4 +1,3 @@
-using System.Globalization;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Http;
 using LensAI.Backend.Jobs;
@@ -10,7 +9,12 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Server;
 
-/// <summary>Builds and runs the function app (also used in-process by the quickstart, the CLI and tests).</summary>
+/// <summary>
+/// The ASP.NET Core host of the backend: the embedded default (<c>127.0.0.1:5080</c>, local-folder storage, DuckDB in
+/// process, the in-process job scheduler) and the container image. Also built in process by the quickstart, the CLI,
+/// the samples and tests. The Azure Functions deployment is the isolated worker in <c>functions/LensAI.Functions</c>,
+/// built from the same composition root (<c>AddLensAIBackend</c>) and the same endpoint handlers.
+/// </summary>
 public static class LensAIServer
 {
     /// <summary>The default address of the embedded default.</summary>
@@ -45,28 +49,15 @@ public static class LensAIServer
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        var customHandlerPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]; // set by the Functions host (environment)
-        var underFunctionsHost = int.TryParse(customHandlerPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port);
-        if (underFunctionsHost)
-        {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
-        builder.Services.AddLensAIBackend(builder.Configuration, o => o.RunScheduler &= !underFunctionsHost);
+        builder.Services.AddLensAIBackend(builder.Configuration);
         var app = builder.Build();
-        app.UseRateLimiter();
-        app.MapLensAIIngest();
-        app.MapLensAIBudgets();
-        app.MapLensAISlackActions();
-        app.MapLensAIReport();
-        app.MapLensAIDashboard();
-        app.MapLensAIJobs(app.Services.GetRequiredService<JobRunner>());
+        app.MapLensAI();
         return app;
     }
 

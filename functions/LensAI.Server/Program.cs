@@ -1,7 +1,6 @@
 using LensAI.Server;
 
-// The LensAI function app.
-//   serve (default)        the HTTP API; on FUNCTIONS_CUSTOMHANDLER_PORT under the Azure Functions host,
-//                          otherwise on 127.0.0.1:5080 (or --urls) as the embedded default
+// The LensAI backend as an ASP.NET Core app (the embedded default and the container image).
+//   serve (default)        the HTTP API and the job scheduler on 127.0.0.1:5080 (or --urls / ASPNETCORE_URLS)
 //   keys create --project <id> [--name <text>] | keys list [--project <id>] | keys revoke <prefix>
 return await LensAIServer.RunAsync(args);

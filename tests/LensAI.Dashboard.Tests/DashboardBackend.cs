@@ -36,6 +36,8 @@ public sealed class DashboardBackend : IAsyncDisposable
 
     public string Directory { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public string Key { get; private set; } = "";
 
     /// <summary>Every event <see cref="SeedAsync"/> sent, with the cost the catalogue gives it (null when it cannot price it).</summary>

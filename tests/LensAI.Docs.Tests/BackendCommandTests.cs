@@ -96,7 +96,7 @@ public sealed class BackendCommandTests
     public void Deployment_azure_settings_are_real_configuration_keys()
     {
         var lines = DocCommands.Lines("docs/deployment.md", "azure");
-        Assert.Contains(lines, l => l.StartsWith("az functionapp create", StringComparison.Ordinal) && l.Contains("--runtime custom", StringComparison.Ordinal) && l.Contains("--os-type Linux", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("az functionapp create", StringComparison.Ordinal) && l.Contains("--runtime dotnet-isolated", StringComparison.Ordinal) && l.Contains("--os-type Linux", StringComparison.Ordinal));
         var settings = lines.Single(l => l.StartsWith("az functionapp config appsettings set", StringComparison.Ordinal));
         var pairs = settings[(settings.IndexOf("--settings", StringComparison.Ordinal) + "--settings".Length)..]
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LensAI.Functions.Tests;
 
-/// <summary>Compaction, rollups and the timer-function protocol, on the real app and a local store.</summary>
+/// <summary>Compaction, rollups and job leases, on the real app and a local store.</summary>
 public sealed class JobTests
 {
     private static async Task<List<UsageEvent>> IngestAsync(BackendHost backend, string key, int batches, int perBatch, bool resendEach = false)
@@ -107,23 +107,6 @@ public sealed class JobTests
         }, CancellationToken.None);
         Assert.Equal(raw.Select(r => ((string)r["model"]!, (long)r["n"]!, (long)r["tin"]!, (decimal)r["cost"]!)), rolled);
         Assert.Equal(100L, rolled.Sum(r => r.Item2));
-    }
-
-    [Fact]
-    public async Task A_timer_invocation_from_the_functions_host_runs_the_job_and_answers_in_its_format()
-    {
-        await using var backend = await BackendHost.StartAsync();
-        using var http = backend.Client(null);
-        const string Payload = """
-            {"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":{"Last":"2026-11-21T11:00:00+00:00","Next":"2026-11-21T12:00:00+00:00","LastUpdated":"2026-11-21T11:00:00+00:00"},"IsPastDue":false}},
-             "Metadata":{"sys":{"MethodName":"rollups","UtcNow":"2026-11-21T12:00:00.0179512Z","RandGuid":"0a5f8d57-ec7a-4b7b-a3b7-7c1d1b6e0f4e"}}}
-            """;
-        var response = await http.PostAsync("rollups", new StringContent(Payload, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(JsonValueKind.Object, body.RootElement.GetProperty("Outputs").ValueKind);
-        Assert.Contains("rollups:", body.RootElement.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal("0 day(s) rolled up", body.RootElement.GetProperty("ReturnValue").GetString());
     }
 
     /// <summary>A store whose deletes start failing after a number of them (a crash in the middle of a swap).</summary>

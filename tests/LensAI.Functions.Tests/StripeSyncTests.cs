@@ -15,7 +15,7 @@ public sealed class StripeSyncTests
     /// (its pinned Stripe-Version, the identifier as Idempotency-Key), refuses unknown customers the way Stripe does,
     /// and dedupes by identifier.
     /// </summary>
-    private sealed class StripeStub : IAsyncDisposable
+    internal sealed class StripeStub : IAsyncDisposable
     {
         private readonly LoopbackServer _server;
         private readonly IReadOnlySet<string> _unknownCustomers;

@@ -34,9 +34,9 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
     /// <summary>On the first run, how far back to start.</summary>
     public TimeSpan FirstRunLookback { get; init; } = TimeSpan.FromDays(1);
 
-    public string Name => "stripe-sync";
+    public string Name => JobNames.StripeSync;
 
-    public string Schedule => "0 15 * * * *";
+    public string Schedule => JobSchedules.StripeSync;
 
     public TimeSpan Interval => TimeSpan.FromHours(1);
 

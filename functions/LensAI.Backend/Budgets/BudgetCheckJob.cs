@@ -37,9 +37,9 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
     private const int MaxAttempts = 50;
     private const int SentHistory = 2000;
 
-    public string Name => "budget-check";
+    public string Name => JobNames.BudgetCheck;
 
-    public string Schedule => "*/20 * * * * *";
+    public string Schedule => JobSchedules.BudgetCheck;
 
     public TimeSpan Interval => TimeSpan.FromSeconds(20);
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
 using LensAI.Backend.Alerts;
 using LensAI.Backend.Billing;
 using LensAI.Backend.Budgets;
@@ -12,9 +11,7 @@ using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
 using LensAI.Backend.Storage;
 using LensAI.Pricing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,7 +22,11 @@ namespace LensAI.Backend.Http;
 /// <summary>Registers the backend's services.</summary>
 public static class BackendServiceCollectionExtensions
 {
-    /// <summary>Adds storage, DuckDB, the key store, ingest, export and the per-key rate limiter, bound from <c>LensAI:Backend</c>.</summary>
+    /// <summary>
+    /// The composition root of both hosts (the ASP.NET Core app and the Azure Functions worker): storage, DuckDB, the key
+    /// store, ingest, export, budgets, alerts, jobs and the HTTP endpoint handlers, bound from <c>LensAI:Backend</c>
+    /// (and <c>LensAI:Backend:Alerts</c>, <c>LensAI:Backend:Stripe</c>). <paramref name="configure"/> runs after binding.
+    /// </summary>
     public static IServiceCollection AddLensAIBackend(this IServiceCollection services, IConfiguration configuration, Action<BackendOptions>? configure = null)
     {
         var options = new BackendOptions();
@@ -89,35 +90,15 @@ public static class BackendServiceCollectionExtensions
             services.AddHostedService<JobScheduler>();
         }
 
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(LensAIEndpoints.PerKeyPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
-                KeyPartition(context),
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, options.RateLimitBurst),
-                    TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
-            limiter.OnRejected = async (context, cancellationToken) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) ? delay : TimeSpan.FromSeconds(1);
-                var result = Problems.Of(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
-                    $"This API key is limited to {options.RateLimitPerSecond} requests per second (bursts of {options.RateLimitBurst}). Retry after the delay.",
-                    retryAfter: retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
-                await result.ExecuteAsync(context.HttpContext).ConfigureAwait(false);
-            };
-        });
+        services.AddProblemDetails();
+        services.AddSingleton<ApiKeyGuard>();
+        services.AddSingleton<IngestEndpoint>();
+        services.AddSingleton<BudgetEndpoints>();
+        services.AddSingleton<ExportEndpoint>();
+        services.AddSingleton<ReportEndpoint>();
+        services.AddSingleton<SlackActionEndpoint>();
+        services.AddSingleton<HealthEndpoint>();
+        services.AddSingleton<DashboardEndpoint>();
         return services;
-    }
-
-    /// <summary>Partitions by the key's public prefix (never the secret); requests without a key share one bucket.</summary>
-    private static string KeyPartition(HttpContext context)
-    {
-        var header = context.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        return ApiKeyStore.TryParse(key, out var prefix) ? prefix : "anonymous";
     }
 }

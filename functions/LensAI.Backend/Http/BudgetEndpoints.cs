@@ -1,27 +1,24 @@
 using System.Security.Cryptography;
 using LensAI.Backend.Budgets;
 using LensAI.Budgets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management).</summary>
-public static class BudgetEndpoints
+public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time, ApiKeyGuard guard)
 {
-    public static IEndpointRouteBuilder MapLensAIBudgets(this IEndpointRouteBuilder app)
+    /// <summary><c>GET /v1/budgets/status</c>: the kill-switch document, with an ETag (a matching <c>If-None-Match</c> gets 304).</summary>
+    public async Task<IResult> StatusAsync(HttpContext http)
     {
-        var v1 = app.MapGroup("/v1/budgets").AddEndpointFilter<ApiKeyAuthentication>().RequireRateLimiting(LensAIEndpoints.PerKeyPolicy);
-        v1.MapGet("/status", StatusAsync);
-        v1.MapGet("", GetAsync);
-        v1.MapPut("", PutAsync);
-        return app;
-    }
+        ArgumentNullException.ThrowIfNull(http);
+        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
+        if (!access.Admitted)
+        {
+            return access.Denied;
+        }
 
-    private static async Task<IResult> StatusAsync(HttpContext http, BudgetStore budgets, TimeProvider time)
-    {
-        var project = ApiKeyAuthentication.ProjectOf(http);
+        var project = access.Project;
         var stored = await budgets.GetStatusAsync(project, http.RequestAborted).ConfigureAwait(false);
         var body = stored?.Content ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
             new BudgetStatusDocument { ProjectId = project, GeneratedAt = time.GetUtcNow(), Budgets = [] }, BudgetStatusJsonContext.Default.BudgetStatusDocument);
@@ -36,21 +33,36 @@ public static class BudgetEndpoints
         return Results.Bytes(body, "application/json");
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, BudgetStore budgets)
+    /// <summary><c>GET /v1/budgets</c> returns the project's budgets file; <c>PUT</c> validates and replaces it, then re-checks the project at once.</summary>
+    public async Task<IResult> BudgetsAsync(HttpContext http)
     {
-        var file = await budgets.GetBudgetsAsync(ApiKeyAuthentication.ProjectOf(http), http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
-        return Results.Json(file, BudgetJsonContext.Default.BudgetFile);
-    }
+        ArgumentNullException.ThrowIfNull(http);
+        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
+        if (!access.Admitted)
+        {
+            return access.Denied;
+        }
 
-    private static async Task<IResult> PutAsync(HttpContext http, BudgetStore budgets, BudgetCheckJob check)
-    {
-        var project = ApiKeyAuthentication.ProjectOf(http);
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
+        if (!HttpMethods.IsPut(http.Request.Method))
+        {
+            var current = await budgets.GetBudgetsAsync(access.Project, http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
+            return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
+        }
+
+        byte[] content;
+        try
+        {
+            content = await RequestBody.ReadAllAsync(http.Request, RequestBody.MaxSmallBodyBytes, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (RequestBodyTooLargeException)
+        {
+            return RequestBody.TooLarge(RequestBody.MaxSmallBodyBytes);
+        }
+
         BudgetFile file;
         try
         {
-            file = BudgetStore.Parse(buffer.ToArray());
+            file = BudgetStore.Parse(content);
         }
         catch (BudgetValidationException ex)
         {
@@ -59,8 +71,8 @@ public static class BudgetEndpoints
         }
 
         var actor = "api-key:" + (http.Request.Headers.Authorization.ToString() is { Length: > 19 } auth ? auth.Substring(11, 8) : "?");
-        await budgets.SetBudgetsAsync(project, file, actor, http.RequestAborted).ConfigureAwait(false);
-        await check.CheckProjectAsync(project, http.RequestAborted).ConfigureAwait(false);
+        await budgets.SetBudgetsAsync(access.Project, file, actor, http.RequestAborted).ConfigureAwait(false);
+        await check.CheckProjectAsync(access.Project, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(file, BudgetJsonContext.Default.BudgetFile);
     }
 }

@@ -16,9 +16,9 @@ public sealed class CompactionJob(EventStore events, DuckDbDatabase database, Ti
     /// <summary>Partitions with fewer parts are left alone.</summary>
     public int MinParts { get; init; } = 2;
 
-    public string Name => "compaction";
+    public string Name => JobNames.Compaction;
 
-    public string Schedule => "0 5 * * * *";
+    public string Schedule => JobSchedules.Compaction;
 
     public TimeSpan Interval => TimeSpan.FromHours(1);
 

@@ -6,7 +6,7 @@ namespace LensAI.Backend.Jobs;
 
 /// <summary>
 /// Runs a job by name under a storage lease (two instances never run the same job at once), measuring and logging it.
-/// Used by the embedded scheduler, the custom-handler timer endpoint and the CLI.
+/// Used by the embedded scheduler, the Azure Functions worker's timer functions and the CLI.
 /// </summary>
 public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
 {
@@ -50,6 +50,27 @@ public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStor
         }
     }
 
+    /// <summary>
+    /// A timer's invocation of the job (the Azure Functions worker's timer functions): like <see cref="RunAsync"/>, but
+    /// a job this deployment does not configure (<c>stripe-sync</c> without Stripe settings) is logged and skipped
+    /// rather than an error, so every timer can be declared whatever the settings.
+    /// </summary>
+    public async Task<JobResult?> RunFromTimerAsync(string name, bool isPastDue, CancellationToken cancellationToken)
+    {
+        if (!_jobs.ContainsKey(name))
+        {
+            LogNotConfigured(logger, name);
+            return null;
+        }
+
+        if (isPastDue)
+        {
+            LogPastDue(logger, name);
+        }
+
+        return await RunAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
     [LoggerMessage(1, LogLevel.Information, "Job {Job} ran in {Milliseconds:0} ms: {Summary}")]
     private static partial void LogRan(ILogger logger, string job, double milliseconds, string summary);
 
@@ -58,4 +79,10 @@ public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStor
 
     [LoggerMessage(3, LogLevel.Error, "Job {Job} failed; it runs again on its next schedule.")]
     private static partial void LogFailed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Information, "Job {Job} is not configured in this deployment; its timer does nothing.")]
+    private static partial void LogNotConfigured(ILogger logger, string job);
+
+    [LoggerMessage(5, LogLevel.Warning, "Job {Job}: its timer is past due (a run was missed); running now.")]
+    private static partial void LogPastDue(ILogger logger, string job);
 }

@@ -5,8 +5,8 @@ namespace LensAI.Backend.Jobs;
 
 /// <summary>
 /// The embedded default's timer: runs every job at its interval, aligned to the clock (a 1-minute job at :00 of each
-/// minute), on a <see cref="TimeProvider"/> so tests drive it with a fake clock. Off under the Functions host, whose
-/// timer triggers call the same jobs.
+/// minute), on a <see cref="TimeProvider"/> so tests drive it with a fake clock. Never registered in the Azure Functions
+/// worker, whose timer functions call the same jobs on their <see cref="JobSchedules"/>.
 /// </summary>
 public sealed partial class JobScheduler(JobRunner runner, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
 {

@@ -9,9 +9,9 @@ namespace LensAI.Backend.Jobs;
 /// </summary>
 public sealed class RetentionJob(IObjectStore store, Func<string, ProjectSettings> settings, TimeProvider time) : IBackendJob
 {
-    public string Name => "retention";
+    public string Name => JobNames.Retention;
 
-    public string Schedule => "0 30 3 * * *";
+    public string Schedule => JobSchedules.Retention;
 
     public TimeSpan Interval => TimeSpan.FromDays(1);
 

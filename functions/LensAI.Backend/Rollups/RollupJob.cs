@@ -16,9 +16,9 @@ namespace LensAI.Backend.Rollups;
 /// </summary>
 public sealed class RollupJob(EventStore events, DuckDbDatabase database, string workDirectory) : IBackendJob
 {
-    public string Name => "rollups";
+    public string Name => JobNames.Rollups;
 
-    public string Schedule => "0 10 * * * *";
+    public string Schedule => JobSchedules.Rollups;
 
     public TimeSpan Interval => TimeSpan.FromHours(1);
 

@@ -3,9 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LensAI.Backend.Alerts;
 using LensAI.Backend.Budgets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace LensAI.Backend.Http;
@@ -17,26 +15,29 @@ namespace LensAI.Backend.Http;
 /// "Raise 10 %" sets the limit to the alert's limit × 1.1 (idempotent); both are audited, the kill-switch document is
 /// rewritten at once, and the Slack message is replaced to show who did what.
 /// </summary>
-public static class SlackActionEndpoints
+public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions actions, IAlertDispatcher dispatcher, TimeProvider time)
 {
-    private static readonly ConcurrentDictionary<string, DateTimeOffset> s_seen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
 
-    public static IEndpointRouteBuilder MapLensAISlackActions(this IEndpointRouteBuilder app)
+    /// <summary>Handles one request.</summary>
+    public async Task<IResult> PostAsync(HttpContext http)
     {
-        app.MapPost("/v1/slack/actions", HandleAsync);
-        return app;
-    }
-
-    private static async Task<IResult> HandleAsync(HttpContext http, AlertsOptions alerts, BudgetActions actions, IAlertDispatcher dispatcher, TimeProvider time)
-    {
+        ArgumentNullException.ThrowIfNull(http);
         if (string.IsNullOrEmpty(alerts.Slack.SigningSecret))
         {
             return Problems.Of(404, "slack-not-configured", "Slack is not configured", "Set LensAI:Backend:Alerts:Slack:SigningSecret to accept Slack actions.");
         }
 
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
-        var body = buffer.ToArray();
+        byte[] body;
+        try
+        {
+            body = await RequestBody.ReadAllAsync(http.Request, RequestBody.MaxSmallBodyBytes, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (RequestBodyTooLargeException)
+        {
+            return RequestBody.TooLarge(RequestBody.MaxSmallBodyBytes);
+        }
+
         var verification = SlackSignature.Verify(alerts.Slack.SigningSecret, http.Request.Headers, body, time);
         if (verification.Failure != SignatureFailure.None)
         {
@@ -44,15 +45,15 @@ public static class SlackActionEndpoints
         }
 
         var now = time.GetUtcNow();
-        foreach (var (signature, expires) in s_seen)
+        foreach (var (signature, expires) in _seen)
         {
             if (expires < now)
             {
-                s_seen.TryRemove(signature, out _);
+                _seen.TryRemove(signature, out _);
             }
         }
 
-        if (!s_seen.TryAdd(http.Request.Headers[SlackSignature.SignatureHeader].ToString(), now + SlackSignature.DefaultTolerance + TimeSpan.FromMinutes(1)))
+        if (!_seen.TryAdd(http.Request.Headers[SlackSignature.SignatureHeader].ToString(), now + SlackSignature.DefaultTolerance + TimeSpan.FromMinutes(1)))
         {
             return Problems.Of(409, "slack-replay", "Replayed request", "This Slack request was already handled.");
         }

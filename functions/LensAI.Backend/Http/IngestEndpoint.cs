@@ -1,0 +1,117 @@
+using System.Buffers;
+using LensAI.Backend.Ingest;
+using LensAI.Backend.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LensAI.Backend.Http;
+
+/// <summary>
+/// <c>POST /v1/events</c>: a batch of usage events (<c>{"events":[…]}</c>, optionally gzip). Bad input is a 400 naming
+/// every bad field, a wrong key 401, an oversize body 413 (checked against <c>Content-Length</c> and again while
+/// reading, so a gzip bomb never inflates past the limit), throttling 429, storage down 503 with <c>Retry-After</c>.
+/// </summary>
+public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options, ApiKeyGuard guard)
+{
+    /// <summary>Handles one request (<c>POST /v1/events</c>).</summary>
+    public async Task<IResult> PostAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
+        if (!access.Admitted)
+        {
+            return access.Denied;
+        }
+
+        var project = access.Project;
+        var limits = ingest.Limits;
+        var request = http.Request;
+        if (request.ContentLength > limits.MaxRequestBytes)
+        {
+            metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "too_large"));
+            return Problems.Of(413, "body-too-large", "Payload too large", $"The body is {request.ContentLength} bytes; the limit is {limits.MaxRequestBytes}. Send smaller batches.");
+        }
+
+        if (request.ContentType is { } contentType && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Of(415, "unsupported-media-type", "Unsupported media type", $"Content-Type must be application/json; got '{contentType}'.");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limits.MaxRequestBytes + 1;
+        }
+
+        var encoding = request.Headers.ContentEncoding.ToString();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Of(415, "unsupported-encoding", "Unsupported content encoding", $"Content-Encoding must be gzip or absent; got '{encoding}'.");
+        }
+
+        byte[]? rented = null;
+        try
+        {
+            int length;
+            try
+            {
+                (rented, length) = await RequestBody.ReadPooledAsync(request.Body, gzip ? limits.MaxDecompressedBytes : limits.MaxRequestBytes, gzip, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (RequestBodyTooLargeException)
+            {
+                metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "too_large"));
+                return Problems.Of(413, "body-too-large", "Payload too large", gzip
+                    ? $"The body inflates to more than {limits.MaxDecompressedBytes} bytes; send smaller batches."
+                    : $"The body exceeds {limits.MaxRequestBytes} bytes; send smaller batches.");
+            }
+            catch (InvalidDataException)
+            {
+                return Problems.Of(400, "invalid-gzip", "Invalid gzip body", "Content-Encoding is gzip but the body is not valid gzip data.");
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
+            {
+                return Problems.Of(413, "body-too-large", "Payload too large", $"The body exceeds {limits.MaxRequestBytes} bytes.");
+            }
+
+            metrics.Bytes.Add(request.ContentLength ?? length);
+            IngestResult result;
+            try
+            {
+                result = await ingest.IngestAsync(project, rented.AsMemory(0, length), http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BatchFormatException ex)
+            {
+                metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "malformed"));
+                return Problems.Of(ex.Status, ex.Status == 413 ? "too-many-events" : "malformed-batch", ex.Status == 413 ? "Too many events" : "Malformed batch", ex.Message);
+            }
+            catch (ObjectStoreException ex)
+            {
+                metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "storage_unavailable"));
+                return Problems.Of(503, "storage-unavailable", "Storage unavailable", "The events could not be stored right now; nothing was kept. Retry later. (" + ex.Message + ")", retryAfter: options.StorageRetryAfter);
+            }
+
+            var rejected = result.Rejected.Select(r => new RejectedDto(r.Index, r.Errors.Select(e => new FieldErrorDto(e.Pointer, e.Message)).ToList())).ToList();
+            if (result.Accepted == 0)
+            {
+                metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
+                return Problems.Of(400, "invalid-events", "Invalid events", $"None of the {rejected.Count} event(s) is valid; see errors.", new Dictionary<string, object?> { ["errors"] = rejected });
+            }
+
+            metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", rejected.Count == 0 ? "accepted" : "partial"));
+            return Results.Ok(new IngestResponse(result.Accepted, rejected));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    internal sealed record IngestResponse(int Accepted, IReadOnlyList<RejectedDto> Rejected);
+
+    internal sealed record RejectedDto(int Index, IReadOnlyList<FieldErrorDto> Errors);
+
+    internal sealed record FieldErrorDto(string Pointer, string Message);
+}

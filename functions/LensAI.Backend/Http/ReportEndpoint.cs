@@ -1,0 +1,41 @@
+using System.Globalization;
+using LensAI.Backend.Reports;
+using Microsoft.AspNetCore.Http;
+
+namespace LensAI.Backend.Http;
+
+/// <summary>
+/// <c>GET /v1/report?from=&amp;to=&amp;top=</c>: the caller's project report as JSON (the dashboard's data). <c>from</c>
+/// (default <c>to</c> − 7 days) is aligned down to the start of its report bucket — the UTC hour for ranges up to two
+/// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant.
+/// </summary>
+public sealed class ReportEndpoint(ReportService reports, TimeProvider time, ApiKeyGuard guard)
+{
+    /// <summary>Handles one request.</summary>
+    public async Task<IResult> GetAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
+        if (!access.Admitted)
+        {
+            return access.Denied;
+        }
+
+        var query = http.Request.Query;
+        var end = QueryValues.Instant(query["to"]) ?? time.GetUtcNow();
+        var start = QueryValues.Instant(query["from"]) ?? end.AddDays(-7);
+        if (end <= start || end - start > TimeSpan.FromDays(366))
+        {
+            return Problems.Of(400, "invalid-range", "Invalid range", "'from' must be before 'to', at most 366 days apart (dates or ISO 8601).");
+        }
+
+        var top = 10;
+        if (query["top"].ToString() is { Length: > 0 } text && !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out top))
+        {
+            return Problems.Of(400, "invalid-top", "Invalid top", $"top must be a whole number from 1 to 100; got '{text}'.");
+        }
+
+        var report = await reports.BuildAsync(access.Project, start, end, Math.Clamp(top, 1, 100), http.RequestAborted).ConfigureAwait(false);
+        return Results.Json(report, ReportJsonContext.Default.ProjectReport);
+    }
+}

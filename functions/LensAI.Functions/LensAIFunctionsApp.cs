@@ -1,0 +1,23 @@
+using LensAI.Backend.Http;
+using Microsoft.Azure.Functions.Worker.Builder;
+
+namespace LensAI.Functions;
+
+/// <summary>The worker's composition, kept out of <c>Program</c> so tests build the same host without starting it.</summary>
+public static class LensAIFunctionsApp
+{
+    /// <summary>
+    /// The ASP.NET Core integration (functions take <c>HttpRequest</c> and return <c>IResult</c>) and the backend's one
+    /// composition root, <see cref="BackendServiceCollectionExtensions.AddLensAIBackend"/>, bound from the same
+    /// <c>LensAI:Backend</c> settings as the ASP.NET Core app (app settings arrive as environment variables:
+    /// <c>LensAI__Backend__Storage__Kind</c>). The in-process job scheduler is always off here: the timer functions run
+    /// the jobs.
+    /// </summary>
+    public static FunctionsApplicationBuilder ConfigureLensAIFunctions(this FunctionsApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureFunctionsWebApplication();
+        builder.Services.AddLensAIBackend(builder.Configuration, options => options.RunScheduler = false);
+        return builder;
+    }
+}
