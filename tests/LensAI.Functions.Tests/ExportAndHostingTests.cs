@@ -110,7 +110,9 @@ public sealed class HostingTests
             Assert.True(File.Exists(Path.Combine(output, exe)), $"the handler executable {exe} is in the publish output");
             Assert.True(handler.GetProperty("enableForwardingHttpRequest").GetBoolean());
             Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
-            Assert.True(File.Exists(Path.Combine(output, "libduckdb.so")) || File.Exists(Path.Combine(output, "libduckdb.dylib")) || File.Exists(Path.Combine(output, "duckdb.dll")));
+            // DuckDB's native library, for this machine's runtime only (a RID-less publish keeps runtimes/<rid>/native/).
+            var duckdb = Directory.GetFiles(output, "*duckdb*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) is "libduckdb.so" or "libduckdb.dylib" or "duckdb.dll").ToList();
+            Assert.Matches(@"^runtimes/[a-z0-9.-]+/native/(libduckdb\.so|libduckdb\.dylib|duckdb\.dll)$", Path.GetRelativePath(output, Assert.Single(duckdb)).Replace('\\', '/'));
 
             foreach (var (function, route) in new[] { ("events", "v1/events"), ("export", "v1/export"), ("healthz", "healthz"), ("budgets-status", "v1/budgets/status"), ("budgets", "v1/budgets") })
             {
