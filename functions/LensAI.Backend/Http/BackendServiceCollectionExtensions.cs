@@ -41,7 +41,8 @@ public static class BackendServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.TryAddSingleton(sp => ObjectStoreFactory.Create(options.Storage, sp.GetService<ILoggerFactory>()));
-        services.AddSingleton(_ => new DuckDbConnectionFactory(new DuckDbSettings { Threads = Math.Max(1, options.DuckDbThreads) }));
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        services.AddSingleton(_ => new DuckDbConnectionFactory(new DuckDbSettings { Threads = Math.Max(1, options.DuckDbThreads), TempDirectory = Path.Combine(work, "duckdb") }));
         services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
@@ -54,7 +55,6 @@ public static class BackendServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<IngestService>>()));
         services.AddSingleton(sp => new EventStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<DuckDbConnectionFactory>(), options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "part-cache")));
         services.AddSingleton(sp => new ExportService(sp.GetRequiredService<EventStore>()));
-        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         services.AddSingleton(sp => new BudgetStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RollupReader(sp.GetRequiredService<EventStore>()));
         var alerts = new AlertsOptions();
