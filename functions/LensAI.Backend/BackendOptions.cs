@@ -33,7 +33,7 @@ public sealed class BackendOptions
     /// <summary>The Retry-After answered with a 503 when storage fails. Default 5 s.</summary>
     public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Local working folder (Parquet staging, part cache, exports). Default: system temp.</summary>
+    /// <summary>Local working folder (Parquet staging, part cache, job files, DuckDB's spill files). Default: system temp.</summary>
     public string? WorkDirectory { get; set; }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
-using LensAI.Backend.DuckDb;
+using DuckDB.NET.Data;
 using LensAI.Backend.Storage;
 using Spectre.Console;
 
@@ -100,7 +100,7 @@ internal sealed class CliContext
             Error(ex.Message);
             return ExitCodes.Failed;
         }
-        catch (DuckDbException ex)
+        catch (DuckDBException ex)
         {
             Error(ex.Message);
             return ExitCodes.Failed;

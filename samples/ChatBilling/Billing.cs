@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using DuckDB.NET.Data;
 using LensAI.Backend.Billing;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Reports;
@@ -110,17 +111,24 @@ public sealed class BillingService(
                 return result;
             }
 
-            using var connection = events.Database.Connect();
-            using var rows = connection.Query($"""
+            // Every value is a bound parameter: the part paths ($files), the user and the month.
+            using var connection = events.DuckDb.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
                 SELECT metadata['conversation_id'] AS conversation, count(*) FILTER (WHERE status <> 'blocked'), sum(tokens_in + tokens_out)::BIGINT,
                        CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9))
                 FROM {EventStore.DedupedRelation(paths)}
-                WHERE user_id = {Sql.Literal(user.Id)} AND ts >= {Lit(from)} AND ts < {Lit(to)} AND metadata['conversation_id'] IS NOT NULL
+                WHERE user_id = $user AND ts >= $from AND ts < $to AND metadata['conversation_id'] IS NOT NULL
                 GROUP BY 1 ORDER BY 4 DESC, 1
-                """);
-            foreach (var row in rows.Rows)
+                """;
+            command.Parameters.Add(new DuckDBParameter(EventStore.FilesParameter, paths.ToList()));
+            command.Parameters.Add(new DuckDBParameter("user", user.Id));
+            command.Parameters.Add(new DuckDBParameter("from", from));
+            command.Parameters.Add(new DuckDBParameter("to", to));
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
             {
-                result.Add(new ConversationCost(row.GetString(0)!, row.GetInt64(1), row.GetInt64(2), row.GetDecimal(3)));
+                result.Add(new ConversationCost(rows.GetString(0), rows.GetInt64(1), rows.GetInt64(2), rows.GetDecimal(3)));
             }
 
             return result;
@@ -138,13 +146,24 @@ public sealed class BillingService(
         var (from, to) = MonthOf(month);
         var lines = await rollups.QueryAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(to.UtcDateTime.AddDays(-1)), (connection, rollup) =>
         {
-            using var rows = connection.Query($"""
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
                 SELECT bucket, sum(requests)::BIGINT, sum(blocked)::BIGINT, sum(tokens_in)::BIGINT, sum(tokens_out)::BIGINT, CAST(sum(cost_usd) AS DECIMAL(38, 9))
                 FROM {rollup}
-                WHERE grain = 'day' AND dimension = 'user' AND key = {Sql.Literal(user.Id)} AND bucket >= {Lit(from)} AND bucket < {Lit(to)}
+                WHERE grain = 'day' AND dimension = 'user' AND key = $user AND bucket >= $from AND bucket < $to
                 GROUP BY ALL ORDER BY 1
-                """);
-            return rows.Rows.Select(r => new InvoiceLine(DateOnly.FromDateTime(r.GetDateTimeOffset(0).UtcDateTime), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetDecimal(5))).ToList();
+                """;
+            command.Parameters.Add(new DuckDBParameter("user", user.Id));
+            command.Parameters.Add(new DuckDBParameter("from", from));
+            command.Parameters.Add(new DuckDBParameter("to", to));
+            using var rows = command.ExecuteReader();
+            var lines = new List<InvoiceLine>();
+            while (rows.Read())
+            {
+                lines.Add(new InvoiceLine(DateOnly.FromDateTime(rows.GetFieldValue<DateTimeOffset>(0).UtcDateTime), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3), rows.GetInt64(4), rows.GetDecimal(5)));
+            }
+
+            return lines;
         }, cancellationToken);
         var total = lines.Sum(l => l.CostUsd);
         return new Invoice(user.Id, user.Tier, user.StripeCustomerId, from.ToString("yyyy-MM", CultureInfo.InvariantCulture), lines, total, StripeMeterClient.ToMicroUsd(total));
@@ -178,8 +197,6 @@ public sealed class BillingService(
         var from = new DateTimeOffset(instant.UtcDateTime.Year, instant.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
         return (from, from.AddMonths(1));
     }
-
-    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
 
     /// <summary>The real clock moved to the end of the current hour, so the Stripe sync sees this hour as closed.</summary>
     private sealed class HourClosedClock(TimeProvider inner) : TimeProvider

@@ -1,4 +1,5 @@
-using LensAI.Backend.DuckDb;
+using System.Data;
+using DuckDB.NET.Data;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
@@ -136,19 +137,23 @@ public sealed class LocalBackend : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="sql"/> over the project's events as stored in Parquet (the last two days, one row per
     /// <c>event_id</c>), with <c>{events}</c> standing for the relation, and hands each row to <paramref name="onRow"/>.
+    /// The SQL is the sample's own text; the part paths are bound as the parameter <c>$files</c>.
     /// </summary>
-    public Task QueryEventsAsync(string sql, Action<DuckDbRow> onRow, CancellationToken cancellationToken = default)
+    public Task QueryEventsAsync(string sql, Action<EventRow> onRow, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(onRow);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         return Services.GetRequiredService<EventStore>().QueryAsync(Project, today.AddDays(-1), today, paths =>
         {
-            using var connection = Services.GetRequiredService<DuckDbDatabase>().Connect();
-            using var result = connection.Query(sql.Replace("{events}", EventStore.DedupedRelation(paths), StringComparison.Ordinal));
-            foreach (var row in result.Rows)
+            using var connection = Services.GetRequiredService<EventStore>().DuckDb.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql.Replace("{events}", EventStore.DedupedRelation(paths), StringComparison.Ordinal);
+            command.Parameters.Add(new DuckDBParameter(EventStore.FilesParameter, paths.ToList()));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                onRow(row);
+                onRow(new EventRow(reader));
             }
 
             return true;
@@ -207,4 +212,24 @@ public sealed class LocalBackend : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>One row of <see cref="LocalBackend.QueryEventsAsync"/>: the values by column, a NULL string read as null.</summary>
+public readonly struct EventRow(IDataRecord record)
+{
+    public bool IsNull(int column) => record.IsDBNull(column);
+
+    public string? GetString(int column) => record.IsDBNull(column) ? null : record.GetString(column);
+
+    /// <summary>Any integer column (DuckDB's <c>sum</c> of integers is a HUGEINT) as a <see cref="long"/>.</summary>
+    public long GetInt64(int column) => Convert.ToInt64(record.GetValue(column), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A DECIMAL column, exactly.</summary>
+    public decimal GetDecimal(int column) => record.GetDecimal(column);
+
+    public int GetInt32(int column) => record.GetInt32(column);
+
+    public double GetDouble(int column) => record.GetDouble(column);
+
+    public bool GetBoolean(int column) => record.GetBoolean(column);
 }

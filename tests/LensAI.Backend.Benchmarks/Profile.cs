@@ -14,8 +14,8 @@ internal static class Profile
         var redactor = new PiiRedactor(new RedactionOptions());
         var now = DateTimeOffset.UtcNow;
         double read = 0, redact = 0, price = 0, append = 0, copy = 0;
-        using var db = DuckDbDatabase.OpenInMemory();
-        using var connection = db.Connect();
+        using var db = new DuckDbConnectionFactory();
+        using var connection = db.Open();
         connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
         var file = Path.Combine(Path.GetTempPath(), "lensai-profile.parquet");
         long events = 0;
@@ -36,21 +36,21 @@ internal static class Profile
             price += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             t = Stopwatch.GetTimestamp();
             connection.Execute("DELETE FROM staging");
-            using (var a = connection.CreateChunkAppender("staging"))
+            using (var a = connection.CreateAppender("staging"))
             {
                 foreach (var e in clean)
                 {
                     EventWriter.AppendRow(a, new StoredEvent(e, "load", 0.000123m, "v", "catalog", now));
                 }
-
-                a.Flush();
             }
 
             append += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             t = Stopwatch.GetTimestamp();
-            connection.Execute(Environment.GetEnvironmentVariable("COPYSQL") is { } custom
-                ? custom.Replace("{select}", EventSchema.SelectStored, StringComparison.Ordinal).Replace("{file}", Sql.Literal(file), StringComparison.Ordinal)
-                : $"COPY (SELECT {EventSchema.SelectStored} FROM staging ORDER BY ts, event_id) TO {Sql.Literal(file)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+            connection.Execute(
+                Environment.GetEnvironmentVariable("COPYSQL") is { } custom
+                    ? custom.Replace("{select}", EventSchema.SelectStored, StringComparison.Ordinal).Replace("{file}", "$path", StringComparison.Ordinal)
+                    : $"COPY (SELECT {EventSchema.SelectStored} FROM staging ORDER BY ts, event_id) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)",
+                ("path", file));
             copy += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             events += clean.Count;
         }
@@ -78,8 +78,8 @@ internal static class ProfileJson
     {
         var limits = new IngestLimits();
         var now = DateTimeOffset.UtcNow;
-        using var db = DuckDbDatabase.OpenInMemory();
-        using var connection = db.Connect();
+        using var db = new DuckDbConnectionFactory();
+        using var connection = db.Open();
         var nd = Path.Combine(Path.GetTempPath(), "lensai-profile.ndjson");
         var file = Path.Combine(Path.GetTempPath(), "lensai-profile2.parquet");
         double write = 0, copy = 0;
@@ -136,12 +136,12 @@ internal static class ProfileJson
 
             write += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             t = Stopwatch.GetTimestamp();
-            connection.Execute($"COPY (SELECT * FROM read_json({Sql.Literal(nd)}, format = 'newline_delimited', columns = {Columns}) ORDER BY ts, event_id) TO {Sql.Literal(file)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+            connection.Execute($"COPY (SELECT * FROM read_json($nd, format = 'newline_delimited', columns = {Columns}) ORDER BY ts, event_id) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("nd", nd), ("path", file));
             copy += Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             events += batch.Accepted.Count;
         }
 
-        Console.WriteLine($"ndjson path, per event (µs): write {write * 1000 / events:0.00}  copy {copy * 1000 / events:0.00}; rows: {connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.Literal(file)})")}");
-        Console.WriteLine(connection.Query($"SELECT CAST(cost_usd AS VARCHAR), CAST(metadata AS VARCHAR), CAST(ts AS VARCHAR) FROM read_parquet({Sql.Literal(file)}) LIMIT 1").Rows.Select(r => $"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)}").First());
+        Console.WriteLine($"ndjson path, per event (µs): write {write * 1000 / events:0.00}  copy {copy * 1000 / events:0.00}; rows: {connection.ScalarInt64("SELECT count(*) FROM read_parquet($path)", ("path", file))}");
+        Console.WriteLine(connection.Query("SELECT CAST(cost_usd AS VARCHAR), CAST(metadata AS VARCHAR), CAST(ts AS VARCHAR) FROM read_parquet($path) LIMIT 1", r => $"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)}", ("path", file)).First());
     }
 }

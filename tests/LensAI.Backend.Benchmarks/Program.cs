@@ -47,7 +47,7 @@ await app.StartAsync();
 var key = (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("load", null, CancellationToken.None)).Key;
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(app.Urls.First()) };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-Console.WriteLine($"LensAI ingest load test — {Environment.ProcessorCount} cores, .NET {Environment.Version}, DuckDB {DuckDbDatabase.LibraryVersion}");
+Console.WriteLine($"LensAI ingest load test — {Environment.ProcessorCount} cores, .NET {Environment.Version}, DuckDB {app.Services.GetRequiredService<DuckDbConnectionFactory>().Version}");
 
 long sent = 0;
 if (mode is "throughput" or "all")
@@ -128,9 +128,9 @@ var events2 = app.Services.GetRequiredService<EventStore>();
 var today = DateOnly.FromDateTime(DateTime.UtcNow);
 var parts = await events2.ListPartsAsync("load", today.AddDays(-1), today, CancellationToken.None);
 var paths = await events2.LocalPathsAsync(parts, CancellationToken.None);
-using (var db = app.Services.GetRequiredService<DuckDbDatabase>().Connect())
+using (var db = app.Services.GetRequiredService<DuckDbConnectionFactory>().Open())
 {
-    var stored = db.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.List(paths)})");
+    var stored = db.ScalarInt64("SELECT count(*) FROM read_parquet($files)", EventStore.Files(paths));
     Console.WriteLine($"check: {stored:N0} rows in {parts.Count:N0} Parquet parts; {sent:N0} events acknowledged");
 }
 

@@ -17,13 +17,13 @@ internal static class RollupBenchmark
     {
         var root = Path.Combine(Path.GetTempPath(), "lensai-rollup-bench-" + Guid.NewGuid().ToString("N"));
         var store = new LocalFolderStore(Path.Combine(root, "store"));
-        using var db = DuckDbDatabase.OpenInMemory(new DuckDbOptions { TempDirectory = Path.Combine(root, "duck-tmp") });
-        var events = new EventStore(store, Path.Combine(root, "cache"), db);
+        using var db = new DuckDbConnectionFactory(new DuckDbSettings { TempDirectory = Path.Combine(root, "duck-tmp") });
+        var events = new EventStore(store, db, Path.Combine(root, "cache"));
         var days = 30;
         var perDay = millions * 1_000_000L / days;
         var first = new DateOnly(2026, 10, 22);
         var clock = Stopwatch.StartNew();
-        using (var connection = db.Connect())
+        using (var connection = db.Open())
         {
             for (var d = 0; d < days; d++)
             {
@@ -31,11 +31,12 @@ internal static class RollupBenchmark
                 var dir = Path.Combine(root, "store", "events", "project=bench", $"dt={day:yyyy-MM-dd}");
                 Directory.CreateDirectory(dir);
                 var file = Path.Combine(dir, $"part-{d:D26}.parquet");
-                connection.Execute($"""
+                connection.Execute(
+                    """
                     COPY (
                       SELECT
-                        'e' || {d}::VARCHAR || '-' || i::VARCHAR AS event_id,
-                        TIMESTAMPTZ '{day:yyyy-MM-dd} 00:00:00+00' + to_microseconds((i * 86400000000 // {perDay})::BIGINT) AS ts,
+                        'e' || $d::VARCHAR || '-' || i::VARCHAR AS event_id,
+                        $day::TIMESTAMPTZ + to_microseconds((i * 86400000000 // $n)::BIGINT) AS ts,
                         'bench' AS project_id, NULL::VARCHAR AS request_id,
                         'user-' || (hash(i) % 5000)::VARCHAR AS user_id,
                         'POST /route-' || (hash(i * 7) % 40)::VARCHAR AS route,
@@ -48,10 +49,14 @@ internal static class RollupBenchmark
                         (100 + hash(i * 5) % 3000)::INTEGER AS latency_ms, CASE WHEN i % 5 = 0 THEN (50 + hash(i) % 500)::INTEGER END AS ttft_ms,
                         CASE WHEN i % 97 = 0 THEN 'error' WHEN i % 89 = 0 THEN 'rate_limited' ELSE 'ok' END AS status, 200 AS http_status,
                         map(['tier'], ['pro']) AS metadata, 'bench' AS sdk, 'catalog' AS cost_source,
-                        TIMESTAMPTZ '{day:yyyy-MM-dd} 00:00:00+00' AS ingested_at
-                      FROM range({perDay}) t(i)
-                    ) TO {Sql.Literal(file)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)
-                    """);
+                        $day::TIMESTAMPTZ AS ingested_at
+                      FROM range($n) t(i)
+                    ) TO $path (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)
+                    """,
+                    ("d", d),
+                    ("day", new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)),
+                    ("n", perDay),
+                    ("path", file));
             }
         }
 
@@ -59,11 +64,11 @@ internal static class RollupBenchmark
         Console.WriteLine($"generated {millions}M events in {days} daily parts ({size / 1024.0 / 1024.0:0} MiB ZSTD Parquet) in {clock.Elapsed.TotalSeconds:0.0} s");
 
         clock.Restart();
-        var job = new RollupJob(events, db, Path.Combine(root, "work"));
+        var job = new RollupJob(events, Path.Combine(root, "work"));
         var result = await job.RunAsync(CancellationToken.None);
         Console.WriteLine($"rollup job: {result.Summary} in {clock.Elapsed.TotalSeconds:0.0} s ({millions * 1_000_000.0 / clock.Elapsed.TotalSeconds:N0} events/s)");
 
-        var reader = new RollupReader(events, db);
+        var reader = new RollupReader(events);
         var to = first.AddDays(days - 1);
         var charts = new (string Name, string Sql)[]
         {
@@ -77,11 +82,7 @@ internal static class RollupBenchmark
             for (var i = 0; i < 7; i++)
             {
                 var t = Stopwatch.GetTimestamp();
-                await reader.QueryAsync("bench", first, to, (connection, rollup) =>
-                {
-                    using var rows = connection.Query(sql.Replace("{r}", rollup, StringComparison.Ordinal));
-                    return rows.RowCount;
-                }, CancellationToken.None);
+                await reader.QueryAsync("bench", first, to, (connection, rollup) => connection.Query(sql.Replace("{r}", rollup, StringComparison.Ordinal), r => r.FieldCount).Count, CancellationToken.None);
                 times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             }
 
@@ -114,9 +115,8 @@ internal static class RollupBenchmark
             var t = Stopwatch.GetTimestamp();
             await events.QueryAsync("bench", first, to, paths =>
             {
-                using var connection = db.Connect();
-                using var rows = connection.Query($"SELECT date_trunc('day', ts) AS day, model, sum(cost_usd) FROM {EventStore.DedupedRelation(paths)} GROUP BY ALL");
-                return rows.RowCount;
+                using var connection = db.Open();
+                return connection.Query($"SELECT date_trunc('day', ts) AS day, model, sum(cost_usd) FROM {EventStore.DedupedRelation(paths)} GROUP BY ALL", r => r.FieldCount, EventStore.Files(paths)).Count;
             }, CancellationToken.None);
             raw.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }

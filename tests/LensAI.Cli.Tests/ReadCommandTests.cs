@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using LensAI.Backend.DuckDb;
+using DuckDB.NET.Data;
 using LensAI.Cli.Rendering;
 
 namespace LensAI.Cli.Tests;
@@ -232,10 +232,12 @@ public sealed class ReadCommandTests(SeededProject seeded) : IClassFixture<Seede
     {
         const string Sql = "SELEC count(*) FROM events";
         string expected;
-        using (var database = DuckDbDatabase.OpenInMemory())
-        using (var connection = database.Connect())
+        using (var connection = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString))
         {
-            expected = Assert.Throws<DuckDbException>(() => connection.Query(Sql)).Message;
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            expected = Assert.Throws<DuckDBException>(() => command.ExecuteNonQuery()).Message;
         }
 
         var run = await Folder.RunAsync("query", "--project", SeededProject.Project, Sql);
@@ -263,12 +265,20 @@ public sealed class ReadCommandTests(SeededProject seeded) : IClassFixture<Seede
         var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).Order().ToList();
         Assert.Equal(days.Select(d => $"project={SeededProject.Project}/dt={d}/events.parquet"), files);
 
-        using var database = DuckDbDatabase.OpenInMemory();
-        using var connection = database.Connect();
-        var glob = DuckDbSql.Literal(Path.Combine(folder, "**", "*.parquet"));
-        Assert.Equal(SeededProject.Distinct, connection.QueryScalar<long>($"SELECT count(DISTINCT event_id) FROM read_parquet({glob}, hive_partitioning = true)"));
-        Assert.Equal(SeededProject.Distinct, connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({glob}, hive_partitioning = true) WHERE CAST(dt AS VARCHAR) = strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d')"));
-        Assert.Equal(seeded.Events.Sum(e => TestEvents.ExpectedCost(e) ?? 0), connection.QueryScalar<decimal>($"SELECT sum(cost_usd) FROM read_parquet({glob}, hive_partitioning = true)"));
+        // Read back with a DuckDB of the test's own, the glob bound as a parameter.
+        using var connection = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString);
+        connection.Open();
+        object? Scalar(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add(new DuckDBParameter("glob", Path.Combine(folder, "**", "*.parquet")));
+            return command.ExecuteScalar();
+        }
+
+        Assert.Equal(SeededProject.Distinct, Convert.ToInt64(Scalar("SELECT count(DISTINCT event_id) FROM read_parquet($glob, hive_partitioning = true)"), CultureInfo.InvariantCulture));
+        Assert.Equal(SeededProject.Distinct, Convert.ToInt64(Scalar("SELECT count(*) FROM read_parquet($glob, hive_partitioning = true) WHERE CAST(dt AS VARCHAR) = strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d')"), CultureInfo.InvariantCulture));
+        Assert.Equal(seeded.Events.Sum(e => TestEvents.ExpectedCost(e) ?? 0), (decimal)Scalar("SELECT sum(cost_usd) FROM read_parquet($glob, hive_partitioning = true)")!);
 
         var csvFolder = Folder.PathOf("exports/csv");
         var csvRun = await Folder.RunAsync("export", "--project", SeededProject.Project, "--since", seeded.SinceArg, "--until", seeded.UntilArg, "--format", "csv", "--out", csvFolder);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using LensAI.Backend.DuckDb;
 
 namespace LensAI.Cli.Tests;
 
@@ -46,19 +45,4 @@ public sealed class SeededProject : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Folder.DisposeAsync();
-
-    /// <summary>Runs SQL straight over the stored Parquet with a DuckDB of its own (not the CLI's code path); <c>{events}</c> is the deduplicated events in the range.</summary>
-    public List<object?[]> Direct(string sql)
-    {
-        using var database = DuckDbDatabase.OpenInMemory();
-        using var connection = database.Connect();
-        var glob = Path.Combine(Folder.Data, "events", $"project={Project}", "*", "*.parquet");
-        var events = $"""
-            (SELECT * FROM read_parquet({DuckDbSql.Literal(glob)}, union_by_name = true, hive_partitioning = false)
-             WHERE ts >= {DuckDbSql.Literal(SinceArg)}::TIMESTAMPTZ AND ts < {DuckDbSql.Literal(UntilArg)}::TIMESTAMPTZ
-             QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) = 1)
-            """;
-        using var result = connection.Query(sql.Replace("{events}", events, StringComparison.Ordinal));
-        return result.Rows.Select(r => Enumerable.Range(0, result.ColumnCount).Select(i => r[i]).ToArray()).ToList();
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Functions.Tests;
 using LensAI.Testing;
@@ -31,7 +32,7 @@ public sealed class QueryingParquetTests
         }
 
         var store = Path.Combine(backend.DataDirectory, "store").Replace('\\', '/') + "/";
-        using var connection = backend.Services.GetRequiredService<DuckDbDatabase>().Connect();
+        using var connection = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open();
 
         var raw = Convert.ToInt64(Scalar(connection, $"SELECT count(*) FROM read_parquet('{store}events/**/*.parquet', hive_partitioning = true)"), CultureInfo.InvariantCulture);
         Assert.Equal(9, raw);
@@ -42,9 +43,16 @@ public sealed class QueryingParquetTests
         var perModel = DocCommands.Code("docs/querying-parquet.md", "duckdb")
             .Replace("'.lensai/data/", $"'{store}", StringComparison.Ordinal)
             .TrimEnd().TrimEnd(';');
-        using var result = connection.Query(perModel);
-        Assert.Equal(["model", "calls", "cost", "p95_ms"], result.ColumnNames);
-        var rows = result.Rows.Select(r => (Model: (string)r[0]!, Calls: Convert.ToInt64(r[1], CultureInfo.InvariantCulture), Cost: Convert.ToDecimal(r[2], CultureInfo.InvariantCulture))).ToList();
+        using var command = connection.CreateCommand();
+        command.CommandText = perModel;
+        using var result = command.ExecuteReader();
+        Assert.Equal(["model", "calls", "cost", "p95_ms"], Enumerable.Range(0, result.FieldCount).Select(result.GetName));
+        var rows = new List<(string Model, long Calls, decimal Cost)>();
+        while (result.Read())
+        {
+            rows.Add((result.GetString(0), Convert.ToInt64(result.GetValue(1), CultureInfo.InvariantCulture), Convert.ToDecimal(result.GetValue(2), CultureInfo.InvariantCulture)));
+        }
+
         Assert.Equal([("gpt-4o-2024-08-06", 2L), ("gpt-4o-mini-2024-07-18", 4L)], rows.Select(r => (r.Model, r.Calls)).Order());
         var stored = (await backend.QueryAsync("acme", "SELECT model, sum(cost_usd) AS cost FROM {events} GROUP BY model"))
             .ToDictionary(r => (string)r["model"]!, r => Convert.ToDecimal(r["cost"], CultureInfo.InvariantCulture));
@@ -52,9 +60,10 @@ public sealed class QueryingParquetTests
         Assert.True(rows[0].Cost >= rows[1].Cost, "ORDER BY cost DESC");
     }
 
-    private static object? Scalar(DuckDbConnection connection, string sql)
+    private static object? Scalar(DuckDBConnection connection, string sql)
     {
-        using var result = connection.Query(sql);
-        return result.Rows.Single()[0];
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 }

@@ -81,28 +81,20 @@ internal sealed class BackendHost : IAsyncDisposable
         return keys;
     }
 
-    /// <summary>Runs SQL over the project's parts read straight from the local store (deduplicated view as <c>events</c>).</summary>
-    public async Task<List<Dictionary<string, object?>>> QueryAsync(string project, string sql)
+    /// <summary>
+    /// Runs SQL over the project's parts read straight from the local store (the deduplicated relation as <c>{events}</c>),
+    /// with <paramref name="parameters"/> bound by name (<c>$name</c>).
+    /// </summary>
+    public async Task<List<Dictionary<string, object?>>> QueryAsync(string project, string sql, params (string Name, object? Value)[] parameters)
     {
         var parts = await PartsAsync(project);
         var paths = await Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>().LocalPathsAsync(parts, CancellationToken.None);
-        using var connection = Services.GetRequiredService<DuckDbDatabase>().Connect();
+        using var connection = Services.GetRequiredService<DuckDbConnectionFactory>().Open();
         var relation = LensAI.Backend.Parquet.EventStore.DedupedRelation(paths);
-        using var result = connection.Query(sql.Replace("{events}", relation, StringComparison.Ordinal));
-        var names = result.ColumnNames;
-        var rows = new List<Dictionary<string, object?>>();
-        foreach (var row in result.Rows)
-        {
-            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-            for (var i = 0; i < names.Count; i++)
-            {
-                values[names[i]] = row[i];
-            }
-
-            rows.Add(values);
-        }
-
-        return rows;
+        return connection.Query(
+            sql.Replace("{events}", relation, StringComparison.Ordinal),
+            row => Enumerable.Range(0, row.FieldCount).ToDictionary(row.GetName, row.Value, StringComparer.Ordinal),
+            [LensAI.Backend.Parquet.EventStore.Files(paths), .. parameters]);
     }
 
     public async ValueTask DisposeAsync()

@@ -35,11 +35,11 @@ public sealed class ExportTests
 
         var file = Path.Combine(backend.DataDirectory, "export." + format);
         await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
-        using var connection = backend.Services.GetRequiredService<DuckDbDatabase>().Connect();
-        var reader = format == "csv" ? $"read_csv('{file}', header = true)" : $"read_parquet('{file}')";
-        Assert.Equal(30L, connection.QueryScalar<long>($"SELECT count(*) FROM {reader}"));
-        Assert.Equal(30L, connection.QueryScalar<long>($"SELECT count(DISTINCT event_id) FROM {reader}"));
-        Assert.Equal(0L, connection.QueryScalar<long>($"SELECT count(*) FROM {reader} WHERE project_id <> 'acme'"));
+        using var connection = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open();
+        var reader = format == "csv" ? "read_csv($file, header = true)" : "read_parquet($file)";
+        Assert.Equal(30L, connection.ScalarInt64($"SELECT count(*) FROM {reader}", ("file", file)));
+        Assert.Equal(30L, connection.ScalarInt64($"SELECT count(DISTINCT event_id) FROM {reader}", ("file", file)));
+        Assert.Equal(0L, connection.ScalarInt64($"SELECT count(*) FROM {reader} WHERE project_id <> 'acme'", ("file", file)));
     }
 
     [Theory]
@@ -65,8 +65,8 @@ public sealed class ExportTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var file = Path.Combine(backend.DataDirectory, "empty.parquet");
         await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
-        using var connection = backend.Services.GetRequiredService<DuckDbDatabase>().Connect();
-        Assert.Equal(0L, connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet('{file}')"));
-        Assert.Equal(26L, connection.QueryScalar<long>($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{file}'))"));
+        using var connection = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open();
+        Assert.Equal(0L, connection.ScalarInt64("SELECT count(*) FROM read_parquet($file)", ("file", file)));
+        Assert.Equal(26L, connection.ScalarInt64("SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet($file))", ("file", file)));
     }
 }

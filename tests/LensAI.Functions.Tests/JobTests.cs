@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
@@ -48,7 +49,7 @@ public sealed class JobTests
         Assert.Single(parts);
         Assert.Equal(before, (await backend.QueryAsync("acme", Totals))[0]);
         var store = (LocalFolderStore)backend.Store;
-        var physical = await backend.QueryAsync("acme", $"SELECT count(*) AS n, count(DISTINCT event_id) AS d, bool_and(ts >= lag_ts) AS sorted FROM (SELECT event_id, ts, lag(ts, 1, ts) OVER () AS lag_ts FROM read_parquet('{store.PathOf(parts[0])}'))");
+        var physical = await backend.QueryAsync("acme", "SELECT count(*) AS n, count(DISTINCT event_id) AS d, bool_and(ts >= lag_ts) AS sorted FROM (SELECT event_id, ts, lag(ts, 1, ts) OVER () AS lag_ts FROM read_parquet($part))", ("part", store.PathOf(parts[0])));
         Assert.Equal(100L, physical[0]["n"]);
         Assert.Equal(100L, physical[0]["d"]);
         Assert.Equal(true, physical[0]["sorted"]);
@@ -102,8 +103,9 @@ public sealed class JobTests
         var reader = backend.Services.GetRequiredService<RollupReader>();
         var rolled = await reader.QueryAsync("acme", today.AddDays(-1), today, (connection, rollup) =>
         {
-            using var rows = connection.Query($"SELECT key, CAST(sum(requests) AS BIGINT), CAST(sum(tokens_in) AS BIGINT), CAST(sum(cost_usd) AS DECIMAL(38,9)) FROM {rollup} WHERE grain = 'hour' AND dimension = 'model' GROUP BY key ORDER BY key");
-            return rows.Rows.Select(r => (r.GetString(0)!, r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3))).ToList();
+            return connection.Query(
+                $"SELECT key, CAST(sum(requests) AS BIGINT), CAST(sum(tokens_in) AS BIGINT), CAST(sum(cost_usd) AS DECIMAL(38,9)) FROM {rollup} WHERE grain = 'hour' AND dimension = 'model' GROUP BY key ORDER BY key",
+                r => (r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3)));
         }, CancellationToken.None);
         Assert.Equal(raw.Select(r => ((string)r["model"]!, (long)r["n"]!, (long)r["tin"]!, (decimal)r["cost"]!)), rolled);
         Assert.Equal(100L, rolled.Sum(r => r.Item2));

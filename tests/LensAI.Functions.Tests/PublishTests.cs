@@ -95,7 +95,9 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
         using var workerConfig = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "worker.config.json")));
         Assert.Equal("LensAI.Functions.dll", workerConfig.RootElement.GetProperty("description").GetProperty("defaultWorkerPath").GetString());
         Assert.True(File.Exists(Path.Combine(output, ".azurefunctions", "Microsoft.Azure.Functions.Worker.Extensions.dll")), "the extensions the Worker.Sdk builds for the host");
-        Assert.True(File.Exists(Path.Combine(output, "libduckdb.so")) || File.Exists(Path.Combine(output, "libduckdb.dylib")) || File.Exists(Path.Combine(output, "duckdb.dll")));
+        // DuckDB's native library, for this machine's runtime only (a RID-less publish keeps runtimes/<rid>/native/).
+        var duckdb = Directory.GetFiles(output, "*duckdb*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) is "libduckdb.so" or "libduckdb.dylib" or "duckdb.dll").ToList();
+        Assert.Matches(@"^runtimes/[a-z0-9.-]+/native/(libduckdb\.so|libduckdb\.dylib|duckdb\.dll)$", Path.GetRelativePath(output, Assert.Single(duckdb)).Replace('\\', '/'));
         Assert.False(File.Exists(Path.Combine(output, "LensAI.Server.dll")));
     }
 

@@ -52,7 +52,7 @@ public sealed class ReliabilityTests
         var sent = await SendThroughSdkAsync(backend, key, 20);
         var rows = await backend.QueryAsync("acme", "SELECT event_id FROM {events}");
         Assert.Equal(sent.Select(e => e.EventId).Order(), rows.Select(r => (string)r["event_id"]!).Order());
-        var physical = await backend.QueryAsync("acme", "SELECT count(*) AS n FROM read_parquet('" + Path.Combine(backend.DataDirectory, "store", "events") + "/**/*.parquet')");
+        var physical = await backend.QueryAsync("acme", "SELECT count(*) AS n FROM read_parquet($glob)", ("glob", Path.Combine(backend.DataDirectory, "store", "events") + "/**/*.parquet"));
         Assert.Equal(20L, physical[0]["n"]);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Rollups;
 using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,7 +100,7 @@ public sealed class ReportTests
             var report = await ReportAsync(http, TimeSpan.FromHours(hours));
             var from = DateTimeOffset.Parse(alignedFrom, CultureInfo.InvariantCulture);
             Assert.Equal(from, report.GetProperty("from").GetDateTimeOffset());
-            var raw = await backend.QueryAsync("acme", $"SELECT count(*) AS n FROM {{events}} WHERE ts >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ");
+            var raw = await backend.QueryAsync("acme", "SELECT count(*) AS n FROM {events} WHERE ts >= $from", ("from", from));
             Assert.Equal(requests, (long)raw.Single()["n"]!);
             Assert.Equal(requests, report.GetProperty("totals").GetProperty("requests").GetInt64());
         }
@@ -118,8 +119,7 @@ public sealed class ReportTests
             await backend.Jobs.RunAsync("rollups", CancellationToken.None);
             var report = await ReportAsync(http, TimeSpan.FromHours(hours)); // from the stored rollups now
             var from = report.GetProperty("from").GetDateTimeOffset();
-            var window = $"ts >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ";
-            var exact = await backend.QueryAsync("acme", $"SELECT coalesce(model, 'all') AS model, quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.95) AS p95 FROM {{events}} WHERE {window} GROUP BY ROLLUP (model)");
+            var exact = await backend.QueryAsync("acme", "SELECT coalesce(model, 'all') AS model, quantile_cont(latency_ms, 0.5) AS p50, quantile_cont(latency_ms, 0.95) AS p95 FROM {events} WHERE ts >= $from GROUP BY ROLLUP (model)", ("from", from));
             foreach (var row in exact)
             {
                 var item = (string)row["model"]! == "all" ? report.GetProperty("totals")
@@ -138,8 +138,11 @@ public sealed class ReportTests
             var grain = report.GetProperty("grain").GetString();
             var formerP95 = await backend.Services.GetRequiredService<RollupReader>().QueryAsync("acme", DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(s_now.UtcDateTime), (connection, rollup) =>
             {
-                using var result = connection.Query($"SELECT CAST(max(latency_p95) AS DOUBLE) FROM {rollup} WHERE grain = '{grain}' AND dimension = 'all' AND bucket >= '{from:yyyy-MM-dd HH:mm:ss}+00'::TIMESTAMPTZ");
-                return result.Rows.Single().GetDouble(0);
+                return connection.Query(
+                    $"SELECT CAST(max(latency_p95) AS DOUBLE) FROM {rollup} WHERE grain = $grain AND dimension = 'all' AND bucket >= $from",
+                    r => r.GetDouble(0),
+                    ("grain", grain),
+                    ("from", from)).Single();
             }, CancellationToken.None);
             Assert.True(formerP95 > truthP95 * LatencyHistogram.Ratio * 10, $"former p95 {formerP95} vs exact {truthP95}");
         }
@@ -158,9 +161,9 @@ public sealed class ReportTests
             var events = backend.Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>();
             var stored = (await events.LocalPathsAsync([key], CancellationToken.None)).Single();
             var old = Path.Combine(backend.DataDirectory, "old-rollup.parquet");
-            using (var connection = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect())
+            using (var connection = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open())
             {
-                connection.Execute($"COPY (SELECT * EXCLUDE (latency_hist, ttft_hist) FROM read_parquet('{stored}')) TO '{old}' (FORMAT PARQUET)");
+                connection.Execute("COPY (SELECT * EXCLUDE (latency_hist, ttft_hist) FROM read_parquet($stored)) TO $old (FORMAT PARQUET)", ("stored", stored), ("old", old));
             }
 
             await backend.Store.PutFileAsync(key, old, CancellationToken.None);
@@ -169,7 +172,7 @@ public sealed class ReportTests
             await backend.Store.PutAsync($"rollups/project=acme/dt=2026-11-21/_covers.sha256", System.Text.Encoding.UTF8.GetBytes(unversioned), CancellationToken.None);
 
             var report = await ReportAsync(http, TimeSpan.FromHours(24));
-            var exact = await backend.QueryAsync("acme", "SELECT quantile_cont(latency_ms, 0.95) AS p95 FROM {events} WHERE ts >= '2026-11-20 12:00:00+00'::TIMESTAMPTZ");
+            var exact = await backend.QueryAsync("acme", "SELECT quantile_cont(latency_ms, 0.95) AS p95 FROM {events} WHERE ts >= $from", ("from", new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero)));
             var truth = (double)exact.Single()["p95"]!;
             Assert.InRange(report.GetProperty("totals").GetProperty("latency_p95").GetDouble(), truth / LatencyHistogram.Ratio, truth * LatencyHistogram.Ratio);
             Assert.Equal(43, report.GetProperty("totals").GetProperty("requests").GetInt64());
@@ -177,9 +180,9 @@ public sealed class ReportTests
             var rerun = await backend.Jobs.RunAsync("rollups", CancellationToken.None);
             Assert.NotNull(rerun);
             Assert.Contains(rerun.Log, l => l.StartsWith("acme/2026-11-21:", StringComparison.Ordinal));
-            using var check = backend.Services.GetRequiredService<LensAI.Backend.DuckDb.DuckDbDatabase>().Connect();
-            using var columns = check.Query($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{(await events.LocalPathsAsync([key], CancellationToken.None)).Single()}')) WHERE column_name = 'latency_hist'");
-            Assert.Equal(1, columns.Rows.Single().GetInt64(0));
+            using var check = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open();
+            var current = (await events.LocalPathsAsync([key], CancellationToken.None)).Single();
+            Assert.Equal(1, check.ScalarInt64("SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet($file)) WHERE column_name = 'latency_hist'", ("file", current)));
         }
     }
 }

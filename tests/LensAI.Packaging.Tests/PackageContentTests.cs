@@ -11,7 +11,21 @@ public sealed class PackageContentTests(PackedPackages packages)
 {
     private static readonly string[] LibraryFrameworks = ["net8.0", "net10.0"];
 
-    public static TheoryData<string> AllPackages => [.. PackedPackages.Libraries, PackedPackages.ToolPackage];
+    public static TheoryData<string> AllPackages => [.. PackedPackages.Libraries, PackedPackages.ToolPackage, .. PackedPackages.ToolRuntimePackages];
+
+    public static TheoryData<string, string> ToolRuntimes
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (rid, library) in PackedPackages.ToolRuntimes)
+            {
+                data.Add(rid, library);
+            }
+
+            return data;
+        }
+    }
 
     public static TheoryData<string> LibraryPackages => [.. PackedPackages.Libraries];
 
@@ -133,7 +147,7 @@ public sealed class PackageContentTests(PackedPackages packages)
         using var second = new TempFolder("lensai-feed-again");
         var again = await packages.PackAgainAsync(second.Path);
         Assert.True(again.ExitCode == 0, again.Describe());
-        foreach (var id in PackedPackages.Libraries.Append(PackedPackages.ToolPackage))
+        foreach (var id in PackedPackages.Libraries.Append(PackedPackages.ToolPackage).Concat(PackedPackages.ToolRuntimePackages))
         {
             var first = await File.ReadAllBytesAsync(packages.PackagePath(id));
             var repeat = await File.ReadAllBytesAsync(Path.Combine(second.Path, Path.GetFileName(packages.PackagePath(id))));
@@ -142,20 +156,81 @@ public sealed class PackageContentTests(PackedPackages packages)
     }
 
     [Fact]
-    public void The_tool_package_is_a_dotnet_tool_named_lensai()
+    public void The_tool_package_is_a_dotnet_tool_named_lensai_that_points_at_one_package_per_runtime()
     {
         var nuspec = packages.Nuspec(PackedPackages.ToolPackage);
-        var types = nuspec.Descendants().Where(e => e.Name.LocalName == "packageType").Select(e => (string)e.Attribute("name")!).ToList();
-        Assert.Contains("DotnetTool", types);
+        Assert.Contains("DotnetTool", nuspec.Descendants().Where(e => e.Name.LocalName == "packageType").Select(e => (string)e.Attribute("name")!));
 
+        // The pointer package holds no implementation: the settings name the command and the per-runtime packages.
         using var zip = packages.Open(PackedPackages.ToolPackage);
-        var settingsEntry = zip.Entries.Single(e => e.FullName.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal));
-        using var settings = settingsEntry.Open();
-        var command = XDocument.Load(settings).Descendants("Command").Single();
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".dll", StringComparison.Ordinal) || IsDuckDbLibrary(e.FullName));
+        var settings = Settings(zip, "tools/any/any/DotnetToolSettings.xml");
+        Assert.Equal("lensai", (string)settings.Descendants("Command").Single().Attribute("Name")!);
+        Assert.Equal(
+            PackedPackages.ToolRuntimes.Select(r => (r.Rid, $"{PackedPackages.ToolPackage}.{r.Rid}")),
+            settings.Descendants("RuntimeIdentifierPackage").Select(p => ((string)p.Attribute("RuntimeIdentifier")!, (string)p.Attribute("Id")!)));
+    }
+
+    [Theory]
+    [MemberData(nameof(ToolRuntimes))]
+    public void Each_runtime_package_runs_lensai_with_exactly_its_own_DuckDB_library(string rid, string library)
+    {
+        var id = $"{PackedPackages.ToolPackage}.{rid}";
+        Assert.Contains("DotnetToolRidPackage", packages.Nuspec(id).Descendants().Where(e => e.Name.LocalName == "packageType").Select(e => (string)e.Attribute("name")!));
+        using var zip = packages.Open(id);
+        var folder = $"tools/net10.0/{rid}/";
+        var command = Settings(zip, folder + "DotnetToolSettings.xml").Descendants("Command").Single();
         Assert.Equal("lensai", (string)command.Attribute("Name")!);
-        var entryPoint = (string)command.Attribute("EntryPoint")!;
-        var folder = settingsEntry.FullName[..settingsEntry.FullName.LastIndexOf('/')];
-        Assert.NotNull(zip.GetEntry($"{folder}/{entryPoint}"));
+        Assert.NotNull(zip.GetEntry(folder + (string)command.Attribute("EntryPoint")!));
+        Assert.NotNull(zip.GetEntry(folder + "DuckDB.NET.Data.dll"));
+
+        // One native DuckDB library, this runtime's, built for this platform (its header says so), and no other.
+        var native = Assert.Single(zip.Entries, e => IsDuckDbLibrary(e.FullName));
+        Assert.Equal(folder + library, native.FullName);
+        Assert.Equal(rid, PlatformOf(native));
+
+        // Small: the assemblies and one library (the old all-runtimes layout was ~110 MB compressed).
+        Assert.True(new FileInfo(packages.PackagePath(id)).Length < 48L * 1024 * 1024, $"{id} is {new FileInfo(packages.PackagePath(id)).Length / 1024 / 1024} MB");
+    }
+
+    private static bool IsDuckDbLibrary(string path) => Path.GetFileName(path) is "libduckdb.so" or "libduckdb.dylib" or "duckdb.dll";
+
+    private static XDocument Settings(ZipArchive zip, string path)
+    {
+        using var stream = (zip.GetEntry(path) ?? throw new InvalidOperationException($"{path} is not in the package.")).Open();
+        return XDocument.Load(stream);
+    }
+
+    /// <summary>The runtime a native library's header says it is for: ELF x86-64, a Mach-O (universal) holding arm64, PE x64.</summary>
+    private static string PlatformOf(ZipArchiveEntry library)
+    {
+        var header = new byte[4096];
+        using (var stream = library.Open())
+        {
+            stream.ReadAtLeast(header, header.Length);
+        }
+
+        if (header is [0x7F, (byte)'E', (byte)'L', (byte)'F', ..])
+        {
+            return BitConverter.ToUInt16(header, 18) == 0x3E ? "linux-x64" : "linux-other"; // e_machine: EM_X86_64
+        }
+
+        if (header is [0xCA, 0xFE, 0xBA, 0xBE, ..] || header is [0xCF, 0xFA, 0xED, 0xFE, ..])
+        {
+            // A universal binary lists its architectures (big-endian cputype per entry); a thin one has one cputype.
+            var types = header[0] == 0xCA
+                ? Enumerable.Range(0, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4))).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8 + (20 * i))))
+                : [BitConverter.ToUInt32(header, 4)];
+            return types.Contains(0x0100000Cu) ? "osx-arm64" : "osx-other"; // CPU_TYPE_ARM64
+        }
+
+        if (header is [(byte)'M', (byte)'Z', ..])
+        {
+            var pe = BitConverter.ToInt32(header, 0x3C);
+            return BitConverter.ToUInt16(header, pe + 4) == 0x8664 ? "win-x64" : "win-other"; // IMAGE_FILE_MACHINE_AMD64
+        }
+
+        return "unknown";
     }
 
     private List<string> Dependencies(string id) =>

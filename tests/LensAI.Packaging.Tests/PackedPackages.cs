@@ -15,6 +15,16 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public const string ToolPackage = "LensAI.Cli";
 
+    /// <summary>
+    /// The runtimes the tool ships for (functions/LensAI.Cli: ToolPackageRuntimeIdentifiers), each as a package
+    /// <c>LensAI.Cli.&lt;rid&gt;</c> holding that runtime's DuckDB library only: the file and how its header names the
+    /// platform.
+    /// </summary>
+    public static readonly (string Rid, string Library)[] ToolRuntimes = [("linux-x64", "libduckdb.so"), ("osx-arm64", "libduckdb.dylib"), ("win-x64", "duckdb.dll")];
+
+    /// <summary>The per-runtime tool packages' ids.</summary>
+    public static IEnumerable<string> ToolRuntimePackages => ToolRuntimes.Select(r => $"{ToolPackage}.{r.Rid}");
+
     private readonly TempFolder _feed = new("lensai-feed");
 
     /// <summary>The folder holding the packed .nupkg and .snupkg files: the consumer's only source for LensAI*.</summary>
@@ -32,7 +42,7 @@ public sealed class PackedPackages : IAsyncLifetime
     public async Task<ProcessResult> PackAgainAsync(string folder)
     {
         var command = DocCommands.SplitArguments(DocCommands.Single("docs/packages.md", "pack"));
-        return await ProcessRunner.RunAsync("dotnet", [.. command.Skip(1), "-o", folder, $"-p:VersionSuffix={Suffix}"], RepositoryPaths.Root, TimeSpan.FromMinutes(8));
+        return await ProcessRunner.RunAsync("dotnet", [.. command.Skip(1), "-o", folder, $"-p:VersionSuffix={Suffix}"], RepositoryPaths.Root, TimeSpan.FromMinutes(20));
     }
 
     public string PackagePath(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
@@ -50,7 +60,7 @@ public sealed class PackedPackages : IAsyncLifetime
             "dotnet",
             [.. command.Skip(1), "-o", Feed, $"-p:VersionSuffix={suffix}"],
             RepositoryPaths.Root,
-            TimeSpan.FromMinutes(8));
+            TimeSpan.FromMinutes(20));
         Assert.True(Pack.ExitCode == 0, Pack.Describe());
     }
 

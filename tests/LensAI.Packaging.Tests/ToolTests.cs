@@ -27,6 +27,11 @@ public sealed partial class ToolTests(PackedPackages packages)
         var lensai = Path.Combine(tools, "lensai");
         Assert.True(File.Exists(lensai), $"dotnet tool install did not create {lensai}: {install.Describe()}");
 
+        // The install picked this machine's runtime package (linux-x64 here): one DuckDB library, that runtime's.
+        var (rid, library) = PackedPackages.ToolRuntimes.Single(r => r.Rid == System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
+        var libraries = Directory.GetFiles(tools, "*duckdb*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) is "libduckdb.so" or "libduckdb.dylib" or "duckdb.dll").ToList();
+        Assert.Equal($"lensai.cli.{rid}/{packages.Version}/tools/net10.0/{rid}/{library}", Path.GetRelativePath(Path.Combine(tools, ".store", "lensai.cli", packages.Version), Assert.Single(libraries)).Replace('\\', '/'));
+
         var work = home.Combine("work");
         Directory.CreateDirectory(work);
         var help = await Lensai(lensai, work, "--help");

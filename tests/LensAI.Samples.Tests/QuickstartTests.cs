@@ -61,11 +61,18 @@ public sealed class QuickstartTests
         // The printed DuckDB one-liner runs and gives the stored per-model costs (deduplicated).
         var oneLiner = text.Split('\n').Single(l => l.TrimStart().StartsWith("duckdb -c \"", StringComparison.Ordinal)).Trim();
         var sql = oneLiner["duckdb -c \"".Length..^1];
-        using (var database = LensAI.Backend.DuckDb.DuckDbDatabase.OpenInMemory(new LensAI.Backend.DuckDb.DuckDbOptions { Threads = 1 }))
-        using (var connection = database.Connect())
-        using (var result = connection.Query(sql))
+        using (var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:;threads=1"))
         {
-            var costs = result.Rows.ToDictionary(r => r.GetString(0)!, r => r.IsNull(1) ? 0m : r.GetDecimal(1));
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            using var result = command.ExecuteReader();
+            var costs = new Dictionary<string, decimal>();
+            while (result.Read())
+            {
+                costs[result.GetString(0)] = result.IsDBNull(1) ? 0m : result.GetDecimal(1);
+            }
+
             foreach (var group in events.GroupBy(e => e.Model))
             {
                 Assert.Equal(group.Sum(e => e.CostUsd ?? 0m), costs[group.Key]);

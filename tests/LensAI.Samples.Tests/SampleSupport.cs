@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using LensAI.Backend.DuckDb;
+using DuckDB.NET.Data;
 using LensAI.Backend.Parquet;
 using LensAI.Pricing;
 using LensAI.Testing;
@@ -76,22 +76,29 @@ internal static class StoredEvents
     {
         var root = Path.Combine(dataDirectory, "store", "events");
         Assert.True(Directory.Exists(root), $"No Parquet under {root}.");
-        using var database = DuckDbDatabase.OpenInMemory(new DuckDbOptions { Threads = 1 });
-        using var connection = database.Connect();
-        using var result = connection.Query($"""
+        using var connection = new DuckDBConnection("DataSource=:memory:;threads=1");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
             SELECT DISTINCT ON (event_id) event_id, ts, user_id, route, provider, model, operation, stream, tokens_in, tokens_out, tokens_cached_in,
                    tokens_cache_write, tokens_reasoning, cost_usd, status, ttft_ms, metadata['conversation_id'], metadata['tier'],
                    metadata['sk.plugin'], metadata['sk.function']
-            FROM read_parquet({Sql.Literal(root + "/**/*.parquet")}, hive_partitioning = true, union_by_name = true)
+            FROM read_parquet($glob, hive_partitioning = true, union_by_name = true)
             ORDER BY event_id
-            """);
-        return result.Rows.Select(r => new StoredEvent(
-            r.GetString(0)!, r.GetDateTimeOffset(1), r.GetString(2), r.GetString(3), r.GetString(4)!, r.GetString(5)!, r.GetString(6)!, r.GetBoolean(7),
-            Convert.ToInt32(r[8], System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt32(r[9], System.Globalization.CultureInfo.InvariantCulture),
-            Convert.ToInt32(r[10], System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt32(r[11], System.Globalization.CultureInfo.InvariantCulture),
-            Convert.ToInt32(r[12], System.Globalization.CultureInfo.InvariantCulture), r.IsNull(13) ? null : r.GetDecimal(13), r.GetString(14)!,
-            r.IsNull(15) ? null : Convert.ToInt32(r[15], System.Globalization.CultureInfo.InvariantCulture), r.GetString(16), r.GetString(17),
-            r.GetString(18), r.GetString(19))).ToList();
+            """;
+        command.Parameters.Add(new DuckDBParameter("glob", root + "/**/*.parquet"));
+        using var r = command.ExecuteReader();
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var events = new List<StoredEvent>();
+        while (r.Read())
+        {
+            events.Add(new StoredEvent(
+                r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), Text(2), Text(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetBoolean(7),
+                r.GetInt32(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetDecimal(13), r.GetString(14),
+                r.IsDBNull(15) ? null : r.GetInt32(15), Text(16), Text(17), Text(18), Text(19)));
+        }
+
+        return events;
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Storage;
@@ -141,32 +142,33 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
                 return result;
             }
 
-            var customer = map.ProjectCustomer is { } all
-                ? Sql.Literal(all)
-                : map.Users.Count == 0
-                    ? $"metadata[{Sql.Literal(options.CustomerPayloadKey)}]"
-                    : $"coalesce(CASE user_id {string.Join(' ', map.Users.Select(kv => $"WHEN {Sql.Literal(kv.Key)} THEN {Sql.Literal(kv.Value)}"))} END, metadata[{Sql.Literal(options.CustomerPayloadKey)}])";
+            // Who pays for a row: the project's customer, else the user's mapped customer, else the metadata key's value
+            // (all bound: customer ids, user ids and the key come from configuration and events).
             var value = tokens ? "sum(tokens_in + tokens_out)" : "sum(coalesce(cost_usd, 0))";
-            using var connection = events.Database.Connect();
-            using var rows = connection.Query($"""
-                SELECT date_trunc('hour', ts) AS hour, {customer} AS customer, CAST({value} AS DECIMAL(38, 9)) AS v
+            var users = map.Users.ToList();
+            using var connection = events.DuckDb.Open();
+            result.AddRange(connection.Query(
+                $"""
+                SELECT date_trunc('hour', ts) AS hour,
+                       coalesce($project_customer::VARCHAR, MAP($user_ids::VARCHAR[], $user_customers::VARCHAR[])[user_id], metadata[$payload_key]) AS customer,
+                       CAST({value} AS DECIMAL(38, 9)) AS v
                 FROM {EventStore.DedupedRelation(paths)}
-                WHERE ts >= {Lit(from)} AND ts < {Lit(until)}
+                WHERE ts >= $from AND ts < $until
                 GROUP BY 1, 2 HAVING customer IS NOT NULL ORDER BY hour, customer
-                """);
-            foreach (var row in rows.Rows)
-            {
-                var v = row.GetDecimal(2);
-                result.Add(new HourUsage(row.GetDateTimeOffset(0), row.GetString(1)!, tokens ? (long)v : StripeMeterClient.ToMicroUsd(v)));
-            }
-
+                """,
+                r => new HourUsage(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), tokens ? (long)r.GetDecimal(2) : StripeMeterClient.ToMicroUsd(r.GetDecimal(2))),
+                EventStore.Files(paths),
+                ("project_customer", map.ProjectCustomer),
+                ("user_ids", users.Select(u => u.Key).ToList()),
+                ("user_customers", users.Select(u => u.Value).ToList()),
+                ("payload_key", options.CustomerPayloadKey),
+                ("from", from),
+                ("until", until)));
             return result;
         }, cancellationToken).ConfigureAwait(false);
     }
 
     private static DateTimeOffset Hour(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
-
-    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
 
     [LoggerMessage(1, LogLevel.Error, "Stripe refused meter event {Identifier} of project {Project} for customer {Customer}: {Message}")]
     private static partial void LogRefused(ILogger logger, string project, string identifier, string customer, string message);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
@@ -190,18 +189,18 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
         var spend = await rollups.QueryAsync(project, fromDay, toDay, (connection, rollup) =>
         {
             var result = new PeriodSpend();
-            using var rows = connection.Query($"""
-                SELECT dimension, key, CAST(sum(cost_usd) AS DECIMAL(38, 9)) AS cost, CAST(sum(unpriced) AS BIGINT) AS unpriced
+            var rows = connection.Query(
+                $"""
+                SELECT dimension, coalesce(key, ''), coalesce(CAST(sum(cost_usd) AS DECIMAL(38, 9)), 0), coalesce(CAST(sum(unpriced) AS BIGINT), 0)
                 FROM {rollup}
-                WHERE grain = 'hour' AND bucket >= {Lit(start)} AND bucket < {Lit(end)}
+                WHERE grain = 'hour' AND bucket >= $start AND bucket < $end
                 GROUP BY ALL
-                """);
-            foreach (var row in rows.Rows)
+                """,
+                r => (Dimension: r.GetString(0), Key: r.GetString(1), Cost: r.GetDecimal(2), Unpriced: r.GetInt64(3)),
+                ("start", start),
+                ("end", end));
+            foreach (var (dimension, key, cost, unpriced) in rows)
             {
-                var dimension = row.GetString(0);
-                var key = row.IsNull(1) ? "" : row.GetString(1)!;
-                var cost = row.IsNull(2) ? 0m : row.GetDecimal(2);
-                var unpriced = row.IsNull(3) ? 0 : row.GetInt64(3);
                 var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null);
                 switch (dimension)
                 {
@@ -235,28 +234,34 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
                     return 0;
                 }
 
-                using var connection = events.Database.Connect();
+                using var connection = events.DuckDb.Open();
                 var relation = EventStore.DedupedRelation(paths);
-                var window = $"ts >= {Lit(start)} AND ts < {Lit(end)}";
                 foreach (var scope in metadataScopes)
                 {
                     var eq = scope.IndexOf('=', StringComparison.Ordinal);
-                    using var rows = connection.Query($"SELECT CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), count(*) - count(cost_usd) FROM {relation} WHERE {window} AND metadata[{Sql.Literal(scope[..eq])}] = {Sql.Literal(scope[(eq + 1)..])}");
-                    foreach (var row in rows.Rows)
-                    {
-                        spend.ByMetadata[scope] = new ScopeSpend(row.GetDecimal(0), row.GetInt64(1));
-                    }
+                    var (cost, unpriced) = connection.Query(
+                        $"SELECT CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), count(*) - count(cost_usd) FROM {relation} WHERE ts >= $start AND ts < $end AND metadata[$key] = $value",
+                        r => (r.GetDecimal(0), r.GetInt64(1)),
+                        EventStore.Files(paths),
+                        ("start", start),
+                        ("end", end),
+                        ("key", scope[..eq]),
+                        ("value", scope[(eq + 1)..])).Single();
+                    spend.ByMetadata[scope] = new ScopeSpend(cost, unpriced);
                 }
 
                 if (tierKey is not null)
                 {
-                    using var rows = connection.Query($"SELECT user_id, arg_max(metadata[{Sql.Literal(tierKey)}], ts) FROM {relation} WHERE {window} AND user_id IS NOT NULL GROUP BY user_id");
-                    foreach (var row in rows.Rows)
+                    var tiers = connection.Query(
+                        $"SELECT user_id, arg_max(metadata[$key], ts) AS tier FROM {relation} WHERE ts >= $start AND ts < $end AND user_id IS NOT NULL GROUP BY user_id HAVING tier IS NOT NULL",
+                        r => (User: r.GetString(0), Tier: r.GetString(1)),
+                        EventStore.Files(paths),
+                        ("start", start),
+                        ("end", end),
+                        ("key", tierKey));
+                    foreach (var (user, tier) in tiers)
                     {
-                        if (!row.IsNull(1))
-                        {
-                            spend.UserTiers[row.GetString(0)!] = row.GetString(1)!;
-                        }
+                        spend.UserTiers[user] = tier;
                     }
                 }
 
@@ -266,8 +271,6 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
 
         return spend;
     }
-
-    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
 
     [LoggerMessage(1, LogLevel.Error, "Gave up delivering alert {AlertId} after {Attempts} attempts: {Detail}")]
     private static partial void LogGaveUp(ILogger logger, string alertId, int attempts, string detail);

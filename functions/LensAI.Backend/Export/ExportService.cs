@@ -17,7 +17,7 @@ public enum ExportFormat
 /// Writes one project's events for a time range as a single deduplicated Parquet or CSV file, with DuckDB.
 /// The project is always the caller's own (from the API key).
 /// </summary>
-public sealed class ExportService(EventStore events, DuckDbDatabase database)
+public sealed class ExportService(EventStore events)
 {
     /// <summary>Longest range one export may cover.</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
@@ -38,19 +38,19 @@ public sealed class ExportService(EventStore events, DuckDbDatabase database)
         var keys = await events.ListPartsAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(to.UtcDateTime), cancellationToken).ConfigureAwait(false);
         var paths = await events.LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false);
         var output = Path.Combine(Path.GetTempPath(), $"lensai-export-{Guid.NewGuid():N}.{(format == ExportFormat.Csv ? "csv" : "parquet")}");
-        using var connection = database.Connect();
-        var filter = $"WHERE project_id = {Sql.Literal(project)} AND ts >= {Sql.Literal(from.UtcDateTime.ToString("O"))}::TIMESTAMPTZ AND ts < {Sql.Literal(to.UtcDateTime.ToString("O"))}::TIMESTAMPTZ";
+        using var connection = events.DuckDb.Open();
+        const string Filter = "WHERE project_id = $project AND ts >= $from AND ts < $to";
         var select = paths.Count == 0
             ? $"SELECT {EventSchema.SelectStored} FROM (SELECT * FROM staging_empty)"
-            : $"SELECT * FROM {EventStore.DedupedRelation(paths)} {filter} ORDER BY ts, event_id";
+            : $"SELECT * FROM {EventStore.DedupedRelation(paths)} {Filter} ORDER BY ts, event_id";
         if (paths.Count == 0)
         {
             connection.Execute($"CREATE TEMP TABLE staging_empty ({EventSchema.StagingColumns})");
         }
 
+        (string, object?)[] parameters = [EventStore.Files(paths), ("project", project), ("from", from), ("to", to), ("path", output)];
         var options = format == ExportFormat.Csv ? "FORMAT CSV, HEADER true" : "FORMAT PARQUET, COMPRESSION ZSTD";
-        connection.Execute($"COPY ({select}) TO {Sql.Literal(output)} ({options})");
-        var rows = paths.Count == 0 ? 0 : Convert.ToInt32(connection.QueryScalar<long>($"SELECT count(*) FROM {EventStore.DedupedRelation(paths)} {filter}"));
+        var rows = connection.Execute($"COPY ({select}) TO $path ({options})", parameters);
         return (output, rows);
     }
 }

@@ -44,25 +44,22 @@ public static class BackendServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.TryAddSingleton(sp => ObjectStoreFactory.Create(options.Storage, sp.GetService<ILoggerFactory>(), sp.GetService<Azure.Core.TokenCredential>()));
-        services.AddSingleton(_ => DuckDbDatabase.Open(null, new Dictionary<string, string>
-        {
-            ["threads"] = Math.Max(1, options.DuckDbThreads).ToString(CultureInfo.InvariantCulture),
-        }));
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        services.AddSingleton(_ => new DuckDbConnectionFactory(new DuckDbSettings { Threads = Math.Max(1, options.DuckDbThreads), TempDirectory = Path.Combine(work, "duckdb") }));
         services.AddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var writerOptions = options.Writer;
             writerOptions.TempDirectory ??= options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "parts");
-            return new EventWriter(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<DuckDbDatabase>(), writerOptions,
+            return new EventWriter(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<DuckDbConnectionFactory>(), writerOptions,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventWriter>>());
         });
         services.AddSingleton(sp => new IngestService(sp.GetRequiredService<EventWriter>(), PriceCatalog.Default, options.Limits, options.SettingsFor,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<IngestService>>()));
-        services.AddSingleton(sp => new EventStore(sp.GetRequiredService<IObjectStore>(), options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "part-cache"), sp.GetRequiredService<DuckDbDatabase>()));
-        services.AddSingleton(sp => new ExportService(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>()));
-        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-work-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        services.AddSingleton(sp => new EventStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<DuckDbConnectionFactory>(), options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "part-cache")));
+        services.AddSingleton(sp => new ExportService(sp.GetRequiredService<EventStore>()));
         services.AddSingleton(sp => new BudgetStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new RollupReader(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>()));
+        services.AddSingleton(sp => new RollupReader(sp.GetRequiredService<EventStore>()));
         var alerts = new AlertsOptions();
         configuration.GetSection(AlertsOptions.SectionName).Bind(alerts);
         services.AddSingleton(alerts);
@@ -72,8 +69,8 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<BudgetActions>();
         services.AddSingleton(sp => new Reports.ReportService(sp.GetRequiredService<RollupReader>(), sp.GetRequiredService<BudgetStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IBackendJob>(sp => sp.GetRequiredService<BudgetCheckJob>());
-        services.AddSingleton<IBackendJob>(sp => new CompactionJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), Path.Combine(work, "compaction")));
-        services.AddSingleton<IBackendJob>(sp => new RollupJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<DuckDbDatabase>(), Path.Combine(work, "rollups")));
+        services.AddSingleton<IBackendJob>(sp => new CompactionJob(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<TimeProvider>(), Path.Combine(work, "compaction")));
+        services.AddSingleton<IBackendJob>(sp => new RollupJob(sp.GetRequiredService<EventStore>(), Path.Combine(work, "rollups")));
         services.AddSingleton<IBackendJob>(sp => new RetentionJob(sp.GetRequiredService<IObjectStore>(), options.SettingsFor, sp.GetRequiredService<TimeProvider>()));
         var stripe = new StripeOptions();
         configuration.GetSection(StripeOptions.SectionName).Bind(stripe);

@@ -420,6 +420,8 @@ public static class EventBatchReader
         return value;
     }
 
+    private const string NulProblem = "must not contain the character U+0000 (NUL).";
+
     private static string? ReadString(ref Utf8JsonReader reader, int max, out string? problem)
     {
         problem = null;
@@ -456,6 +458,12 @@ public static class EventBatchReader
         if (value.Length > max)
         {
             problem = $"is longer than {max} characters.";
+            return null;
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            problem = NulProblem; // DuckDB, which writes the Parquet, would cut the string there
             return null;
         }
 
@@ -643,6 +651,13 @@ public static class EventBatchReader
             }
 
             reader.Read();
+            if (key.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add(Entry(key.Replace('\0', '\uFFFD')), "metadata keys " + NulProblem);
+                reader.Skip();
+                continue;
+            }
+
             if (key.Length == 0 || key.Length > limits.MaxMetadataKeyLength)
             {
                 errors.Add(Entry(key), $"metadata keys must have 1 to {limits.MaxMetadataKeyLength} characters.");

@@ -11,7 +11,7 @@ namespace LensAI.Backend.Jobs;
 /// or both (and reads deduplicate) — never neither. A crash between upload and delete leaves duplicates that the
 /// next run removes. Hourly it compacts partitions with at least <see cref="MinParts"/> parts.
 /// </summary>
-public sealed class CompactionJob(EventStore events, DuckDbDatabase database, TimeProvider time, string workDirectory) : IBackendJob
+public sealed class CompactionJob(EventStore events, TimeProvider time, string workDirectory) : IBackendJob
 {
     /// <summary>Partitions with fewer parts are left alone.</summary>
     public int MinParts { get; init; } = 2;
@@ -65,11 +65,14 @@ public sealed class CompactionJob(EventStore events, DuckDbDatabase database, Ti
         try
         {
             long rows, total;
-            using (var connection = database.Connect())
+            using (var connection = events.DuckDb.Open())
             {
-                total = connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.List(paths)}, union_by_name = true, hive_partitioning = false)");
-                rows = connection.Execute($"COPY (SELECT * FROM {EventStore.DedupedRelation(paths)} ORDER BY ts, event_id) TO {Sql.Literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)");
-                var check = connection.QueryScalar<long>($"SELECT count(*) FROM read_parquet({Sql.Literal(output)})");
+                total = connection.ScalarInt64("SELECT count(*) FROM read_parquet($files, union_by_name = true, hive_partitioning = false)", EventStore.Files(paths));
+                rows = connection.Execute(
+                    $"COPY (SELECT * FROM {EventStore.DedupedRelation(paths)} ORDER BY ts, event_id) TO $path (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)",
+                    EventStore.Files(paths),
+                    ("path", output));
+                var check = connection.ScalarInt64("SELECT count(*) FROM read_parquet($path)", ("path", output));
                 if (check != rows)
                 {
                     throw new InvalidOperationException($"Compacted file of {project}/{day} holds {check} rows, expected {rows}; nothing was replaced.");

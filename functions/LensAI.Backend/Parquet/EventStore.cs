@@ -1,4 +1,6 @@
 using System.Globalization;
+using DuckDB.NET.Data;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Storage;
 
 namespace LensAI.Backend.Parquet;
@@ -13,17 +15,17 @@ public sealed class EventStore
     private readonly IObjectStore _store;
     private readonly string _cacheDirectory;
 
-    public EventStore(IObjectStore store, string? cacheDirectory = null, DuckDb.DuckDbDatabase? database = null)
+    public EventStore(IObjectStore store, DuckDbConnectionFactory duckDb, string? cacheDirectory = null)
     {
         _store = store;
-        Database = database!;
+        DuckDb = duckDb;
         _cacheDirectory = cacheDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-part-cache");
     }
 
     public IObjectStore Store => _store;
 
     /// <summary>The DuckDB database readers query the parts with.</summary>
-    public DuckDb.DuckDbDatabase Database { get; }
+    public DuckDbConnectionFactory DuckDb { get; }
 
     /// <summary>The keys of every part of <paramref name="project"/> from <paramref name="fromDay"/> to <paramref name="toDay"/> (inclusive).</summary>
     public async Task<IReadOnlyList<string>> ListPartsAsync(string project, DateOnly fromDay, DateOnly toDay, CancellationToken cancellationToken)
@@ -94,18 +96,30 @@ public sealed class EventStore
                     return query(paths);
                 }
             }
-            catch (DuckDb.DuckDbException ex) when (attempt < 5 && (ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase)))
+            catch (DuckDBException ex) when (attempt < 5 && (ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase)))
             {
                 // A part was compacted away while DuckDB opened it: list again.
             }
         }
     }
 
-    /// <summary>A DuckDB relation over the parts with one row per <c>event_id</c> (the first ingested copy).</summary>
-    public static string DedupedRelation(IReadOnlyList<string> paths)
+    /// <summary>
+    /// A DuckDB relation over the parts with one row per <c>event_id</c> (the first ingested copy). The paths are not in
+    /// the SQL: it reads the list <paramref name="files"/> names — by default the parameter <c>$files</c>, so bind
+    /// <paramref name="paths"/> as <c>files</c> (<see cref="FilesParameter"/>); inside a view, which takes no parameters,
+    /// pass e.g. <c>getvariable('…')</c> after a <c>SET VARIABLE … = $files</c>. With no paths it is an empty relation of
+    /// the stored columns (<c>read_parquet</c> needs at least one file) and reads no parameter.
+    /// </summary>
+    public static string DedupedRelation(IReadOnlyCollection<string> paths, string files = "$" + FilesParameter)
         => paths.Count == 0
             ? $"(SELECT * FROM (SELECT {string.Join(", ", EventSchema.Columns.Select(c => "NULL AS " + c))}) WHERE false)"
-            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({Sql.List(paths)}, union_by_name = true, hive_partitioning = false)) WHERE lensai_rn = 1)";
+            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({files}, union_by_name = true, hive_partitioning = false)) WHERE lensai_rn = 1)";
+
+    /// <summary>The parameter name <see cref="DedupedRelation"/> reads the part paths from by default.</summary>
+    public const string FilesParameter = "files";
+
+    /// <summary>The parameter binding <paramref name="paths"/> for <see cref="DedupedRelation"/> (a DuckDB <c>VARCHAR[]</c>).</summary>
+    public static (string Name, object? Value) Files(IReadOnlyCollection<string> paths) => (FilesParameter, paths.ToList());
 
     internal static DateOnly? DayOf(string key)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Storage;
@@ -38,7 +39,7 @@ public sealed class EventWriterOptions
 public sealed partial class EventWriter : IAsyncDisposable
 {
     private readonly IObjectStore _store;
-    private readonly DuckDbDatabase _database;
+    private readonly DuckDbConnectionFactory _duckDb;
     private readonly EventWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly IngestMetrics _metrics;
@@ -47,10 +48,10 @@ public sealed partial class EventWriter : IAsyncDisposable
     private readonly Task[] _loops;
     private readonly string _tempDirectory;
 
-    public EventWriter(IObjectStore store, DuckDbDatabase database, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
+    public EventWriter(IObjectStore store, DuckDbConnectionFactory duckDb, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
     {
         _store = store;
-        _database = database;
+        _duckDb = duckDb;
         _options = options;
         _time = time;
         _metrics = metrics;
@@ -71,7 +72,7 @@ public sealed partial class EventWriter : IAsyncDisposable
 
     private async Task LoopAsync()
     {
-        using var connection = _database.Connect();
+        using var connection = _duckDb.Open();
         connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
         var reader = _queue.Reader;
         var gathered = new List<Pending>();
@@ -107,7 +108,7 @@ public sealed partial class EventWriter : IAsyncDisposable
         return count;
     }
 
-    private async Task WriteGroupAsync(DuckDbConnection connection, List<Pending> batches)
+    private async Task WriteGroupAsync(DuckDBConnection connection, List<Pending> batches)
     {
         var groups = new Dictionary<(string Project, DateOnly Day), List<(Pending Batch, StoredEvent Event)>>();
         foreach (var batch in batches)
@@ -155,25 +156,23 @@ public sealed partial class EventWriter : IAsyncDisposable
         }
     }
 
-    private async Task WritePartAsync(DuckDbConnection connection, string project, DateOnly day, List<(Pending Batch, StoredEvent Event)> rows)
+    private async Task WritePartAsync(DuckDBConnection connection, string project, DateOnly day, List<(Pending Batch, StoredEvent Event)> rows)
     {
         var started = Stopwatch.GetTimestamp();
         connection.Execute("DELETE FROM staging");
-        using (var appender = connection.CreateChunkAppender("staging"))
+        using (var appender = connection.CreateAppender("staging"))
         {
             foreach (var (_, stored) in rows)
             {
                 AppendRow(appender, stored);
             }
-
-            appender.Flush();
         }
 
         var id = EventIds.NewUlid(_time.GetUtcNow());
         var local = Path.Combine(_tempDirectory, $"part-{id}.parquet");
         try
         {
-            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO {Sql.Literal(local)} (FORMAT PARQUET, COMPRESSION ZSTD)"); // compaction sorts
+            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", local)); // compaction sorts
             var key = EventSchema.PartitionPrefix(project, day) + $"part-{id}.parquet";
             using var timeout = new CancellationTokenSource(_options.StorageTimeout, _time);
             try
@@ -194,46 +193,50 @@ public sealed partial class EventWriter : IAsyncDisposable
         _metrics.PartEvents.Record(rows.Count);
     }
 
-    /// <summary>Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order).</summary>
-    internal static void AppendRow(DuckDbChunkAppender a, StoredEvent stored)
+    /// <summary>
+    /// Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order). The cost is
+    /// rounded to the column's 9 decimals half away from zero first — DuckDB's own rule for a cast — because the
+    /// appender would otherwise cut the extra digits.
+    /// </summary>
+    internal static void AppendRow(DuckDBAppender appender, StoredEvent stored)
     {
         var e = stored.Event;
-        a.BeginRow();
-        a.SetString(0, e.EventId);
-        a.SetTimestamp(1, e.Timestamp);
-        a.SetString(2, stored.Project);
-        a.SetString(3, e.RequestId);
-        a.SetString(4, e.UserId);
-        a.SetString(5, e.Route);
-        a.SetString(6, e.Provider);
-        a.SetString(7, e.Model);
-        a.SetString(8, e.Operation);
-        a.SetBoolean(9, e.Stream);
-        a.SetInt32(10, e.TokensIn);
-        a.SetInt32(11, e.TokensOut);
-        a.SetInt32(12, e.TokensCachedIn);
-        a.SetInt32(13, e.TokensCacheWrite);
-        a.SetInt32(14, e.TokensCacheWrite1h);
-        a.SetInt32(15, e.TokensReasoning);
-        a.SetDecimal(16, stored.CostUsd);
-        a.SetString(17, stored.PriceVersion);
-        a.SetInt32(18, e.LatencyMs);
-        a.SetInt32(19, e.TtftMs);
-        a.SetUtf8(20, StatusUtf8(e.Status));
-        a.SetInt32(21, e.HttpStatus);
-        a.SetString(22, e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null);
-        a.SetString(23, e.Sdk);
-        a.SetString(24, stored.CostSource);
-        a.SetTimestamp(25, stored.IngestedAt);
-        a.EndRow();
+        appender.CreateRow()
+            .AppendValue(e.EventId)
+            .AppendValue(e.Timestamp)
+            .AppendValue(stored.Project)
+            .AppendValue(e.RequestId)
+            .AppendValue(e.UserId)
+            .AppendValue(e.Route)
+            .AppendValue(e.Provider)
+            .AppendValue(e.Model)
+            .AppendValue(e.Operation)
+            .AppendValue(e.Stream)
+            .AppendValue(e.TokensIn)
+            .AppendValue(e.TokensOut)
+            .AppendValue(e.TokensCachedIn)
+            .AppendValue(e.TokensCacheWrite)
+            .AppendValue(e.TokensCacheWrite1h)
+            .AppendValue(e.TokensReasoning)
+            .AppendValue(stored.CostUsd is { } cost ? decimal.Round(cost, 9, MidpointRounding.AwayFromZero) : null)
+            .AppendValue(stored.PriceVersion)
+            .AppendValue(e.LatencyMs)
+            .AppendValue(e.TtftMs)
+            .AppendValue(Status(e.Status))
+            .AppendValue(e.HttpStatus)
+            .AppendValue(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null)
+            .AppendValue(e.Sdk)
+            .AppendValue(stored.CostSource)
+            .AppendValue(stored.IngestedAt)
+            .EndRow();
     }
 
-    private static ReadOnlySpan<byte> StatusUtf8(UsageStatus status) => status switch
+    private static string Status(UsageStatus status) => status switch
     {
-        UsageStatus.Ok => "ok"u8,
-        UsageStatus.RateLimited => "rate_limited"u8,
-        UsageStatus.Error => "error"u8,
-        _ => "blocked"u8,
+        UsageStatus.Ok => "ok",
+        UsageStatus.RateLimited => "rate_limited",
+        UsageStatus.Error => "error",
+        _ => "blocked",
     };
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using LensAI.Backend.Budgets;
-using LensAI.Backend.Parquet;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Rollups;
 using LensAI.Budgets;
 
@@ -87,18 +87,23 @@ public sealed class ReportService(RollupReader rollups, BudgetStore budgets, Tim
 
         var grain = to - from > TimeSpan.FromDays(2) ? "day" : "hour";
         from = AlignDown(from, grain);
-        var window = $"bucket >= {Lit(from)} AND bucket < {Lit(to)}";
         var report = await rollups.QueryAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(to.UtcDateTime), (connection, rollup) =>
         {
+            // Every query: the rows of one grain in [from, to).
+            var window = $"FROM {rollup} WHERE grain = $grain AND bucket >= $from AND bucket < $to";
+            (string, object?)[] range = [("grain", grain), ("from", from), ("to", to)];
+
             List<ReportRow> Breakdown(string dimension, int? limit)
             {
-                using var rows = connection.Query($"""
+                var breakdown = connection.Query(
+                    $"""
                     SELECT coalesce(key, '(none)'), sum(requests)::BIGINT, sum(tokens_in)::BIGINT, sum(tokens_out)::BIGINT,
                            CAST(sum(cost_usd) AS DECIMAL(38, 9)), sum(unpriced)::BIGINT, sum(errors)::BIGINT
-                    FROM {rollup} WHERE grain = '{grain}' AND dimension = '{dimension}' AND {window}
-                    GROUP BY ALL ORDER BY 5 DESC, 2 DESC {(limit is { } l ? "LIMIT " + l.ToString(CultureInfo.InvariantCulture) : "")}
-                    """);
-                var breakdown = rows.Rows.Select(r => new ReportRow(r.GetString(0)!, r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4), r.GetInt64(5), r.GetInt64(6), null, null)).ToList();
+                    {window} AND dimension = $dimension
+                    GROUP BY ALL ORDER BY 5 DESC, 2 DESC LIMIT $limit
+                    """,
+                    r => new ReportRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4), r.GetInt64(5), r.GetInt64(6), null, null),
+                    [.. range, ("dimension", dimension), ("limit", limit is { } l ? (long)l : long.MaxValue)]);
                 if (breakdown.Count == 0)
                 {
                     return breakdown;
@@ -106,14 +111,15 @@ public sealed class ReportService(RollupReader rollups, BudgetStore budgets, Tim
 
                 // Percentiles over the range: the rows' latency histograms merged (bucket counts summed), not an
                 // average of per-bucket percentiles (see LatencyHistogram for the error bound).
-                using var histograms = connection.Query($"""
+                var counts = connection.Query(
+                    $"""
                     SELECT k, b::BIGINT, sum(n)::BIGINT FROM (
                       SELECT coalesce(key, '(none)') AS k, unnest(map_keys(latency_hist)) AS b, unnest(map_values(latency_hist)) AS n
-                      FROM {rollup} WHERE grain = '{grain}' AND dimension = '{dimension}' AND {window}
-                        AND list_contains({Sql.List(breakdown.Select(r => r.Key))}, coalesce(key, '(none)')))
+                      {window} AND dimension = $dimension AND list_contains($keys::VARCHAR[], coalesce(key, '(none)')))
                     GROUP BY ALL
-                    """);
-                var counts = histograms.Rows.Select(r => (Key: r.GetString(0)!, Bucket: (int)r.GetInt64(1), Count: r.GetInt64(2)))
+                    """,
+                    r => (Key: r.GetString(0), Bucket: (int)r.GetInt64(1), Count: r.GetInt64(2)),
+                    [.. range, ("dimension", dimension), ("keys", breakdown.Select(r => r.Key).ToList())])
                     .ToLookup(c => c.Key, c => (c.Bucket, c.Count), StringComparer.Ordinal);
                 return breakdown.Select(r => r with
                 {
@@ -125,17 +131,14 @@ public sealed class ReportService(RollupReader rollups, BudgetStore budgets, Tim
             var totals = Breakdown("all", null);
             var total = totals.Count == 0 ? new ReportRow("all", 0, 0, 0, 0m, 0, 0, null, null) : totals[0] with { Key = "all" };
             var byModel = Breakdown("model", null);
-            using var costRows = connection.Query($"""
-                SELECT bucket, coalesce(key, '(none)'), CAST(sum(cost_usd) AS DECIMAL(38, 9))
-                FROM {rollup} WHERE grain = '{grain}' AND dimension = 'model' AND {window} GROUP BY ALL ORDER BY 1, 2
-                """);
-            var cost = costRows.Rows.Select(r => new CostPoint(r.GetDateTimeOffset(0), r.GetString(1)!, r.GetDecimal(2))).ToList();
-            using var latencyRows = connection.Query($"""
-                SELECT bucket, requests, latency_p50, latency_p95, ttft_p50
-                FROM {rollup} WHERE grain = '{grain}' AND dimension = 'all' AND {window} ORDER BY 1
-                """);
-            var latency = latencyRows.Rows.Select(r => new LatencyPoint(r.GetDateTimeOffset(0), r.GetInt64(1),
-                r.IsNull(2) ? null : r.GetDouble(2), r.IsNull(3) ? null : r.GetDouble(3), r.IsNull(4) ? null : r.GetDouble(4))).ToList();
+            var cost = connection.Query(
+                $"SELECT bucket, coalesce(key, '(none)'), CAST(sum(cost_usd) AS DECIMAL(38, 9)) {window} AND dimension = 'model' GROUP BY ALL ORDER BY 1, 2",
+                r => new CostPoint(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetDecimal(2)),
+                range);
+            var latency = connection.Query(
+                $"SELECT bucket, requests, latency_p50, latency_p95, ttft_p50 {window} AND dimension = 'all' ORDER BY 1",
+                r => new LatencyPoint(r.GetFieldValue<DateTimeOffset>(0), r.GetInt64(1), NullableDouble(r, 2), NullableDouble(r, 3), NullableDouble(r, 4)),
+                range);
             return new ProjectReport(project, from, to, grain, total, byModel, Breakdown("user", top), Breakdown("route", top), cost, latency, [],
                 byModel.Where(m => m.Unpriced > 0).Select(m => m.Key).ToList());
         }, cancellationToken).ConfigureAwait(false);
@@ -184,7 +187,7 @@ public sealed class ReportService(RollupReader rollups, BudgetStore budgets, Tim
             : new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    private static string Lit(DateTimeOffset instant) => Sql.Literal(instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00") + "::TIMESTAMPTZ";
+    private static double? NullableDouble(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 }
 
 [JsonSerializable(typeof(ProjectReport))]

@@ -14,7 +14,7 @@ namespace LensAI.Backend.Rollups;
 /// produces the same file. Readers (<see cref="RollupReader"/>) use a day's rollup only while it still covers
 /// exactly the day's current parts, and roll the raw events up on the fly otherwise.
 /// </summary>
-public sealed class RollupJob(EventStore events, DuckDbDatabase database, string workDirectory) : IBackendJob
+public sealed class RollupJob(EventStore events, string workDirectory) : IBackendJob
 {
     public string Name => JobNames.Rollups;
 
@@ -50,9 +50,12 @@ public sealed class RollupJob(EventStore events, DuckDbDatabase database, string
         try
         {
             long rows;
-            using (var connection = database.Connect())
+            using (var connection = events.DuckDb.Open())
             {
-                rows = connection.Execute($"COPY ({RollupSchema.RollupSelect(EventStore.DedupedRelation(paths))} ORDER BY grain, dimension, key, bucket) TO {Sql.Literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+                rows = connection.Execute(
+                    $"COPY ({RollupSchema.RollupSelect(EventStore.DedupedRelation(paths))} ORDER BY grain, dimension, key, bucket) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)",
+                    EventStore.Files(paths),
+                    ("path", output));
             }
 
             await events.Store.PutFileAsync(RollupSchema.Key(project, day), output, cancellationToken).ConfigureAwait(false);

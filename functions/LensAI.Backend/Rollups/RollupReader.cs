@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Parquet;
 
@@ -8,12 +9,14 @@ namespace LensAI.Backend.Rollups;
 /// and the raw events rolled up on the fly for every other day (today, late arrivals, days not rolled up yet) —
 /// so reports, the dashboard and budget checks see everything ingested, fast.
 /// </summary>
-public sealed class RollupReader(EventStore events, DuckDbDatabase database)
+public sealed class RollupReader(EventStore events)
 {
     /// <summary>
-    /// Runs <paramref name="query"/> with a connection and the name of a relation (<c>rollup</c>) holding the rows.
+    /// Runs <paramref name="query"/> with a connection and the name of a temporary view (<c>rollup</c>) holding the rows.
+    /// The view reads its Parquet files from the connection's variables <c>lensai_rollup_files</c> and
+    /// <c>lensai_rollup_event_files</c> (a view takes no parameters; the paths never enter the SQL text).
     /// </summary>
-    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDbConnection, string, T> query, CancellationToken cancellationToken)
+    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
     {
         var keys = await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
         var byDay = keys.GroupBy(k => EventStore.DayOf(k)!.Value).ToDictionary(g => g.Key, g => g.ToList());
@@ -35,17 +38,19 @@ public sealed class RollupReader(EventStore events, DuckDbDatabase database)
 
         var freshPaths = await events.LocalPathsAsync(fresh, cancellationToken).ConfigureAwait(false);
         var stalePaths = await events.LocalPathsAsync(stale, cancellationToken).ConfigureAwait(false);
-        using var connection = database.Connect();
+        using var connection = events.DuckDb.Open();
         var sources = new List<string>();
         if (freshPaths.Count > 0)
         {
-            sources.Add($"SELECT * FROM read_parquet({Sql.List(freshPaths)}, hive_partitioning = false)");
+            connection.Execute("SET VARIABLE lensai_rollup_files = $files::VARCHAR[]", EventStore.Files(freshPaths));
+            sources.Add("SELECT * FROM read_parquet(getvariable('lensai_rollup_files'), hive_partitioning = false)");
         }
 
         if (stalePaths.Count > 0)
         {
             // In a subquery: the rollup SELECT starts with WITH, which may not follow UNION ALL BY NAME.
-            sources.Add($"SELECT * FROM ({RollupSchema.RollupSelect(EventStore.DedupedRelation(stalePaths))})");
+            connection.Execute("SET VARIABLE lensai_rollup_event_files = $files::VARCHAR[]", EventStore.Files(stalePaths));
+            sources.Add($"SELECT * FROM ({RollupSchema.RollupSelect(EventStore.DedupedRelation(stalePaths, "getvariable('lensai_rollup_event_files')"))})");
         }
 
         var relation = sources.Count == 0

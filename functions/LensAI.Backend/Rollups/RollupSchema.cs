@@ -27,6 +27,7 @@ public static class RollupSchema
     /// <summary>
     /// One grain of the rollup: <c>hour</c> rows serve budget periods that start at any hour of a time zone;
     /// <c>day</c> rows (UTC days) make multi-day reports cheap — per-user and per-route rows are 24× fewer.
+    /// <paramref name="grain"/> is one of those two words from the calls above, never outside text.
     /// </summary>
     private static string GrainSelect(string events, string grain) => $"""
         SELECT

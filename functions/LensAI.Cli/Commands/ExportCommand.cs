@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Export;
 using LensAI.Backend.Parquet;
@@ -93,15 +94,19 @@ internal static class ExportCommand
             var paths = await events.LocalPathsAsync(keys, ct).ConfigureAwait(false);
             try
             {
-                using var connection = events.Database.Connect();
-                connection.Execute($"""
+                using var connection = events.DuckDb.Open();
+                connection.Execute(
+                    $"""
                     CREATE TEMP TABLE export_day AS
                     SELECT * FROM {EventStore.DedupedRelation(paths)}
-                    WHERE project_id = {Sql.Literal(project)}
-                      AND ts >= {Sql.Literal(Format.Iso(from))}::TIMESTAMPTZ AND ts < {Sql.Literal(Format.Iso(to))}::TIMESTAMPTZ
+                    WHERE project_id = $project AND ts >= $from AND ts < $to
                     ORDER BY ts, event_id
-                    """);
-                var rows = connection.QueryScalar<long>("SELECT count(*) FROM export_day");
+                    """,
+                    EventStore.Files(paths),
+                    ("project", project),
+                    ("from", from),
+                    ("to", to));
+                var rows = connection.ScalarInt64("SELECT count(*) FROM export_day");
                 if (rows == 0)
                 {
                     if (File.Exists(path))
@@ -116,7 +121,7 @@ internal static class ExportCommand
                 var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
                 try
                 {
-                    connection.Execute($"COPY export_day TO {Sql.Literal(temp)} ({(csv ? "FORMAT CSV, HEADER true" : "FORMAT PARQUET, COMPRESSION ZSTD")})");
+                    connection.Execute($"COPY export_day TO $path ({(csv ? "FORMAT CSV, HEADER true" : "FORMAT PARQUET, COMPRESSION ZSTD")})", ("path", temp));
                     File.Move(temp, path, overwrite: true);
                 }
                 finally
@@ -126,7 +131,7 @@ internal static class ExportCommand
 
                 return (path, rows);
             }
-            catch (DuckDbException ex) when (attempt < 3 && ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase))
+            catch (DuckDBException ex) when (attempt < 3 && ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase))
             {
                 // Compaction replaced this day's parts after they were listed: list the day again.
                 keys = await events.ListPartsAsync(project, day, day, ct).ConfigureAwait(false);

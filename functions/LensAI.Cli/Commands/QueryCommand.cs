@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
@@ -64,20 +65,22 @@ internal static partial class QueryCommand
     /// <summary>
     /// Opens the views (<c>events</c>, and <c>rollups</c> when the SQL names them) and hands the connection to
     /// <paramref name="consume"/>; retried when compaction replaced parts between listing and reading (DuckDB
-    /// materializes the result before the first row is consumed, so a retry never repeats output).
+    /// materializes the result before the first row is consumed, so a retry never repeats output). A view takes no
+    /// parameters, so the part paths and the --since/--until instants reach it as the connection's variables
+    /// (<c>SET VARIABLE … = $value</c>, bound), never as SQL text.
     /// </summary>
-    private static async Task<T> RunAsync<T>(BackendSession backend, string project, string sql, DateOnly fromDay, DateOnly toDay, DateTimeOffset? from, DateTimeOffset? to, Func<DuckDbConnection, T> consume, CancellationToken ct)
+    private static async Task<T> RunAsync<T>(BackendSession backend, string project, string sql, DateOnly fromDay, DateOnly toDay, DateTimeOffset? from, DateTimeOffset? to, Func<DuckDBConnection, T> consume, CancellationToken ct)
     {
         var events = backend.Get<EventStore>();
         var filters = new List<string>();
-        if (from is { } f)
+        if (from is not null)
         {
-            filters.Add($"ts >= {Sql.Literal(Format.Iso(f))}::TIMESTAMPTZ");
+            filters.Add("ts >= getvariable('lensai_query_since')");
         }
 
-        if (to is { } t)
+        if (to is not null)
         {
-            filters.Add($"ts < {Sql.Literal(Format.Iso(t))}::TIMESTAMPTZ");
+            filters.Add("ts < getvariable('lensai_query_until')");
         }
 
         var where = filters.Count == 0 ? "" : " WHERE " + string.Join(" AND ", filters);
@@ -85,25 +88,32 @@ internal static partial class QueryCommand
         {
             var keys = await events.ListPartsAsync(project, fromDay, toDay, ct).ConfigureAwait(false);
             var paths = await events.LocalPathsAsync(keys, ct).ConfigureAwait(false);
-            var eventsView = $"CREATE TEMP VIEW events AS SELECT * FROM {EventStore.DedupedRelation(paths)}{where}";
+            void OpenEvents(DuckDBConnection connection)
+            {
+                connection.Execute("SET VARIABLE lensai_query_files = $files::VARCHAR[]", EventStore.Files(paths));
+                connection.Execute("SET VARIABLE lensai_query_since = $since::TIMESTAMPTZ", ("since", from));
+                connection.Execute("SET VARIABLE lensai_query_until = $until::TIMESTAMPTZ", ("until", to));
+                connection.Execute($"CREATE TEMP VIEW events AS SELECT * FROM {EventStore.DedupedRelation(paths, "getvariable('lensai_query_files')")}{where}");
+            }
+
             try
             {
                 if (!RollupsPattern().IsMatch(sql))
                 {
-                    using var connection = backend.Get<DuckDbDatabase>().Connect();
-                    connection.Execute(eventsView);
+                    using var connection = events.DuckDb.Open();
+                    OpenEvents(connection);
                     return consume(connection);
                 }
 
                 // Rollups only when the SQL names them: finding which days' stored rollups are current reads storage.
                 return await backend.Get<RollupReader>().QueryAsync(project, fromDay, toDay, (connection, rollup) =>
                 {
-                    connection.Execute(eventsView);
+                    OpenEvents(connection);
                     connection.Execute($"CREATE TEMP VIEW rollups AS SELECT * FROM {rollup}");
                     return consume(connection);
                 }, ct).ConfigureAwait(false);
             }
-            catch (DuckDbException ex) when (attempt < 3 && paths.Count > 0 && ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase))
+            catch (DuckDBException ex) when (attempt < 3 && paths.Count > 0 && ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase))
             {
                 // Compaction replaced parts between listing and reading: list again.
             }

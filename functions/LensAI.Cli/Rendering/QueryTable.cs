@@ -1,22 +1,33 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
 namespace LensAI.Cli.Rendering;
 
-/// <summary>A query result as a Spectre table (collected, capped by --max-rows), or streamed as CSV (RFC 4180) or JSON.</summary>
+/// <summary>
+/// A query result as a Spectre table (collected, capped by --max-rows), or streamed as CSV (RFC 4180) or JSON. Of SQL
+/// holding several statements, the first result with columns is shown; the statements after it still run.
+/// </summary>
 internal sealed class QueryTable
 {
-    private static readonly HashSet<DuckDbType> s_readable =
-    [
-        DuckDbType.Boolean, DuckDbType.TinyInt, DuckDbType.SmallInt, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.UTinyInt,
-        DuckDbType.USmallInt, DuckDbType.UInteger, DuckDbType.UBigInt, DuckDbType.HugeInt, DuckDbType.UHugeInt, DuckDbType.Float,
-        DuckDbType.Double, DuckDbType.Decimal, DuckDbType.Varchar, DuckDbType.Enum, DuckDbType.Uuid, DuckDbType.Timestamp,
-        DuckDbType.TimestampTz, DuckDbType.TimestampS, DuckDbType.TimestampMs, DuckDbType.TimestampNs, DuckDbType.Date,
-    ];
+    /// <summary>The DuckDB types read as values; any other (LIST, STRUCT, MAP, INTERVAL, BLOB…) is shown as DuckDB's text for it.</summary>
+    private static readonly HashSet<string> s_readable = new(StringComparer.Ordinal)
+    {
+        "Boolean", "TinyInt", "SmallInt", "Integer", "BigInt", "UnsignedTinyInt", "UnsignedSmallInt", "UnsignedInteger",
+        "UnsignedBigInt", "HugeInt", "UnsignedHugeInt", "Float", "Double", "Decimal", "Varchar", "Enum", "Uuid",
+        "Timestamp", "TimestampTz", "TimestampS", "TimestampMs", "TimestampNs", "Date",
+    };
+
+    private static readonly HashSet<string> s_numeric = new(StringComparer.Ordinal)
+    {
+        "TinyInt", "SmallInt", "Integer", "BigInt", "UnsignedTinyInt", "UnsignedSmallInt", "UnsignedInteger", "UnsignedBigInt",
+        "HugeInt", "UnsignedHugeInt", "Float", "Double", "Decimal",
+    };
 
     private QueryTable(IReadOnlyList<string> columns, IReadOnlyList<bool> numeric, List<object?[]> rows)
     {
@@ -31,139 +42,166 @@ internal sealed class QueryTable
 
     public IReadOnlyList<object?[]> Rows { get; }
 
-    /// <summary>
-    /// Runs <paramref name="sql"/>. Columns of types this DuckDB layer does not read (LIST, STRUCT, MAP, INTERVAL,
-    /// BLOB…) are read as DuckDB's own text for them (<c>CAST(… AS VARCHAR)</c>).
-    /// </summary>
-    /// <exception cref="DuckDbException">DuckDB's error, verbatim.</exception>
-    public static QueryTable Run(DuckDbConnection connection, string sql)
+    /// <summary>Runs <paramref name="sql"/> and collects its rows.</summary>
+    /// <exception cref="DuckDBException">DuckDB's error, verbatim.</exception>
+    public static QueryTable Run(DuckDBConnection connection, string sql)
     {
-        var (result, placeholders) = Open(connection, sql);
-        using (result)
-        {
-            return Read(result, placeholders);
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/> and writes its rows as CSV (RFC 4180, header first) as they are read, without
-    /// collecting them: for results too big to hold twice.
-    /// </summary>
-    public static long StreamCsv(DuckDbConnection connection, string sql, TextWriter output)
-    {
-        var (result, placeholders) = Open(connection, sql);
-        using (result)
-        {
-            output.WriteLine(string.Join(',', result.ColumnNames.Select(Csv)));
-            long rows = 0;
-            var line = new StringBuilder();
-            foreach (var row in result.Rows)
-            {
-                line.Clear();
-                for (var i = 0; i < result.ColumnCount; i++)
-                {
-                    if (i > 0)
-                    {
-                        line.Append(',');
-                    }
-
-                    line.Append(Csv(Text(Value(result, row, i, placeholders))));
-                }
-
-                output.WriteLine(line);
-                rows++;
-            }
-
-            return rows;
-        }
-    }
-
-    /// <summary>Runs <paramref name="sql"/> and writes its rows as a JSON array of objects, one row at a time.</summary>
-    public static long StreamJson(DuckDbConnection connection, string sql, TextWriter output)
-    {
-        var (result, placeholders) = Open(connection, sql);
-        using (result)
-        {
-            var columns = result.ColumnNames;
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using var writer = new Utf8JsonWriter(buffer);
-            output.Write('[');
-            long rows = 0;
-            foreach (var row in result.Rows)
-            {
-                buffer.ResetWrittenCount();
-                writer.Reset(buffer);
-                writer.WriteStartObject();
-                for (var i = 0; i < columns.Count; i++)
-                {
-                    writer.WritePropertyName(columns[i]);
-                    WriteValue(writer, Value(result, row, i, placeholders));
-                }
-
-                writer.WriteEndObject();
-                writer.Flush();
-                output.Write(rows++ == 0 ? "\n  " : ",\n  ");
-                output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
-            }
-
-            output.WriteLine(rows == 0 ? "]" : "\n]");
-            return rows;
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/>. Columns of types this DuckDB layer does not read (LIST, STRUCT, MAP, INTERVAL,
-    /// BLOB…) are read as DuckDB's own text for them (<c>CAST(… AS VARCHAR)</c>); when the query cannot be wrapped for
-    /// that, they come back as placeholders naming their type.
-    /// </summary>
-    /// <exception cref="DuckDbException">DuckDB's error, verbatim.</exception>
-    private static (DuckDbResult Result, HashSet<int> Placeholders) Open(DuckDbConnection connection, string sql)
-    {
-        var result = connection.Query(sql);
-        var unreadable = Enumerable.Range(0, result.ColumnCount).Where(i => !s_readable.Contains(result.GetColumnType(i))).ToList();
-        if (unreadable.Count == 0)
-        {
-            return (result, []);
-        }
-
-        var names = unreadable.Select(i => DuckDbSql.Identifier(result.GetColumnName(i))).ToList();
-        var replace = string.Join(", ", names.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
-        var body = sql.TrimEnd().TrimEnd(';');
-        try
-        {
-            var retry = connection.Query($"SELECT * REPLACE ({replace}) FROM ({body})");
-            result.Dispose();
-            return (retry, []);
-        }
-        catch (DuckDbException)
-        {
-            // Not a query that nests (several statements, PRAGMA…): show those columns by type name.
-            return (result, unreadable.ToHashSet());
-        }
-    }
-
-    private static object? Value(DuckDbResult result, DuckDbRow row, int i, HashSet<int> placeholders)
-        => placeholders.Contains(i) ? (row.IsNull(i) ? null : $"<{result.GetColumnType(i)}>") : row[i];
-
-    private static QueryTable Read(DuckDbResult result, HashSet<int> placeholders)
-    {
-        var columns = result.ColumnNames;
-        var numeric = Enumerable.Range(0, result.ColumnCount).Select(i => result.GetColumnType(i) is DuckDbType.TinyInt or DuckDbType.SmallInt or DuckDbType.Integer
-            or DuckDbType.BigInt or DuckDbType.UTinyInt or DuckDbType.USmallInt or DuckDbType.UInteger or DuckDbType.UBigInt or DuckDbType.HugeInt
-            or DuckDbType.UHugeInt or DuckDbType.Float or DuckDbType.Double or DuckDbType.Decimal).ToList();
-        var rows = new List<object?[]>((int)Math.Min(result.RowCount, 1_000_000));
-        foreach (var row in result.Rows)
+        using var result = Result.Open(connection, sql);
+        var reader = result.Reader;
+        var columns = result.Columns;
+        var numeric = Enumerable.Range(0, columns.Count).Select(i => s_numeric.Contains(reader.GetDataTypeName(i))).ToList();
+        var rows = new List<object?[]>();
+        while (reader.Read())
         {
             var values = new object?[columns.Count];
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = Value(result, row, i, placeholders);
+                values[i] = result.Value(i);
             }
 
             rows.Add(values);
         }
 
         return new QueryTable(columns, numeric, rows);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> and writes its rows as CSV (RFC 4180, header first) as they are read, without
+    /// collecting them: for results too big to hold twice.
+    /// </summary>
+    public static long StreamCsv(DuckDBConnection connection, string sql, TextWriter output)
+    {
+        using var result = Result.Open(connection, sql);
+        output.WriteLine(string.Join(',', result.Columns.Select(Csv)));
+        long rows = 0;
+        var line = new StringBuilder();
+        while (result.Reader.Read())
+        {
+            line.Clear();
+            for (var i = 0; i < result.Columns.Count; i++)
+            {
+                if (i > 0)
+                {
+                    line.Append(',');
+                }
+
+                line.Append(Csv(Text(result.Value(i))));
+            }
+
+            output.WriteLine(line);
+            rows++;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and writes its rows as a JSON array of objects, one row at a time.</summary>
+    public static long StreamJson(DuckDBConnection connection, string sql, TextWriter output)
+    {
+        using var result = Result.Open(connection, sql);
+        var columns = result.Columns;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(buffer);
+        output.Write('[');
+        long rows = 0;
+        while (result.Reader.Read())
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            writer.WriteStartObject();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                writer.WritePropertyName(columns[i]);
+                WriteValue(writer, result.Value(i));
+            }
+
+            writer.WriteEndObject();
+            writer.Flush();
+            output.Write(rows++ == 0 ? "\n  " : ",\n  ");
+            output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        }
+
+        output.WriteLine(rows == 0 ? "]" : "\n]");
+        return rows;
+    }
+
+    /// <summary>
+    /// An open result: the reader on the first statement that returns columns. Columns of types not read as values
+    /// (LIST, STRUCT, MAP, INTERVAL, BLOB…) are read as DuckDB's own text for them: the query runs again wrapped in
+    /// <c>SELECT * REPLACE (CAST(… AS VARCHAR) AS …)</c>; when it cannot be wrapped (several statements, PRAGMA…) they
+    /// are shown as placeholders naming their type. Disposing it runs the statements after the shown one.
+    /// </summary>
+    private sealed class Result : IDisposable
+    {
+        private readonly DuckDBCommand _command;
+        private readonly HashSet<int> _placeholders;
+
+        private Result(DuckDBCommand command, DuckDBDataReader reader, HashSet<int> placeholders)
+        {
+            _command = command;
+            Reader = reader;
+            _placeholders = placeholders;
+            Columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        }
+
+        public DuckDBDataReader Reader { get; }
+
+        public List<string> Columns { get; }
+
+        /// <exception cref="DuckDBException">DuckDB's error, verbatim.</exception>
+        public static Result Open(DuckDBConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            DuckDBDataReader reader;
+            try
+            {
+                reader = command.ExecuteReader();
+            }
+            catch
+            {
+                command.Dispose();
+                throw;
+            }
+
+            var unreadable = Enumerable.Range(0, reader.FieldCount).Where(i => !s_readable.Contains(reader.GetDataTypeName(i))).ToList();
+            if (unreadable.Count == 0)
+            {
+                return new Result(command, reader, []);
+            }
+
+            var names = unreadable.Select(i => DuckDbSql.QuoteIdentifier(reader.GetName(i))).ToList();
+            var replace = string.Join(", ", names.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
+            var wrapped = connection.CreateCommand();
+            wrapped.CommandText = $"SELECT * REPLACE ({replace}) FROM ({sql.TrimEnd().TrimEnd(';')})";
+            try
+            {
+                var retry = wrapped.ExecuteReader();
+                reader.Dispose();
+                command.Dispose();
+                return new Result(wrapped, retry, []);
+            }
+            catch (DuckDBException)
+            {
+                // Not a query that nests (several statements, PRAGMA…): show those columns by type name.
+                wrapped.Dispose();
+                return new Result(command, reader, unreadable.ToHashSet());
+            }
+        }
+
+        /// <summary>The current row's value in column <paramref name="i"/> as a .NET value (null for NULL).</summary>
+        public object? Value(int i) => _placeholders.Contains(i) && !Reader.IsDBNull(i) ? $"<{Reader.GetDataTypeName(i)}>" : Reader.Value(i);
+
+        public void Dispose()
+        {
+            // The remaining statements run as the reader moves past the shown result.
+            while (Reader.NextResult())
+            {
+            }
+
+            Reader.Dispose();
+            _command.Dispose();
+        }
     }
 
     public static string Text(object? value) => value switch
@@ -206,7 +244,7 @@ internal sealed class QueryTable
             case ulong n: writer.WriteNumberValue(n); break;
             case decimal n: writer.WriteNumberValue(n); break;
             case double n when double.IsFinite(n): writer.WriteNumberValue(n); break;
-            case Int128 or UInt128: writer.WriteRawValue(Text(value)); break;
+            case BigInteger: writer.WriteRawValue(Text(value)); break;
             default: writer.WriteStringValue(Text(value)); break;
         }
     }

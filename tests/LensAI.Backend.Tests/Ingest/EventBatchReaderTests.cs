@@ -74,6 +74,8 @@ public sealed class EventBatchReaderTests
     [InlineData("cost_usd", -0.5, "/events/0/cost_usd", "between")]
     [InlineData("metadata", "x", "/events/0/metadata", "object")]
     [InlineData("latency_ms", -3, "/events/0/latency_ms", "non-negative")]
+    [InlineData("user_id", "u\0x", "/events/0/user_id", "U+0000")]
+    [InlineData("route", "\0", "/events/0/route", "U+0000")]
     public void Each_bad_field_is_named_by_pointer(string field, object? value, string pointer, string message)
     {
         var e = ValidEvent();
@@ -81,6 +83,16 @@ public sealed class EventBatchReaderTests
         var error = Assert.Single(ErrorsOf(e));
         Assert.Equal(pointer, error.Pointer);
         Assert.Contains(message, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Metadata_keys_and_values_with_NUL_are_refused_because_DuckDB_would_cut_them()
+    {
+        var e = ValidEvent();
+        e["metadata"] = new JsonObject { ["a\0b"] = "v", ["ok"] = "x\0y", ["fine"] = "tab\tnewline\n" };
+        var errors = ErrorsOf(e).OrderBy(f => f.Pointer, StringComparer.Ordinal).ToList();
+        Assert.Equal(["/events/0/metadata/a\uFFFDb", "/events/0/metadata/ok"], errors.Select(f => f.Pointer));
+        Assert.All(errors, f => Assert.Contains("U+0000", f.Message, StringComparison.Ordinal));
     }
 
     [Fact]

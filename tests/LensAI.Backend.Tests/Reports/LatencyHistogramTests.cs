@@ -1,4 +1,4 @@
-using System.Globalization;
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Rollups;
 
@@ -7,19 +7,19 @@ namespace LensAI.Backend.Tests.Reports;
 /// <summary>The rollups' log-scale histogram: DuckDB's aggregate and the C# quantile agree with quantile_cont within the bound.</summary>
 public sealed class LatencyHistogramTests : IDisposable
 {
-    private readonly DuckDbDatabase _database = DuckDbDatabase.OpenInMemory();
-    private readonly DuckDbConnection _connection;
+    private readonly DuckDbConnectionFactory _duckDb = new();
+    private readonly DuckDBConnection _connection;
 
     public LatencyHistogramTests()
     {
-        _connection = _database.Connect();
+        _connection = _duckDb.Open();
         _connection.Execute("CREATE TABLE calls (g INTEGER NOT NULL, latency_ms INTEGER)");
     }
 
     public void Dispose()
     {
         _connection.Dispose();
-        _database.Dispose();
+        _duckDb.Dispose();
     }
 
     [Theory]
@@ -38,17 +38,18 @@ public sealed class LatencyHistogramTests : IDisposable
             for (var i = 0; i < 4000; i++)
             {
                 var latency = (int)Math.Min(500_000, Math.Exp(random.NextDouble() * random.NextDouble() * 13));
-                appender.Append(random.Next(40) * random.Next(2)).Append(i % 97 == 0 ? null : latency).EndRow();
+                appender.CreateRow().AppendValue(random.Next(40) * random.Next(2)).AppendValue(i % 97 == 0 ? null : latency).EndRow();
             }
         }
 
-        using var exact = _connection.Query(string.Create(CultureInfo.InvariantCulture, $"SELECT quantile_cont(latency_ms, {q}) FROM calls"));
-        var truth = exact.Rows.Single().GetDouble(0);
-        using var merged = _connection.Query($"""
+        var truth = _connection.Query("SELECT quantile_cont(latency_ms, $q) FROM calls", r => r.GetDouble(0), ("q", q)).Single();
+        var merged = _connection.Query(
+            $"""
             WITH h AS (SELECT g, {LatencyHistogram.Aggregate("latency_ms")} AS hist FROM calls GROUP BY g)
             SELECT b::BIGINT, n FROM (SELECT unnest(map_keys(hist)) AS b, unnest(map_values(hist)) AS n FROM h)
-            """);
-        var estimate = LatencyHistogram.Quantile(merged.Rows.Select(r => ((int)r.GetInt64(0), r.GetInt64(1))).ToList(), q);
+            """,
+            r => ((int)r.GetInt64(0), r.GetInt64(1)));
+        var estimate = LatencyHistogram.Quantile(merged, q);
 
         Assert.NotNull(estimate);
         Assert.InRange(estimate.Value, truth / LatencyHistogram.Ratio, truth * LatencyHistogram.Ratio);
@@ -58,14 +59,16 @@ public sealed class LatencyHistogramTests : IDisposable
     public void The_sql_buckets_match_the_documented_bounds()
     {
         int[] values = [0, 1, 2, 5, 17, 100, 321, 1000, 30_000, 599_999, 603_000, 604_000, 3_600_000];
-        using var result = _connection.Query($"""
+        var rows = _connection.Query(
+            $"""
             SELECT v, b::BIGINT FROM (SELECT v, unnest(map_keys({LatencyHistogram.Aggregate("v")})) AS b
-              FROM (SELECT unnest({"[" + string.Join(", ", values) + "]"}) AS v) GROUP BY v)
-            """);
-        foreach (var row in result.Rows)
+              FROM (SELECT unnest($values::INTEGER[]) AS v) GROUP BY v)
+            """,
+            r => (r.GetInt64(0), (int)r.GetInt64(1)),
+            ("values", values.ToList()));
+        Assert.Equal(values.Length, rows.Count);
+        foreach (var (value, bucket) in rows)
         {
-            var value = row.GetInt64(0);
-            var bucket = (int)row.GetInt64(1);
             Assert.Equal(LatencyHistogram.BucketOf(value), bucket);
             Assert.True(LatencyHistogram.Lower(bucket) <= value, $"{value} ms in bucket {bucket}");
             Assert.True(bucket == LatencyHistogram.Overflow || value < LatencyHistogram.Lower(bucket + 1), $"{value} ms in bucket {bucket}");
