@@ -222,7 +222,11 @@ public readonly struct EventRow(IDataRecord record)
     public string? GetString(int column) => record.IsDBNull(column) ? null : record.GetString(column);
 
     /// <summary>Any integer column (DuckDB's <c>sum</c> of integers is a HUGEINT) as a <see cref="long"/>.</summary>
-    public long GetInt64(int column) => Convert.ToInt64(record.GetValue(column), System.Globalization.CultureInfo.InvariantCulture);
+    public long GetInt64(int column) => record.GetValue(column) switch
+    {
+        System.Numerics.BigInteger big => (long)big,
+        var value => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>A DECIMAL column, exactly.</summary>
     public decimal GetDecimal(int column) => record.GetDecimal(column);
