@@ -177,7 +177,9 @@ public sealed class ObjectStoreFailureTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
         Assert.True(clock.Elapsed >= timeout, $"gave up after {clock.Elapsed}");
         Assert.Contains("timed out", ex.Message, StringComparison.Ordinal);
-        Assert.InRange(requests, 1, 2);
+        // Two attempts (maxRetries: 1). Under load the HTTP stack may re-send an attempt once more by itself when the
+        // first attempt's aborted connection is picked from the pool (seen once with AWSSDK.S3 4 in CI): still bounded.
+        Assert.InRange(requests, 1, 3);
     }
 
     [Fact]
