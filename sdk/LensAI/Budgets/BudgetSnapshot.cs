@@ -282,11 +282,11 @@ internal sealed class BudgetSnapshot
 
     internal static BudgetScopeKind? ParseKind(string scope) => scope.ToLowerInvariant() switch
     {
-        "project" => BudgetScopeKind.Project,
-        "user" => BudgetScopeKind.User,
-        "route" => BudgetScopeKind.Route,
-        "model" => BudgetScopeKind.Model,
-        "metadata" => BudgetScopeKind.Metadata,
+        BudgetScopeNames.Project => BudgetScopeKind.Project,
+        BudgetScopeNames.User => BudgetScopeKind.User,
+        BudgetScopeNames.Route => BudgetScopeKind.Route,
+        BudgetScopeNames.Model => BudgetScopeKind.Model,
+        BudgetScopeNames.Metadata => BudgetScopeKind.Metadata,
         _ => null,
     };
 

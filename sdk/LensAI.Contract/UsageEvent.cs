@@ -4,9 +4,10 @@ namespace LensAI;
 
 /// <summary>
 /// One LLM call: who made it, which model answered, what it used and cost, how long it took and how it ended.
-/// This is the wire and storage contract shared by the SDK and the backend; JSON and Parquet use the same names.
+/// This is the wire and storage contract shared by the SDK and the backend; JSON and Parquet use the same names, and
+/// <see cref="UsageEventFields.All"/> describes every field. A record: <c>e with { Route = … }</c> copies every field.
 /// </summary>
-public sealed class UsageEvent
+public sealed record UsageEvent
 {
     /// <summary>Metadata key LensAI sets when a stream ended before the provider finished it: <c>abandoned</c> (the caller stopped reading) or <c>broken</c> (the read failed).</summary>
     public const string IncompleteMetadataKey = "lensai.incomplete";
@@ -111,12 +112,4 @@ public sealed class UsageEvent
     /// <summary>The token counts of this event as a <see cref="TokenUsage"/>.</summary>
     [JsonIgnore]
     public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h };
-}
-
-/// <summary>The body of <c>POST /v1/events</c>: <c>{"events":[…]}</c>.</summary>
-public sealed class UsageEventBatch
-{
-    /// <summary>The events of the batch.</summary>
-    [JsonPropertyName("events")]
-    public required IReadOnlyList<UsageEvent> Events { get; init; }
 }

@@ -2,25 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace LensAI.Budgets;
 
-/// <summary>
-/// The kill-switch document served by <c>GET /v1/budgets/status</c> and polled by the SDK: every budget of the
-/// project with its spend at <see cref="GeneratedAt"/>, and which scopes are blocked.
-/// </summary>
-public sealed class BudgetStatusDocument
-{
-    /// <summary>The project the document describes (from the API key).</summary>
-    [JsonPropertyName("project_id")]
-    public required string ProjectId { get; init; }
-
-    /// <summary>When the budget check produced the spend figures.</summary>
-    [JsonPropertyName("generated_at")]
-    public required DateTimeOffset GeneratedAt { get; init; }
-
-    /// <summary>One entry per budget (and, for a default per-user budget, per user it is watching).</summary>
-    [JsonPropertyName("budgets")]
-    public required IReadOnlyList<BudgetScopeStatus> Budgets { get; init; }
-}
-
 /// <summary>The state of one budget over one scope for the current period.</summary>
 public sealed class BudgetScopeStatus
 {
@@ -28,7 +9,7 @@ public sealed class BudgetScopeStatus
     [JsonPropertyName("budget_id")]
     public required string BudgetId { get; init; }
 
-    /// <summary>What the budget covers: <c>project</c>, <c>user</c>, <c>route</c>, <c>model</c> or <c>metadata</c>.</summary>
+    /// <summary>What the budget covers: one of <see cref="BudgetScopeNames"/> (<c>project</c>, <c>user</c>, <c>route</c>, <c>model</c> or <c>metadata</c>).</summary>
     [JsonPropertyName("scope")]
     public required string Scope { get; init; }
 
@@ -72,7 +53,3 @@ public sealed class BudgetScopeStatus
     [JsonPropertyName("override_until")]
     public DateTimeOffset? OverrideUntil { get; init; }
 }
-
-/// <summary>Source-generated JSON for the budget status document.</summary>
-[JsonSerializable(typeof(BudgetStatusDocument))]
-public sealed partial class BudgetStatusJsonContext : JsonSerializerContext;

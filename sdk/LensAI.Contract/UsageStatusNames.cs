@@ -1,23 +1,4 @@
-using System.Text.Json.Serialization;
-
 namespace LensAI;
-
-/// <summary>How an LLM call ended. Serialized as <c>ok</c>, <c>rate_limited</c>, <c>error</c> or <c>blocked</c>.</summary>
-[JsonConverter(typeof(UsageStatusJsonConverter))]
-public enum UsageStatus
-{
-    /// <summary>The provider answered with a 2xx status.</summary>
-    Ok = 0,
-
-    /// <summary>The provider answered 429 Too Many Requests.</summary>
-    RateLimited = 1,
-
-    /// <summary>Any other 4xx/5xx answer, or an exception (timeout, cancellation, network failure).</summary>
-    Error = 2,
-
-    /// <summary>LensAI stopped the call before it reached the provider because a budget was exhausted.</summary>
-    Blocked = 3,
-}
 
 /// <summary>Wire names of <see cref="UsageStatus"/>.</summary>
 public static class UsageStatusNames
@@ -56,18 +37,4 @@ public static class UsageStatusNames
             default: status = default; return false;
         }
     }
-}
-
-internal sealed class UsageStatusJsonConverter : JsonConverter<UsageStatus>
-{
-    public override UsageStatus Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
-    {
-        var text = reader.GetString();
-        return text is not null && UsageStatusNames.TryParse(text, out var status)
-            ? status
-            : throw new System.Text.Json.JsonException($"'{text}' is not a usage status; expected ok, rate_limited, error or blocked.");
-    }
-
-    public override void Write(System.Text.Json.Utf8JsonWriter writer, UsageStatus value, System.Text.Json.JsonSerializerOptions options)
-        => writer.WriteStringValue(value.ToWireName());
 }

@@ -1,10 +1,14 @@
 namespace LensAI;
 
-/// <summary>Makes ULIDs: 48-bit millisecond time + 80 random bits, Crockford base32, 26 characters, sortable by time.</summary>
-internal static class EventIds
+/// <summary>
+/// Makes the contract's event ids (<c>event_id</c>, the idempotency key): ULIDs, 48-bit millisecond time + 80 random
+/// bits in Crockford base32, 26 characters, sortable by time. The backend names its Parquet parts with them too.
+/// </summary>
+public static class EventIds
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+    /// <summary>Returns a new ULID whose time part is <paramref name="timestamp"/> (to the millisecond).</summary>
     /// <remarks>
     /// The 80 random bits come from <see cref="Random.Shared"/>: ids must be unique, not secret, and a cryptographic
     /// generator costs ~2 µs per call on the capture path.

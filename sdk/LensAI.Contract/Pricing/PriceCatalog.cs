@@ -230,9 +230,16 @@ public sealed class PriceCatalog
 
     private static readonly string[] s_prefixes = ["models/", "openai/", "anthropic/", "google/", "gemini/", "mistralai/", "mistral/"];
 
-    /// <summary>Removes one trailing snapshot suffix: <c>-2024-08-06</c>, <c>-20250514</c>, <c>@20240620</c>, <c>-001</c>, <c>-2409</c>, <c>-latest</c>.</summary>
-    internal static string StripVersionSuffix(string name)
+    /// <summary>
+    /// Removes one trailing snapshot suffix from a lower-case model name: <c>-2024-08-06</c>, <c>-20250514</c>,
+    /// <c>@20240620</c>, <c>-001</c>, <c>-2409</c>, <c>-latest</c>. The catalogue falls back to the result when a
+    /// dated name has no entry, and a budget on a model covers the model's snapshots by it (on both sides).
+    /// </summary>
+    /// <param name="name">A model name in lower case (<c>gpt-4o-2024-08-06</c>).</param>
+    /// <returns>The name without its suffix (<c>gpt-4o</c>), or <paramref name="name"/> when it has none.</returns>
+    public static string StripVersionSuffix(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var span = name.AsSpan();
         if (span.EndsWith("-latest", StringComparison.Ordinal))
         {
@@ -281,7 +288,7 @@ public sealed class PriceCatalog
     private static PriceCatalog LoadEmbedded()
     {
         using var stream = typeof(PriceCatalog).Assembly.GetManifestResourceStream("LensAI.Pricing.prices.json")
-            ?? throw new InvalidOperationException("The embedded price catalogue LensAI.Pricing.prices.json is missing from the LensAI assembly.");
+            ?? throw new InvalidOperationException("The embedded price catalogue LensAI.Pricing.prices.json is missing from the LensAI.Contract assembly.");
         return Load(stream);
     }
 
@@ -387,9 +394,3 @@ public sealed class PriceCatalog
 
     private sealed record Entry(ModelPrice Price, string Version);
 }
-
-/// <summary>A model the catalogue deliberately leaves unpriced, and why.</summary>
-/// <param name="Provider">The provider.</param>
-/// <param name="Model">The model name.</param>
-/// <param name="Reason">Why no price is given (e.g. no public list price found).</param>
-public sealed record UnpricedModel(string Provider, string Model, string Reason);
