@@ -1,6 +1,6 @@
 using LensAI.Pricing;
 
-namespace LensAI.Tests.Pricing;
+namespace LensAI.Contract.Tests.Pricing;
 
 public sealed class PriceCatalogMathTests
 {

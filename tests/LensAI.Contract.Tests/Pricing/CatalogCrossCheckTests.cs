@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using LensAI.Pricing;
 using LensAI.Testing;
 
-namespace LensAI.Tests.Pricing;
+namespace LensAI.Contract.Tests.Pricing;
 
 /// <summary>
 /// Compares the embedded catalogue with the public LiteLLM price catalogue (BerriAI/litellm @4c1b15d, MIT) kept in

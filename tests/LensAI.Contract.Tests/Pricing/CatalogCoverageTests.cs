@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using LensAI.Pricing;
 using LensAI.Testing;
 
-namespace LensAI.Tests.Pricing;
+namespace LensAI.Contract.Tests.Pricing;
 
 /// <summary>What the embedded catalogue must cover, and the rules every entry must keep.</summary>
 public sealed partial class CatalogCoverageTests
