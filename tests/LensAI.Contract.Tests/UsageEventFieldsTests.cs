@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using LensAI.Testing;
 
 namespace LensAI.Contract.Tests;
 
@@ -47,7 +48,7 @@ public sealed partial class UsageEventFieldsTests
     [Fact]
     public void Every_field_round_trips_through_JSON_under_its_name()
     {
-        var e = Sample();
+        var e = UsageEventSamples.Full();
         var json = JsonSerializer.Serialize(e, LensAIJsonContext.Default.UsageEvent);
         using (var document = JsonDocument.Parse(json))
         {
@@ -56,26 +57,26 @@ public sealed partial class UsageEventFieldsTests
         }
 
         var back = JsonSerializer.Deserialize(json, LensAIJsonContext.Default.UsageEvent)!;
-        Assert.All(UsageEventFields.All, f => AssertSameValue(f, f.GetValue(e), f.GetValue(back)));
+        Assert.All(UsageEventFields.All, f => UsageEventSamples.AssertSameValue(f, f.GetValue(e), f.GetValue(back)));
 
         var batch = JsonSerializer.Deserialize(
             JsonSerializer.Serialize(new UsageEventBatch { Events = [e, e with { EventId = "second" }] }, LensAIJsonContext.Default.UsageEventBatch),
             LensAIJsonContext.Default.UsageEventBatch)!;
         Assert.Equal(["01JD5W3Y1J8Z6XG0E8X9R4T2QK", "second"], batch.Events.Select(x => x.EventId));
-        Assert.All(UsageEventFields.All.Where(f => f.Name != "event_id"), f => AssertSameValue(f, f.GetValue(e), f.GetValue(batch.Events[1])));
+        Assert.All(UsageEventFields.All.Where(f => f.Name != "event_id"), f => UsageEventSamples.AssertSameValue(f, f.GetValue(e), f.GetValue(batch.Events[1])));
     }
 
     [Fact]
     public void Nullable_fields_round_trip_as_null_and_the_rest_keep_their_defaults()
     {
-        var e = Sample() with { ProjectId = null, RequestId = null, UserId = null, Route = null, CostUsd = null, PriceVersion = null, TtftMs = null, HttpStatus = null, Metadata = null };
+        var e = UsageEventSamples.Full() with { ProjectId = null, RequestId = null, UserId = null, Route = null, CostUsd = null, PriceVersion = null, TtftMs = null, HttpStatus = null, Metadata = null };
         Assert.All(UsageEventFields.All.Where(f => f.IsNullable), f => Assert.Null(f.GetValue(e)));
 
         var json = JsonSerializer.Serialize(e, LensAIJsonContext.Default.UsageEvent);
         using var document = JsonDocument.Parse(json);
         Assert.All(UsageEventFields.All.Where(f => f.IsNullable), f => Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty(f.Name).ValueKind));
         var back = JsonSerializer.Deserialize(json, LensAIJsonContext.Default.UsageEvent)!;
-        Assert.All(UsageEventFields.All, f => AssertSameValue(f, f.GetValue(e), f.GetValue(back)));
+        Assert.All(UsageEventFields.All, f => UsageEventSamples.AssertSameValue(f, f.GetValue(e), f.GetValue(back)));
     }
 
     [Fact]
@@ -83,71 +84,14 @@ public sealed partial class UsageEventFieldsTests
     {
         foreach (var status in Enum.GetValues<UsageStatus>())
         {
-            var json = JsonSerializer.Serialize(Sample() with { Status = status }, LensAIJsonContext.Default.UsageEvent);
+            var json = JsonSerializer.Serialize(UsageEventSamples.Full() with { Status = status }, LensAIJsonContext.Default.UsageEvent);
             Assert.Contains($"\"status\":\"{status.ToWireName()}\"", json, StringComparison.Ordinal);
             Assert.True(UsageStatusNames.TryParse(status.ToWireName(), out var parsed));
             Assert.Equal(status, parsed);
         }
 
-        var bad = JsonSerializer.Serialize(Sample(), LensAIJsonContext.Default.UsageEvent).Replace("\"rate_limited\"", "\"Rate_Limited\"", StringComparison.Ordinal);
+        var bad = JsonSerializer.Serialize(UsageEventSamples.Full(), LensAIJsonContext.Default.UsageEvent).Replace("\"rate_limited\"", "\"Rate_Limited\"", StringComparison.Ordinal);
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(bad, LensAIJsonContext.Default.UsageEvent));
-    }
-
-    /// <summary>
-    /// An event with every field set to a value that is neither null nor its type's default, built through the table's
-    /// property names, so a field added to <see cref="UsageEvent"/> and the table needs a sample here.
-    /// </summary>
-    internal static UsageEvent Sample()
-    {
-        var e = Activator.CreateInstance<UsageEvent>();
-        foreach (var field in UsageEventFields.All)
-        {
-            Assert.True(s_samples.TryGetValue(field.Name, out var value), $"Add a sample value for the new field '{field.Name}'.");
-            typeof(UsageEvent).GetProperty(field.PropertyName)!.SetValue(e, value);
-        }
-
-        Assert.All(UsageEventFields.All, f => Assert.NotEqual(f.ClrType.IsValueType && Nullable.GetUnderlyingType(f.ClrType) is null ? Activator.CreateInstance(f.ClrType) : null, f.GetValue(e)));
-        return e;
-    }
-
-    private static readonly Dictionary<string, object> s_samples = new()
-    {
-        ["event_id"] = "01JD5W3Y1J8Z6XG0E8X9R4T2QK",
-        ["ts"] = new DateTimeOffset(2026, 11, 21, 23, 20, 0, TimeSpan.Zero).AddTicks(1_234_560),
-        ["project_id"] = "acme",
-        ["request_id"] = "chatcmpl-9",
-        ["user_id"] = "user-42",
-        ["route"] = "POST /chat",
-        ["provider"] = "anthropic",
-        ["model"] = "claude-sonnet-4-20250514",
-        ["operation"] = "messages",
-        ["stream"] = true,
-        ["tokens_in"] = 5000,
-        ["tokens_out"] = 700,
-        ["tokens_cached_in"] = 1000,
-        ["tokens_cache_write"] = 400,
-        ["tokens_cache_write_1h"] = 150,
-        ["tokens_reasoning"] = 90,
-        ["cost_usd"] = 0.012345678m,
-        ["price_version"] = "2026-11-21:anthropic/claude-sonnet-4",
-        ["latency_ms"] = 1234,
-        ["ttft_ms"] = 321,
-        ["status"] = UsageStatus.RateLimited,
-        ["http_status"] = 429,
-        ["metadata"] = new Dictionary<string, string> { ["team"] = "search", ["quote"] = "it's \"x\"" },
-        ["sdk"] = "LensAI.NET/9.9.9",
-    };
-
-    internal static void AssertSameValue(UsageEventField field, object? expected, object? actual)
-    {
-        if (expected is IReadOnlyDictionary<string, string> map)
-        {
-            var other = Assert.IsAssignableFrom<IReadOnlyDictionary<string, string>>(actual);
-            Assert.Equal(map.OrderBy(p => p.Key), other.OrderBy(p => p.Key));
-            return;
-        }
-
-        Assert.True(Equals(expected, actual), $"{field.Name}: expected {expected}, got {actual}");
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
