@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Serialization;
 
 namespace LensAI;
@@ -108,6 +110,17 @@ public sealed record UsageEvent
     /// <summary>The SDK that captured the call: <c>name/version</c>.</summary>
     [JsonPropertyName("sdk")]
     public required string Sdk { get; init; }
+
+    /// <summary>
+    /// What <see cref="ToString"/> prints: the call's identity and outcome, never its attribution (user, route,
+    /// metadata), which may hold personal data until the backend redacts it.
+    /// </summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"EventId = {EventId}, Timestamp = {Timestamp:O}, Provider = {Provider}, Model = {Model}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Operation = {Operation}, Status = {Status}, TokensIn = {TokensIn}, TokensOut = {TokensOut}, CostUsd = {CostUsd}");
+        return true;
+    }
 
     /// <summary>The token counts of this event as a <see cref="TokenUsage"/>.</summary>
     [JsonIgnore]

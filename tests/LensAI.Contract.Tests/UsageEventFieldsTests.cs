@@ -80,6 +80,20 @@ public sealed partial class UsageEventFieldsTests
     }
 
     [Fact]
+    public void ToString_names_the_call_but_never_its_attribution()
+    {
+        var e = UsageEventSamples.Full();
+        var text = e.ToString();
+        Assert.StartsWith("UsageEvent { EventId = " + e.EventId, text, StringComparison.Ordinal);
+        Assert.Contains(e.Model, text, StringComparison.Ordinal);
+        foreach (var field in UsageEventFields.All.Where(f => f.IsAttribution))
+        {
+            var values = field.GetValue(e) is IReadOnlyDictionary<string, string> map ? map.Values : [(string)field.GetValue(e)!];
+            Assert.All(values, v => Assert.DoesNotContain(v, text, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Status_goes_on_the_wire_by_its_name()
     {
         foreach (var status in Enum.GetValues<UsageStatus>())
