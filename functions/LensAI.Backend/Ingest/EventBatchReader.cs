@@ -146,7 +146,7 @@ public static class EventBatchReader
         Sdk,
     }
 
-    /// <summary>The contract's fields, in table order, with their UTF-8 names, what this reader calls them, and their bit in a presence mask.</summary>
+    /// <summary>The contract's fields, in table order: UTF-8 name, what this reader calls the field, name as text.</summary>
     private static readonly (byte[] Name, Field Field, string Text)[] s_fields = [.. UsageEventFields.All.Select(f =>
         (Encoding.UTF8.GetBytes(f.Name), Enum.TryParse<Field>(f.PropertyName, out var id) ? id : Field.Unknown, f.Name))];
 
@@ -167,7 +167,8 @@ public static class EventBatchReader
         return names;
     }
 
-    private static ulong Bit(Field field) => 1UL << (int)field;
+    /// <summary>The field's bit in a presence mask; none for <see cref="Field.Unknown"/>, which never satisfies a requirement.</summary>
+    private static ulong Bit(Field field) => field == Field.Unknown ? 0 : 1UL << (int)field;
 
     private static Field Identify(string name)
     {
