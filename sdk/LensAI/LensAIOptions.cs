@@ -212,26 +212,3 @@ public sealed class LensAIOptions
         }
     }
 }
-
-/// <summary>What gives way when the event buffer or the spool is full. Every dropped event is counted (<c>lensai.events.dropped</c>).</summary>
-public enum OverflowPolicy
-{
-    /// <summary>Drop the oldest buffered events (or spooled batches) to make room for new ones.</summary>
-    DropOldest = 0,
-
-    /// <summary>Keep what is buffered and drop the new events.</summary>
-    DropNewest = 1,
-}
-
-/// <summary>An OpenAI-compatible server recognized by base URL.</summary>
-public sealed class OpenAICompatibleEndpoint
-{
-    /// <summary>Requests whose URL starts with this base (scheme, host, port and path prefix) are captured.</summary>
-    public Uri? BaseUrl { get; set; }
-
-    /// <summary>The provider name to record and to look prices up under (e.g. <c>groq</c>, <c>ollama</c>).</summary>
-    public string? Provider { get; set; }
-
-    /// <summary>Whether this server accepts <c>stream_options.include_usage</c> (see <see cref="LensAIOptions.InjectStreamUsage"/>). Default <see langword="false"/>.</summary>
-    public bool InjectStreamUsage { get; set; }
-}

@@ -111,7 +111,11 @@ public sealed class PackageContentTests(PackedPackages packages)
     [Fact]
     public void Dependencies_name_only_what_each_package_uses()
     {
+        // The contract stands alone: the framework only.
+        Assert.Empty(Dependencies("LensAI.Contract"));
+
         var core = Dependencies("LensAI");
+        Assert.Contains("LensAI.Contract", core);
         Assert.Contains("Polly.Core", core);
         Assert.DoesNotContain("OpenAI", core);
         Assert.DoesNotContain("Microsoft.Extensions.AI.Abstractions", core);

@@ -20,7 +20,7 @@ public sealed class KernelCaptureTests : IAsyncLifetime
     private const string Reasoning = "openai/chat-completion-reasoning.json"; // o3-mini-2025-01-31, 34 in, 863 out (128 reasoning)
     private const string Stream = "openai/chat-stream-include-usage.sse";     // gpt-4o-2024-08-06, 26 in, 10 out
 
-    // Catalogue prices per million tokens (sdk/LensAI/Pricing/prices.json): gpt-4o-mini $0.15 in / $0.60 out,
+    // Catalogue prices per million tokens (sdk/LensAI.Contract/Pricing/prices.json): gpt-4o-mini $0.15 in / $0.60 out,
     // o3-mini $1.10 / $4.40, gpt-4o $2.50 / $10.00.
     private const decimal BasicCost = 0.00000705m;      // 11 × 0.15 + 9 × 0.60, per million
     private const decimal ReasoningCost = 0.0038346m;   // 34 × 1.10 + 863 × 4.40 (reasoning is output), per million

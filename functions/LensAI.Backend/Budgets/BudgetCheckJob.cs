@@ -2,6 +2,7 @@ using LensAI.Backend.DuckDb;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
+using LensAI.Budgets;
 using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Budgets;
@@ -223,7 +224,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
             return result;
         }, cancellationToken).ConfigureAwait(false);
 
-        var metadataScopes = file.Budgets.Where(b => b.Scope == "metadata" && b.ScopeValue is not null).Select(b => b.ScopeValue!).Distinct().ToList();
+        var metadataScopes = file.Budgets.Where(b => b.Scope == BudgetScopeNames.Metadata && b.ScopeValue is not null).Select(b => b.ScopeValue!).Distinct().ToList();
         var tierKey = file.DefaultUserBudget?.TierMetadataKey;
         if (metadataScopes.Count > 0 || tierKey is not null)
         {

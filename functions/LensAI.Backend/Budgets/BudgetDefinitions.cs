@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LensAI.Budgets;
 
 namespace LensAI.Backend.Budgets;
 
@@ -126,7 +127,7 @@ public sealed class BudgetDefinition
 
     internal void ValidateInto(string at, List<(string, string)> errors, bool requireScopeValue)
     {
-        if (Scope is not ("project" or "user" or "route" or "model" or "metadata"))
+        if (Scope is null || !BudgetScopeNames.All.Contains(Scope))
         {
             errors.Add((at + "/scope", "must be project, user, route, model or metadata."));
         }
@@ -134,7 +135,7 @@ public sealed class BudgetDefinition
         {
             errors.Add((at + "/scope_value", $"is required for a {Scope} budget."));
         }
-        else if (Scope == "metadata" && (ScopeValue is null || ScopeValue.IndexOf('=', StringComparison.Ordinal) <= 0))
+        else if (Scope == BudgetScopeNames.Metadata && (ScopeValue is null || ScopeValue.IndexOf('=', StringComparison.Ordinal) <= 0))
         {
             errors.Add((at + "/scope_value", "must be key=value for a metadata budget."));
         }

@@ -24,11 +24,11 @@ public sealed class PeriodSpend
 
     public ScopeSpend For(string scope, string? value) => scope switch
     {
-        "project" => new ScopeSpend(ProjectCost, ProjectUnpriced),
-        "user" => ByUser.GetValueOrDefault(value ?? "", ScopeSpend.None),
-        "route" => ByRoute.GetValueOrDefault(value ?? "", ScopeSpend.None),
-        "model" => ModelSpend(value),
-        "metadata" => ByMetadata.GetValueOrDefault(value ?? "", ScopeSpend.None),
+        BudgetScopeNames.Project => new ScopeSpend(ProjectCost, ProjectUnpriced),
+        BudgetScopeNames.User => ByUser.GetValueOrDefault(value ?? "", ScopeSpend.None),
+        BudgetScopeNames.Route => ByRoute.GetValueOrDefault(value ?? "", ScopeSpend.None),
+        BudgetScopeNames.Model => ModelSpend(value),
+        BudgetScopeNames.Metadata => ByMetadata.GetValueOrDefault(value ?? "", ScopeSpend.None),
         _ => ScopeSpend.None,
     };
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace LensAI.Backend.Ingest;
@@ -110,11 +111,17 @@ public static class EventBatchReader
         return new BatchReadResult(accepted!, rejected!, total);
     }
 
+    /// <summary>
+    /// The fields this reader parses, named after their <see cref="UsageEvent"/> properties: the contract's table
+    /// (<see cref="UsageEventFields.All"/>) is mapped onto them by <see cref="UsageEventField.PropertyName"/>, so a field
+    /// of the table without a case here is ignored like an unknown one (and the reader's tests, which go through the
+    /// table, fail).
+    /// </summary>
     private enum Field
     {
         Unknown,
         EventId,
-        Ts,
+        Timestamp,
         ProjectId,
         RequestId,
         UserId,
@@ -139,33 +146,42 @@ public static class EventBatchReader
         Sdk,
     }
 
-    private static readonly (byte[] Name, Field Field, string Text)[] s_fields =
-    [
-        ("event_id"u8.ToArray(), Field.EventId, "event_id"),
-        ("ts"u8.ToArray(), Field.Ts, "ts"),
-        ("project_id"u8.ToArray(), Field.ProjectId, "project_id"),
-        ("request_id"u8.ToArray(), Field.RequestId, "request_id"),
-        ("user_id"u8.ToArray(), Field.UserId, "user_id"),
-        ("route"u8.ToArray(), Field.Route, "route"),
-        ("provider"u8.ToArray(), Field.Provider, "provider"),
-        ("model"u8.ToArray(), Field.Model, "model"),
-        ("operation"u8.ToArray(), Field.Operation, "operation"),
-        ("stream"u8.ToArray(), Field.Stream, "stream"),
-        ("tokens_in"u8.ToArray(), Field.TokensIn, "tokens_in"),
-        ("tokens_out"u8.ToArray(), Field.TokensOut, "tokens_out"),
-        ("tokens_cached_in"u8.ToArray(), Field.TokensCachedIn, "tokens_cached_in"),
-        ("tokens_cache_write"u8.ToArray(), Field.TokensCacheWrite, "tokens_cache_write"),
-        ("tokens_cache_write_1h"u8.ToArray(), Field.TokensCacheWrite1h, "tokens_cache_write_1h"),
-        ("tokens_reasoning"u8.ToArray(), Field.TokensReasoning, "tokens_reasoning"),
-        ("cost_usd"u8.ToArray(), Field.CostUsd, "cost_usd"),
-        ("price_version"u8.ToArray(), Field.PriceVersion, "price_version"),
-        ("latency_ms"u8.ToArray(), Field.LatencyMs, "latency_ms"),
-        ("ttft_ms"u8.ToArray(), Field.TtftMs, "ttft_ms"),
-        ("status"u8.ToArray(), Field.Status, "status"),
-        ("http_status"u8.ToArray(), Field.HttpStatus, "http_status"),
-        ("metadata"u8.ToArray(), Field.Metadata, "metadata"),
-        ("sdk"u8.ToArray(), Field.Sdk, "sdk"),
-    ];
+    /// <summary>The contract's fields, in table order: UTF-8 name, what this reader calls the field, name as text.</summary>
+    private static readonly (byte[] Name, Field Field, string Text)[] s_fields = [.. UsageEventFields.All.Select(f =>
+        (Encoding.UTF8.GetBytes(f.Name), Enum.TryParse<Field>(f.PropertyName, out var id) ? id : Field.Unknown, f.Name))];
+
+    /// <summary>The wire name of each <see cref="Field"/>, by its value.</summary>
+    private static readonly string[] s_names = NamesByField();
+
+    /// <summary>A bit per required field (by its <see cref="Field"/> value).</summary>
+    private static readonly ulong s_required = UsageEventFields.All.Where(f => f.IsRequired).Aggregate(0UL, (mask, f) => mask | Bit(Identify(f.Name)));
+
+    private static string[] NamesByField()
+    {
+        var names = new string[Enum.GetValues<Field>().Length];
+        foreach (var (_, field, text) in s_fields)
+        {
+            names[(int)field] = text;
+        }
+
+        return names;
+    }
+
+    /// <summary>The field's bit in a presence mask; none for <see cref="Field.Unknown"/>, which never satisfies a requirement.</summary>
+    private static ulong Bit(Field field) => field == Field.Unknown ? 0 : 1UL << (int)field;
+
+    private static Field Identify(string name)
+    {
+        foreach (var (_, field, text) in s_fields)
+        {
+            if (text == name)
+            {
+                return field;
+            }
+        }
+
+        return Field.Unknown;
+    }
 
     private static Field Identify(ref Utf8JsonReader reader)
     {
@@ -194,7 +210,7 @@ public static class EventBatchReader
         return Field.Unknown;
     }
 
-    private static string NameOf(Field field) => s_fields[(int)field - 1].Text;
+    private static string NameOf(Field field) => s_names[(int)field];
 
     /// <summary>The problems of one event, with JSON pointers built only when there is a problem.</summary>
     private struct Problems(int index)
@@ -247,16 +263,17 @@ public static class EventBatchReader
         int? latency = null, ttft = null, httpStatus = null;
         decimal? cost = null;
         Dictionary<string, string>? metadata = null;
-        bool hasTokensIn = false, hasTokensOut = false;
+        var seen = 0UL;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = Identify(ref reader);
+            seen |= Bit(field);
             reader.Read();
             switch (field)
             {
                 case Field.EventId: eventId = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
-                case Field.Ts: ts = Timestamp(ref reader, now, limits, ref errors); break;
+                case Field.Timestamp: ts = Timestamp(ref reader, now, limits, ref errors); break;
                 case Field.ProjectId: reader.Skip(); break; // never trusted: the API key decides
                 case Field.RequestId: requestId = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.UserId: userId = OptionalString(ref reader, field, limits.MaxUserIdLength, ref errors); break;
@@ -276,8 +293,8 @@ public static class EventBatchReader
                     }
 
                     break;
-                case Field.TokensIn: hasTokensIn = true; tokensIn = Tokens(ref reader, field, limits, ref errors); break;
-                case Field.TokensOut: hasTokensOut = true; tokensOut = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensIn: tokensIn = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensOut: tokensOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCachedIn: cached = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCacheWrite: write = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCacheWrite1h: write1h = Tokens(ref reader, field, limits, ref errors); break;
@@ -310,17 +327,10 @@ public static class EventBatchReader
             }
         }
 
-        Require(eventId is not null, Field.EventId, ref errors);
-        Require(ts is not null, Field.Ts, ref errors);
-        Require(provider is not null, Field.Provider, ref errors);
-        Require(model is not null, Field.Model, ref errors);
-        Require(operation is not null, Field.Operation, ref errors);
-        Require(stream is not null, Field.Stream, ref errors);
-        Require(hasTokensIn, Field.TokensIn, ref errors);
-        Require(hasTokensOut, Field.TokensOut, ref errors);
-        Require(latency is not null, Field.LatencyMs, ref errors);
-        Require(status is not null, Field.Status, ref errors);
-        Require(sdk is not null, Field.Sdk, ref errors);
+        if ((seen & s_required) != s_required)
+        {
+            RequireAll(seen, ref errors);
+        }
 
         UsageStatus parsedStatus = default;
         if (status is not null && !UsageStatusNames.TryParse(status, out parsedStatus))
@@ -377,11 +387,15 @@ public static class EventBatchReader
         };
     }
 
-    private static void Require(bool present, Field field, ref Problems errors)
+    /// <summary>Reports every required field of the contract's table that the event does not carry (and that has no other problem).</summary>
+    private static void RequireAll(ulong seen, ref Problems errors)
     {
-        if (!present && !errors.Has(field))
+        foreach (var (_, field, _) in s_fields)
         {
-            errors.Add(field, "is required.");
+            if ((s_required & Bit(field)) != 0 && (seen & Bit(field)) == 0 && !errors.Has(field))
+            {
+                errors.Add(field, "is required.");
+            }
         }
     }
 
@@ -543,9 +557,9 @@ public static class EventBatchReader
 
     private static DateTimeOffset? Timestamp(ref Utf8JsonReader reader, DateTimeOffset now, IngestLimits limits, ref Problems errors)
     {
-        const Field pointer = Field.Ts;
+        const Field pointer = Field.Timestamp;
         DateTimeOffset ts = default;
-        if (reader.TokenType != JsonTokenType.String || !(TryParseSdkTimestamp(ref reader, out ts) || reader.TryGetDateTimeOffset(out ts)))
+        if (reader.TokenType != JsonTokenType.String || !(TryParseWireFormat(ref reader, out ts) || reader.TryGetDateTimeOffset(out ts)))
         {
             errors.Add(pointer, "must be an ISO 8601 timestamp such as 2026-11-21T23:20:00.123456Z.");
             reader.Skip();
@@ -565,58 +579,17 @@ public static class EventBatchReader
             return null;
         }
 
-        return new DateTimeOffset(ts.UtcTicks - (ts.UtcTicks % 10), TimeSpan.Zero); // µs precision
+        return EventTimestamps.Truncate(ts); // µs precision
     }
 
     /// <summary>
-    /// Fast path for the SDK's exact format <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c> (27 bytes, UTC, µs); anything else goes
-    /// through the general ISO 8601 parser.
+    /// Fast path for the contract's exact format (<see cref="EventTimestamps.WireFormat"/>, what the SDK sends); anything
+    /// else goes through the general ISO 8601 parser.
     /// </summary>
-    internal static bool TryParseSdkTimestamp(ref Utf8JsonReader reader, out DateTimeOffset value)
+    private static bool TryParseWireFormat(ref Utf8JsonReader reader, out DateTimeOffset value)
     {
         value = default;
-        if (reader.ValueIsEscaped || reader.HasValueSequence)
-        {
-            return false;
-        }
-
-        var s = reader.ValueSpan;
-        if (s.Length != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z')
-        {
-            return false;
-        }
-
-        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
-            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second)
-            || !Digits(s, 20, 6, out var micros))
-        {
-            return false;
-        }
-
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            return false;
-        }
-
-        value = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + (micros * 10L), TimeSpan.Zero);
-        return true;
-
-        static bool Digits(ReadOnlySpan<byte> span, int start, int count, out int result)
-        {
-            result = 0;
-            for (var i = start; i < start + count; i++)
-            {
-                var d = span[i] - (byte)'0';
-                if ((uint)d > 9)
-                {
-                    return false;
-                }
-
-                result = (result * 10) + d;
-            }
-
-            return true;
-        }
+        return !reader.ValueIsEscaped && !reader.HasValueSequence && EventTimestamps.TryParseWireFormat(reader.ValueSpan, out value);
     }
 
     private static Dictionary<string, string>? Metadata(ref Utf8JsonReader reader, IngestLimits limits, ref Problems errors)

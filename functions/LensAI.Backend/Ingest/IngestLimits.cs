@@ -13,13 +13,13 @@ public sealed class IngestLimits
     public int MaxEventsPerBatch { get; set; } = 10_000;
 
     /// <summary>Longest identifier-like string (event_id, request_id, provider, model, operation, sdk, price_version). Default 256.</summary>
-    public int MaxIdLength { get; set; } = 256;
+    public int MaxIdLength { get; set; } = UsageEventFields.MaxIdLength;
 
     /// <summary>Longest user_id. Default 256.</summary>
-    public int MaxUserIdLength { get; set; } = 256;
+    public int MaxUserIdLength { get; set; } = UsageEventFields.MaxUserIdLength;
 
     /// <summary>Longest route. Default 512.</summary>
-    public int MaxRouteLength { get; set; } = 512;
+    public int MaxRouteLength { get; set; } = UsageEventFields.MaxRouteLength;
 
     /// <summary>Most metadata entries per event. Default 32.</summary>
     public int MaxMetadataEntries { get; set; } = 32;

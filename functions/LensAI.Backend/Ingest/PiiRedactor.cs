@@ -30,8 +30,9 @@ public sealed class RedactionOptions
 }
 
 /// <summary>
-/// Removes PII and secrets from the free-text fields of an event (metadata values and the route) before anything is
-/// written. Each match is replaced by a marker such as <c>[email]</c>; everything else is kept verbatim.
+/// Removes PII and secrets from the free-text fields of an event before anything is written: the fields the contract
+/// marks <see cref="UsageEventField.IsRedacted"/> (the route and metadata values; a test holds the two to each other).
+/// Each match is replaced by a marker such as <c>[email]</c>; everything else is kept verbatim.
 /// </summary>
 public sealed partial class PiiRedactor
 {
@@ -77,33 +78,7 @@ public sealed partial class PiiRedactor
             return e;
         }
 
-        return new UsageEvent
-        {
-            EventId = e.EventId,
-            Timestamp = e.Timestamp,
-            ProjectId = e.ProjectId,
-            RequestId = e.RequestId,
-            UserId = userId,
-            Route = route,
-            Provider = e.Provider,
-            Model = e.Model,
-            Operation = e.Operation,
-            Stream = e.Stream,
-            TokensIn = e.TokensIn,
-            TokensOut = e.TokensOut,
-            TokensCachedIn = e.TokensCachedIn,
-            TokensCacheWrite = e.TokensCacheWrite,
-            TokensCacheWrite1h = e.TokensCacheWrite1h,
-            TokensReasoning = e.TokensReasoning,
-            CostUsd = e.CostUsd,
-            PriceVersion = e.PriceVersion,
-            LatencyMs = e.LatencyMs,
-            TtftMs = e.TtftMs,
-            Status = e.Status,
-            HttpStatus = e.HttpStatus,
-            Metadata = metadata ?? e.Metadata,
-            Sdk = e.Sdk,
-        };
+        return e with { UserId = userId, Route = route, Metadata = metadata ?? e.Metadata };
     }
 
     public string HashUserId(string userId)

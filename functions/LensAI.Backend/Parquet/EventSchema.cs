@@ -1,56 +1,41 @@
 namespace LensAI.Backend.Parquet;
 
-/// <summary>The Parquet layout of stored events: DESIGN.md's contract, in its order, plus two backend columns.</summary>
+/// <summary>
+/// The Parquet layout of stored events, generated from the contract's one table of fields
+/// (<see cref="UsageEventFields.All"/>, in its order) plus two backend columns: <c>cost_source</c> and <c>ingested_at</c>.
+/// </summary>
 public static class EventSchema
 {
-    /// <summary>Staging table columns (metadata as JSON text; it becomes MAP(VARCHAR, VARCHAR) in the Parquet file).</summary>
-    public const string StagingColumns = """
-        event_id VARCHAR NOT NULL,
-        ts TIMESTAMPTZ NOT NULL,
-        project_id VARCHAR NOT NULL,
-        request_id VARCHAR,
-        user_id VARCHAR,
-        route VARCHAR,
-        provider VARCHAR NOT NULL,
-        model VARCHAR NOT NULL,
-        operation VARCHAR NOT NULL,
-        stream BOOLEAN NOT NULL,
-        tokens_in INTEGER NOT NULL,
-        tokens_out INTEGER NOT NULL,
-        tokens_cached_in INTEGER NOT NULL,
-        tokens_cache_write INTEGER NOT NULL,
-        tokens_cache_write_1h INTEGER NOT NULL,
-        tokens_reasoning INTEGER NOT NULL,
-        cost_usd DECIMAL(18,9),
-        price_version VARCHAR,
-        latency_ms INTEGER NOT NULL,
-        ttft_ms INTEGER,
-        status VARCHAR NOT NULL,
-        http_status INTEGER,
-        metadata_json VARCHAR,
-        sdk VARCHAR NOT NULL,
-        cost_source VARCHAR,
-        ingested_at TIMESTAMPTZ NOT NULL
-        """;
+    /// <summary>The backend's own columns, after the contract's: where the stored cost came from, and when the event was stored.</summary>
+    private static readonly (string Name, string Type, bool Nullable)[] s_backendColumns =
+    [
+        ("cost_source", "VARCHAR", true),
+        ("ingested_at", "TIMESTAMPTZ", false),
+    ];
+
+    /// <summary>
+    /// Staging table columns, one per field and backend column. A map field (<c>metadata</c>) is staged as JSON text in
+    /// <c>&lt;name&gt;_json VARCHAR</c>; <see cref="SelectStored"/> turns it into its map type in the Parquet file.
+    /// </summary>
+    public static readonly string StagingColumns = string.Join(",\n",
+        UsageEventFields.All.Select(f => Column(IsMap(f) ? f.Name + "_json" : f.Name, IsMap(f) ? "VARCHAR" : f.ColumnType, f.IsNullable))
+            .Concat(s_backendColumns.Select(c => Column(c.Name, c.Type, c.Nullable))));
 
     /// <summary>The SELECT list that turns the staging table into the stored layout.</summary>
-    public const string SelectStored = """
-        event_id, ts, project_id, request_id, user_id, route, provider, model, operation, stream,
-        tokens_in, tokens_out, tokens_cached_in, tokens_cache_write, tokens_cache_write_1h, tokens_reasoning,
-        cost_usd, price_version, latency_ms, ttft_ms, status, http_status,
-        CASE WHEN metadata_json IS NULL THEN NULL ELSE CAST(metadata_json::JSON AS MAP(VARCHAR, VARCHAR)) END AS metadata,
-        sdk, cost_source, ingested_at
-        """;
+    public static readonly string SelectStored = string.Join(", ",
+        UsageEventFields.All.Select(f => IsMap(f)
+                ? $"CASE WHEN {f.Name}_json IS NULL THEN NULL ELSE CAST({f.Name}_json::JSON AS {f.ColumnType}) END AS {f.Name}"
+                : f.Name)
+            .Concat(s_backendColumns.Select(c => c.Name)));
 
     /// <summary>Every stored column, in order.</summary>
-    public static readonly string[] Columns =
-    [
-        "event_id", "ts", "project_id", "request_id", "user_id", "route", "provider", "model", "operation", "stream",
-        "tokens_in", "tokens_out", "tokens_cached_in", "tokens_cache_write", "tokens_cache_write_1h", "tokens_reasoning",
-        "cost_usd", "price_version", "latency_ms", "ttft_ms", "status", "http_status", "metadata", "sdk", "cost_source", "ingested_at",
-    ];
+    public static readonly string[] Columns = [.. UsageEventFields.All.Select(f => f.Name), .. s_backendColumns.Select(c => c.Name)];
 
     /// <summary><c>events/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/</c></summary>
     public static string PartitionPrefix(string project, DateOnly day)
         => $"events/project={project}/dt={day:yyyy'-'MM'-'dd}/";
+
+    private static bool IsMap(UsageEventField field) => field.ColumnType.StartsWith("MAP(", StringComparison.Ordinal);
+
+    private static string Column(string name, string type, bool nullable) => nullable ? $"{name} {type}" : $"{name} {type} NOT NULL";
 }

@@ -194,9 +194,10 @@ public sealed partial class EventWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order). The cost is
-    /// rounded to the column's 9 decimals half away from zero first — DuckDB's own rule for a cast — because the
-    /// appender would otherwise cut the extra digits.
+    /// Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order, that is
+    /// <see cref="UsageEventFields.All"/>'s, then the backend's columns; a test writes every field of the table through
+    /// here and reads it back). The cost is rounded to the column's 9 decimals half away from zero first — DuckDB's own
+    /// rule for a cast — because the appender would otherwise cut the extra digits.
     /// </summary>
     internal static void AppendRow(DuckDBAppender appender, StoredEvent stored)
     {
@@ -222,7 +223,7 @@ public sealed partial class EventWriter : IAsyncDisposable
             .AppendValue(stored.PriceVersion)
             .AppendValue(e.LatencyMs)
             .AppendValue(e.TtftMs)
-            .AppendValue(Status(e.Status))
+            .AppendValue(e.Status.ToWireName())
             .AppendValue(e.HttpStatus)
             .AppendValue(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null)
             .AppendValue(e.Sdk)
@@ -230,14 +231,6 @@ public sealed partial class EventWriter : IAsyncDisposable
             .AppendValue(stored.IngestedAt)
             .EndRow();
     }
-
-    private static string Status(UsageStatus status) => status switch
-    {
-        UsageStatus.Ok => "ok",
-        UsageStatus.RateLimited => "rate_limited",
-        UsageStatus.Error => "error",
-        _ => "blocked",
-    };
 
     public async ValueTask DisposeAsync()
     {

@@ -1,93 +1,4 @@
-using System.Buffers;
-
 namespace LensAI.Budgets;
-
-/// <summary>What a budget entry covers.</summary>
-internal enum BudgetScopeKind : byte
-{
-    Project,
-    User,
-    Route,
-    Model,
-    Metadata,
-}
-
-/// <summary>
-/// Dollar amounts as whole nano-dollars (1e-9 USD, the contract's <c>decimal(18,9)</c> exactly), so the hot path adds
-/// longs instead of decimals. Values are capped at one billion dollars, so sums of a few never overflow.
-/// </summary>
-internal static class NanoUsd
-{
-    public const long Max = 1_000_000_000L * 1_000_000_000L;
-
-    public static long From(decimal usd)
-    {
-        if (usd <= 0)
-        {
-            return 0;
-        }
-
-        // Costs and limits have at most 9 decimals: the product is a whole number (truncating a finer fraction is moot).
-        return usd >= 1_000_000_000m ? Max : (long)(usd * 1_000_000_000m);
-    }
-
-    public static decimal ToUsd(long nano) => nano / 1_000_000_000m;
-}
-
-/// <summary>
-/// The in-flight estimates reserved against one budget (one budget id and scope value). It outlives the status
-/// documents, so calls in flight when a new document arrives stay counted and release against the same total.
-/// Guarded by the <see cref="BudgetGuard"/>'s lock.
-/// </summary>
-internal sealed class BudgetAccumulator
-{
-    public long ReservedNano;
-}
-
-/// <summary>One budget of the current status document, compiled for the hot path.</summary>
-internal sealed class BudgetEntry
-{
-    public BudgetEntry(BudgetScopeStatus status, BudgetScopeKind kind, BudgetAccumulator accumulator)
-    {
-        Status = status;
-        Kind = kind;
-        Accumulator = accumulator;
-        LimitNano = NanoUsd.From(status.LimitUsd);
-        SpentNano = NanoUsd.From(status.SpentUsd);
-        Enforces = string.Equals(status.Action, "block", StringComparison.OrdinalIgnoreCase);
-        PeriodEndTicks = status.PeriodEnd.UtcTicks;
-        OverrideUntilTicks = status.OverrideUntil?.UtcTicks ?? long.MinValue;
-    }
-
-    public BudgetScopeStatus Status { get; }
-
-    public BudgetScopeKind Kind { get; }
-
-    public BudgetAccumulator Accumulator { get; }
-
-    /// <summary>The action is <c>block</c>: in-process spend and in-flight estimates are held against the limit.</summary>
-    public bool Enforces { get; }
-
-    public long LimitNano { get; }
-
-    public long SpentNano { get; }
-
-    public long PeriodEndTicks { get; }
-
-    public long OverrideUntilTicks { get; }
-
-    /// <summary>Spend recorded in this process since the document's <c>generated_at</c>. Guarded by the guard's lock.</summary>
-    public long LocalNano;
-
-    /// <summary>
-    /// Whether the entry can stop a call at <paramref name="nowTicks"/> (UTC ticks): its period has not ended (a
-    /// status whose period is over says nothing about the new one) and no override is active.
-    /// </summary>
-    public bool InForce(long nowTicks) => nowTicks < PeriodEndTicks && OverrideUntilTicks <= nowTicks;
-
-    /// <summary>Whether spend recorded at <paramref name="nowTicks"/> belongs to this entry's period.</summary>
-    public bool Counts(long nowTicks) => nowTicks < PeriodEndTicks;
-}
 
 /// <summary>
 /// A budget status document compiled into per-scope indexes: a call's applicable entries are found with a few
@@ -282,11 +193,11 @@ internal sealed class BudgetSnapshot
 
     internal static BudgetScopeKind? ParseKind(string scope) => scope.ToLowerInvariant() switch
     {
-        "project" => BudgetScopeKind.Project,
-        "user" => BudgetScopeKind.User,
-        "route" => BudgetScopeKind.Route,
-        "model" => BudgetScopeKind.Model,
-        "metadata" => BudgetScopeKind.Metadata,
+        BudgetScopeNames.Project => BudgetScopeKind.Project,
+        BudgetScopeNames.User => BudgetScopeKind.User,
+        BudgetScopeNames.Route => BudgetScopeKind.Route,
+        BudgetScopeNames.Model => BudgetScopeKind.Model,
+        BudgetScopeNames.Metadata => BudgetScopeKind.Metadata,
         _ => null,
     };
 
@@ -302,60 +213,4 @@ internal sealed class BudgetSnapshot
 
     private static Dictionary<string, int[]>? Freeze(Dictionary<string, List<int>>? index)
         => index?.ToDictionary(p => p.Key, p => p.Value.ToArray(), index.Comparer);
-}
-
-/// <summary>The indexes of the entries that apply to one call: on the stack for the usual few, pooled beyond.</summary>
-internal ref struct EntryMatches
-{
-    private Span<int> _items;
-    private int[]? _rented;
-
-    public EntryMatches(Span<int> initial)
-    {
-        _items = initial;
-        _rented = null;
-        Count = 0;
-    }
-
-    public int Count { get; private set; }
-
-    public readonly ReadOnlySpan<int> Items => _items[..Count];
-
-    public void AddRange(int[] indexes)
-    {
-        foreach (var index in indexes)
-        {
-            if (Count == _items.Length)
-            {
-                Grow();
-            }
-
-            _items[Count++] = index;
-        }
-    }
-
-    /// <summary>Empties the list, keeping its buffer.</summary>
-    public void Clear() => Count = 0;
-
-    public void Dispose()
-    {
-        if (_rented is not null)
-        {
-            ArrayPool<int>.Shared.Return(_rented);
-            _rented = null;
-        }
-    }
-
-    private void Grow()
-    {
-        var bigger = ArrayPool<int>.Shared.Rent(Math.Max(16, _items.Length * 2));
-        _items[..Count].CopyTo(bigger);
-        if (_rented is not null)
-        {
-            ArrayPool<int>.Shared.Return(_rented);
-        }
-
-        _rented = bigger;
-        _items = bigger;
-    }
 }

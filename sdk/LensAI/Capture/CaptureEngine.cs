@@ -113,7 +113,7 @@ internal sealed class CaptureEngine
         }
 
         var usage = call.Usage;
-        var start = new DateTimeOffset(call.Start.UtcTicks - (call.Start.UtcTicks % 10), TimeSpan.Zero); // the contract is UTC, µs
+        var start = EventTimestamps.Truncate(call.Start); // the contract is UTC, µs
         var e = new UsageEvent
         {
             EventId = EventIds.NewUlid(start),
