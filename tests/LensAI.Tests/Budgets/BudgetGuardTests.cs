@@ -73,7 +73,7 @@ public sealed class BudgetGuardTests
         Assert.Equal(200, third.Status);
         Assert.NotEqual(third.IfNoneMatch, test.Server.ETag); // it asked with the old tag and got the new document
         Assert.Equal(7m, Assert.Single(test.Guard.Document!.Budgets).LimitUsd);
-        Assert.Equal(3, test.Guard.Polls);
+        Assert.Equal(3, test.Lens.BudgetPoller!.Polls);
     }
 
     [Fact]
@@ -350,8 +350,8 @@ public sealed class BudgetGuardTests
         await using var server = await BudgetStatusServer.StartAsync();
         server.FailWith = 503;
         await using var lens = new LensAIClient(new LensAIOptions { Endpoint = server.Endpoint, ApiKey = "k", EnableSpool = false }, null, new FakeTimeProvider());
-        await lens.Budgets!.CurrentPoll;
-        Assert.Null(lens.Budgets.Document);
+        await lens.BudgetPoller!.CurrentPoll;
+        Assert.Null(lens.Budgets!.Document);
 
         using var http = new HttpClient(lens.CreateHandler(Provider()));
         using var response = await http.SendAsync(ChatRequest());
@@ -461,7 +461,7 @@ public sealed class BudgetGuardTests
     {
         await using var server = await BudgetStatusServer.StartAsync(Doc(Budget(limit: 10m)));
         await using var lens = new LensAIClient(new LensAIOptions { Endpoint = server.Endpoint, ApiKey = "k", EnableSpool = false }, null, new FakeTimeProvider());
-        await lens.Budgets!.CurrentPoll;
+        await lens.BudgetPoller!.CurrentPoll;
         var seen = new List<UsageEvent>();
         lens.Recorded += (_, e) => seen.Add(e);
 
@@ -472,7 +472,7 @@ public sealed class BudgetGuardTests
         }
 
         Assert.Single(seen);
-        Assert.Equal(0, lens.Budgets.InFlightNano);
+        Assert.Equal(0, lens.Budgets!.InFlightNano);
     }
 
     [Fact]
