@@ -135,11 +135,11 @@ internal readonly record struct Attribution(string? UserId, string? Route, IRead
         var scope = AttributionScope.Current;
         string? reqUser = null, reqRoute = null;
         IReadOnlyDictionary<string, string>? reqMetadata = null;
-        if (request is not null)
+        if (request is not null && RequestOptions.Existing(request) is { } options)
         {
-            request.Options.TryGetValue(LensAIRequestOptions.UserId, out reqUser);
-            request.Options.TryGetValue(LensAIRequestOptions.Route, out reqRoute);
-            request.Options.TryGetValue(LensAIRequestOptions.Metadata, out reqMetadata);
+            options.TryGetValue(LensAIRequestOptions.UserId, out reqUser);
+            options.TryGetValue(LensAIRequestOptions.Route, out reqRoute);
+            options.TryGetValue(LensAIRequestOptions.Metadata, out reqMetadata);
         }
 
         return new Attribution(
@@ -147,4 +147,31 @@ internal readonly record struct Attribution(string? UserId, string? Route, IRead
             route ?? reqRoute ?? scope?.Route,
             AttributionScope.Merge(AttributionScope.Merge(scope?.Metadata, reqMetadata), metadata));
     }
+}
+
+/// <summary>Reads a request's options without creating them (most requests have none: no dictionary per call).</summary>
+internal static class RequestOptions
+{
+    private static volatile bool s_unavailable;
+
+    /// <summary>The request's options if anything ever created them, else <see langword="null"/>.</summary>
+    public static HttpRequestOptions? Existing(HttpRequestMessage request)
+    {
+        if (!s_unavailable)
+        {
+            try
+            {
+                return OptionsField(request);
+            }
+            catch (MissingFieldException)
+            {
+                s_unavailable = true; // a runtime whose HttpRequestMessage keeps them elsewhere: ask for them
+            }
+        }
+
+        return request.Options;
+    }
+
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_options")]
+    private static extern ref HttpRequestOptions? OptionsField(HttpRequestMessage request);
 }

@@ -89,7 +89,7 @@ internal sealed class CaptureEngine
         }
     }
 
-    public UsageEvent Record(CapturedCall call)
+    public UsageEvent Record(in CapturedCall call)
     {
         decimal? cost = null;
         string? priceVersion = null;

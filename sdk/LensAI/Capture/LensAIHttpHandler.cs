@@ -6,9 +6,19 @@ namespace LensAI.Capture;
 /// The HttpClient hook: recognizes LLM API calls by URL, records one <see cref="UsageEvent"/> per call, and
 /// otherwise stays out of the way. The caller always gets the provider's response or exception, unchanged.
 /// </summary>
+/// <remarks>
+/// Built for the common case, a call that completes without the hook having to wait: no async state machine, no
+/// task of its own, and the provider's task handed back as it is. A body already in memory (a
+/// <see cref="ByteArrayContent"/> or <see cref="ReadOnlyMemoryContent"/> from an in-process handler) is read at once
+/// (and rewound) instead of wrapped; a body still to come is teed as the caller reads it.
+/// </remarks>
 internal sealed class LensAIHttpHandler : DelegatingHandler
 {
+    /// <summary>Whether any LensAI handler anywhere sits above another: only then are requests marked and marks looked for.</summary>
+    private static volatile bool s_nested;
+
     private readonly CaptureEngine _engine;
+    private int _beneath = -1; // whether a LensAI handler sits beneath this one: -1 not known yet, 0 no, 1 yes
 
     public LensAIHttpHandler(CaptureEngine engine, HttpMessageHandler? innerHandler = null)
     {
@@ -19,32 +29,85 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
         }
     }
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        CallCapture? capture;
+        try
+        {
+            if (!ShouldCapture(request, out var route))
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+
+            var begin = BeginAsync(request, route, cancellationToken);
+            if (!begin.IsCompletedSuccessfully)
+            {
+                return SendAfterBeginAsync(begin, request, cancellationToken);
+            }
+
+            capture = begin.Result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _engine.OnCaptureError(new ProviderRoute("unknown", "unknown", default), ex);
+            capture = null;
+        }
+
+        return capture is null ? base.SendAsync(request, cancellationToken) : Send(request, capture, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAfterBeginAsync(ValueTask<CallCapture?> begin, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         CallCapture? capture = null;
         try
         {
-            capture = await BeginAsync(request, cancellationToken).ConfigureAwait(false);
+            capture = await begin.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _engine.OnCaptureError(new ProviderRoute("unknown", "unknown", default), ex);
         }
 
-        if (capture is null)
-        {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
+        return await (capture is null ? base.SendAsync(request, cancellationToken) : Send(request, capture, cancellationToken)).ConfigureAwait(false);
+    }
 
+    /// <summary>Sends a captured call: the budget check first, then the provider's task, handed back as it is when it is already done.</summary>
+    private Task<HttpResponseMessage> Send(HttpRequestMessage request, CallCapture capture, CancellationToken cancellationToken)
+    {
         if (capture.Admit() is { } blocked)
         {
-            throw blocked; // a budget stopped the call: nothing was sent
+            Unmark(request);
+            return Task.FromException<HttpResponseMessage>(blocked); // a budget stopped the call: nothing was sent
         }
 
+        Task<HttpResponseMessage> sending;
+        try
+        {
+            sending = base.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            Unmark(request);
+            capture.Fail(ex);
+            return Task.FromException<HttpResponseMessage>(ex);
+        }
+
+        if (!sending.IsCompletedSuccessfully)
+        {
+            return AwaitResponseAsync(sending, request, capture);
+        }
+
+        Unmark(request);
+        Attach(sending.Result, capture);
+        return sending; // the same task: its response now carries the capture
+    }
+
+    private async Task<HttpResponseMessage> AwaitResponseAsync(Task<HttpResponseMessage> sending, HttpRequestMessage request, CallCapture capture)
+    {
         HttpResponseMessage response;
         try
         {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await sending.ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -53,36 +116,85 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
         }
         finally
         {
-            // The mark tells a LensAI handler further down this chain that the call is captured; it has done its job
-            // once the request has come back. A retry handler outside this one sends the same request again: that
-            // attempt is a call of its own, captured again (one event per attempt when LensAI sits inside the retries).
-            request.Options.Set(LensAIRequestOptions.Captured, false);
+            Unmark(request);
         }
 
-        try
-        {
-            Attach(response, capture);
-        }
-        catch (Exception ex)
-        {
-            _engine.OnCaptureError(new ProviderRoute("unknown", "unknown", default), ex);
-        }
-
+        Attach(response, capture);
         return response;
     }
 
-    private async ValueTask<CallCapture?> BeginAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private bool ShouldCapture(HttpRequestMessage request, out ProviderRoute route)
     {
-        if (!_engine.Options.Enabled
-            || HttpCaptureSuppression.IsActive
-            || !_engine.Detector.TryDetect(request.Method, request.RequestUri, out var route)
-            || (request.Options.TryGetValue(LensAIRequestOptions.Captured, out var captured) && captured))
+        route = default;
+        if (!_engine.Options.Enabled || HttpCaptureSuppression.IsActive || !_engine.Detector.TryDetect(request.Method, request.RequestUri, out route))
         {
-            return null;
+            return false;
         }
 
-        request.Options.Set(LensAIRequestOptions.Captured, true);
-        var (info, body, length) = await RequestInspector.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        if (s_nested && RequestOptions.Existing(request) is { } options && options.TryGetValue(LensAIRequestOptions.Captured, out var captured) && captured)
+        {
+            return false; // a LensAI handler above this one captures the call
+        }
+
+        if (LensAIBeneath())
+        {
+            // The mark tells the LensAI handler further down this chain that the call is captured. It lasts while the
+            // request is in flight: a retry handler outside this one that sends the same request again makes a call
+            // of its own, captured again (one event per attempt when LensAI sits inside the retries).
+            request.Options.Set(LensAIRequestOptions.Captured, true);
+        }
+
+        return true;
+    }
+
+    private void Unmark(HttpRequestMessage request)
+    {
+        if (_beneath == 1)
+        {
+            request.Options.Set(LensAIRequestOptions.Captured, false);
+        }
+    }
+
+    /// <summary>Whether a LensAI handler sits further down this chain (looked up once: a chain is fixed once it sends).</summary>
+    private bool LensAIBeneath()
+    {
+        var beneath = _beneath;
+        if (beneath < 0)
+        {
+            beneath = 0;
+            for (var handler = InnerHandler; handler is DelegatingHandler delegating; handler = delegating.InnerHandler)
+            {
+                if (handler is LensAIHttpHandler)
+                {
+                    beneath = 1;
+                    s_nested = true;
+                    break;
+                }
+            }
+
+            _beneath = beneath;
+        }
+
+        return beneath == 1;
+    }
+
+    private ValueTask<CallCapture?> BeginAsync(HttpRequestMessage request, ProviderRoute route, CancellationToken cancellationToken)
+    {
+        var read = RequestInspector.ReadAsync(request, cancellationToken);
+        if (!read.IsCompletedSuccessfully)
+        {
+            return BeginSlowAsync(read, request, route);
+        }
+
+        return new ValueTask<CallCapture?>(Begin(request, route, read.Result));
+    }
+
+    private async ValueTask<CallCapture?> BeginSlowAsync(ValueTask<(RequestInfo Info, byte[]? Rented, int Length)> read, HttpRequestMessage request, ProviderRoute route)
+        => Begin(request, route, await read.ConfigureAwait(false));
+
+    private CallCapture Begin(HttpRequestMessage request, ProviderRoute route, (RequestInfo Info, byte[]? Rented, int Length) read)
+    {
+        var (info, body, length) = read;
         if (body is not null)
         {
             try
@@ -112,17 +224,82 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
         return new CallCapture(_engine, route, info, Attribution.Resolve(request));
     }
 
-    private static void Attach(HttpResponseMessage response, CallCapture capture)
+    /// <summary>Hooks the response body. Never throws.</summary>
+    private void Attach(HttpResponseMessage response, CallCapture capture)
     {
-        var status = (int)response.StatusCode;
-        if (!response.IsSuccessStatusCode)
+        try
         {
-            capture.CompleteWithoutBody(status);
-            return;
+            var status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                capture.CompleteWithoutBody(status);
+                return;
+            }
+
+            var content = response.Content;
+            var mediaType = content.Headers.ContentType?.MediaType;
+            var isEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+            capture.OnResponse(status, isEventStream);
+            if (!capture.IsStream && content is ByteArrayContent or ReadOnlyMemoryContent && TryReadInMemory(content, capture))
+            {
+                return; // the whole body is already here: read, no wrapper
+            }
+
+            response.Content = new CaptureContent(content, capture);
+        }
+        catch (Exception ex)
+        {
+            _engine.OnCaptureError(new ProviderRoute("unknown", "unknown", default), ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads a body that is already in memory, through the stream the content hands out (and caches: the caller gets
+    /// the same one, rewound), and completes the capture. Returns <see langword="false"/> when the body is not one
+    /// that can be read and rewound.
+    /// </summary>
+    private static bool TryReadInMemory(HttpContent content, CallCapture capture)
+    {
+        Stream stream;
+        byte[]? buffer = null;
+        int read = 0;
+        try
+        {
+            stream = content.ReadAsStream();
+            if (!stream.CanSeek || stream.Position != 0 || stream.Length > RequestInspector.MaxInspectedBytes)
+            {
+                return false;
+            }
+
+            var length = (int)stream.Length;
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            int n;
+            while (read < length && (n = stream.Read(buffer, read, length - read)) > 0)
+            {
+                read += n;
+            }
+
+            stream.Position = 0;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return false; // not readable here after all: the wrapper reads it as the caller does
         }
 
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        capture.OnResponse(status, isEventStream: string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase));
-        response.Content = new CaptureContent(response.Content, capture);
+        try
+        {
+            capture.OnWholeBody(buffer.AsSpan(0, read));
+            capture.Complete(CaptureEnd.Completed);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

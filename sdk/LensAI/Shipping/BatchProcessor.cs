@@ -22,7 +22,7 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
     private readonly LensAIMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IEventTransport? _transport;
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private TaskCompletionSource _wake = NewSignal();
     private readonly CancellationTokenSource _stop = new();
     private readonly object _flushGate = new();
     private readonly List<(long Target, TaskCompletionSource<bool> Done)> _flushWaiters = [];
@@ -147,20 +147,10 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         }
     }
 
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try
-            {
-                _wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
-    }
+    /// <summary>Wakes the loop. Its continuation is queued to the thread pool, never run on the caller's thread.</summary>
+    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task RunAsync()
     {
@@ -208,15 +198,22 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
 
     private async Task WaitAsync(TimeSpan timeout)
     {
-        using var timer = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, _stop.Token);
-        try
+        var signal = Volatile.Read(ref _wake).Task;
+        if (!signal.IsCompleted)
         {
-            await _wake.WaitAsync(linked.Token).ConfigureAwait(false);
+            try
+            {
+                await signal.WaitAsync(timeout, _time, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // The batch delay elapsed, or shutting down: the loop decides.
+            }
         }
-        catch (OperationCanceledException)
+
+        if (signal.IsCompleted)
         {
-            // The batch delay elapsed, or shutting down: the loop decides.
+            Volatile.Write(ref _wake, NewSignal()); // consumed: a wake from now on is for what comes next
         }
     }
 

@@ -430,7 +430,8 @@ public sealed class BudgetGuardTests
     public async Task A_reservation_whose_call_never_completes_expires()
     {
         await using var test = await BudgetLens.StartAsync(Doc(Budget(limit: 10m)));
-        using var http = new HttpClient(test.Lens.CreateHandler(Provider()));
+        var body = Completion(input: 10, output: 10);
+        using var http = new HttpClient(test.Lens.CreateHandler(StubHandler.Returning(body, "application/json", chunkSize: body.Length))); // a body still to come
         var response = await http.SendAsync(ChatRequest(), HttpCompletionOption.ResponseHeadersRead); // never read, never disposed
         Assert.True(test.Guard.InFlightNano > 0);
 
