@@ -227,7 +227,7 @@ public class QueueBenchmarks
 }
 
 /// <summary>One non-streaming chat call over a transport, untracked or through LensAI's handler; the body is read to its end.</summary>
-internal sealed class HttpCall(Transport transport) : IDisposable
+internal sealed class HttpCall(Transport transport, Action<LensAIOptions>? configure = null) : IDisposable
 {
     private static readonly byte[] s_request = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}"""u8.ToArray();
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
@@ -245,7 +245,7 @@ internal sealed class HttpCall(Transport transport) : IDisposable
         }
 
         var body = Fixture.Bytes("chat-completion-basic.json");
-        _lens = Fixture.Lens();
+        _lens = Fixture.Lens(configure);
         _untracked = new HttpMessageInvoker(Transports.Create(transport, body, "application/json"));
         _tracked = new HttpMessageInvoker(_lens.CreateHandler(Transports.Create(transport, body, "application/json")));
     }
@@ -290,6 +290,11 @@ internal static class Fixture
     {
         var options = new LensAIOptions { Endpoint = new Uri("http://127.0.0.1:9/"), ApiKey = "lsk_bench", EnableSpool = false };
         configure?.Invoke(options);
+        if (options.ApiKey is null)
+        {
+            options.Endpoint = null; // in process only: nothing shipped
+        }
+
         return new LensAIClient(options, null, TimeProvider.System, new AcceptAllIngest());
     }
 }

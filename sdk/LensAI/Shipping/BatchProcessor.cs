@@ -5,10 +5,12 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Shipping;
 
 /// <summary>
-/// The bounded queue between capture and the transport, and the one background loop that drains it in batches
+/// The bounded queue between capture and the transport, and the one background thread that drains it in batches
 /// (the shape of OpenTelemetry's <c>BatchExportProcessor</c>). Capture only ever calls <see cref="TryEnqueue"/>:
-/// lock-free, never waits, and it wakes the loop only when the queue reaches a full batch — otherwise the loop
-/// wakes on its own timer every <see cref="LensAIOptions.MaxBatchDelay"/>. No thread-pool work per event.
+/// lock-free, never waits, and it wakes the thread only when the queue reaches a full batch — otherwise the thread
+/// wakes on its timer, <see cref="LensAIOptions.MaxBatchDelay"/> after the last partial batch. No thread-pool work
+/// per event, and a dedicated thread: a thread pool saturated by the application's own work cannot starve shipping
+/// (a batch that has to go to the spool is written without waiting on the pool).
 /// </summary>
 internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
 {
@@ -22,11 +24,12 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
     private readonly LensAIMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IEventTransport? _transport;
-    private TaskCompletionSource _wake = NewSignal();
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
+    private readonly ITimer _timer;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly object _flushGate = new();
     private readonly List<(long Target, TaskCompletionSource<bool> Done)> _flushWaiters = [];
-    private readonly Task _loop;
 
     // Every event that reached TryEnqueue is counted once in _added, and leaves exactly once: taken by the loop
     // (_taken, then _settled once its batch is settled) or given way (_gone: dropped to make room, or refused).
@@ -51,7 +54,8 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _loop = Task.Run(RunAsync);
+        _timer = time.CreateTimer(static state => ((BatchProcessor)state!)._wake.Set(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        new Thread(Run) { IsBackground = true, Name = "LensAI batch processor" }.Start();
     }
 
     /// <summary>Events waiting in memory.</summary>
@@ -131,7 +135,14 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
             return delivered;
         }
 
-        return await _transport.FlushAsync(deadline.Token).ConfigureAwait(false) && delivered;
+        try
+        {
+            return await _transport.FlushAsync(deadline.Token).ConfigureAwait(false) && delivered;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // the spool did not drain within the timeout
+        }
     }
 
     private long Settled => Volatile.Read(ref _settled) + Volatile.Read(ref _gone);
@@ -147,12 +158,26 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Wakes the loop. Its continuation is queued to the thread pool, never run on the caller's thread.</summary>
-    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+    /// <summary>Wakes the thread (a futex wake when it sleeps; nothing queued anywhere).</summary>
+    private void Wake() => _wake.Set();
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        catch (Exception ex)
+        {
+            Log.ShippingLoopFailed(_logger, ex);
+        }
+        finally
+        {
+            _finished.TrySetResult();
+        }
+    }
 
-    private async Task RunAsync()
+    private void Loop()
     {
         var batch = new List<UsageEvent>(_batchSize);
         var due = _time.GetTimestamp();
@@ -167,7 +192,10 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
                     break;
                 }
 
-                await WaitAsync(_delay - waited).ConfigureAwait(false);
+                // Sleep until a full batch, a flush or shutdown wakes the thread, or the batch delay is up.
+                _timer.Change(_delay - waited, Timeout.InfiniteTimeSpan);
+                _wake.Wait();
+                _wake.Reset(); // a wake from now on is for what comes next: the conditions are read after this
                 continue;
             }
 
@@ -184,7 +212,7 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
                     break;
                 }
 
-                await ExportAsync(batch).ConfigureAwait(false);
+                Export(batch);
             }
             while (all ? QueueLength > 0 : QueueLength >= _batchSize);
 
@@ -193,27 +221,6 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
             {
                 break;
             }
-        }
-    }
-
-    private async Task WaitAsync(TimeSpan timeout)
-    {
-        var signal = Volatile.Read(ref _wake).Task;
-        if (!signal.IsCompleted)
-        {
-            try
-            {
-                await signal.WaitAsync(timeout, _time, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-            {
-                // The batch delay elapsed, or shutting down: the loop decides.
-            }
-        }
-
-        if (signal.IsCompleted)
-        {
-            Volatile.Write(ref _wake, NewSignal()); // consumed: a wake from now on is for what comes next
         }
     }
 
@@ -227,7 +234,8 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         Volatile.Write(ref _taken, _taken + batch.Count);
     }
 
-    private async Task ExportAsync(List<UsageEvent> batch)
+    /// <summary>Hands one batch to the transport and waits for it to be settled (this thread is for nothing else).</summary>
+    private void Export(List<UsageEvent> batch)
     {
         try
         {
@@ -242,7 +250,7 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
                 return;
             }
 
-            var lost = await _transport.SendAsync(batch, _stop.Token).ConfigureAwait(false);
+            var lost = _transport.SendAsync(batch, _stop.Token).GetAwaiter().GetResult();
             if (lost > 0)
             {
                 Interlocked.Add(ref _lost, lost);
@@ -321,11 +329,13 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         Wake();
         try
         {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await _finished.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        catch (TimeoutException)
         {
         }
+
+        await _timer.DisposeAsync().ConfigureAwait(false);
 
         if (_transport is not null)
         {
@@ -333,6 +343,8 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         }
 
         _stop.Dispose();
+
+        // _wake is not disposed: a call racing with shutdown may still set it (it holds no kernel handle).
     }
 }
 
