@@ -135,7 +135,7 @@ internal readonly record struct Attribution(string? UserId, string? Route, IRead
         var scope = AttributionScope.Current;
         string? reqUser = null, reqRoute = null;
         IReadOnlyDictionary<string, string>? reqMetadata = null;
-        if (request is not null && RequestOptions.Existing(request) is { } options)
+        if (request is not null && ExistingRequestOptions.Of(request) is { } options)
         {
             options.TryGetValue(LensAIRequestOptions.UserId, out reqUser);
             options.TryGetValue(LensAIRequestOptions.Route, out reqRoute);
@@ -150,12 +150,12 @@ internal readonly record struct Attribution(string? UserId, string? Route, IRead
 }
 
 /// <summary>Reads a request's options without creating them (most requests have none: no dictionary per call).</summary>
-internal static class RequestOptions
+internal static class ExistingRequestOptions
 {
     private static volatile bool s_unavailable;
 
     /// <summary>The request's options if anything ever created them, else <see langword="null"/>.</summary>
-    public static HttpRequestOptions? Existing(HttpRequestMessage request)
+    public static HttpRequestOptions? Of(HttpRequestMessage request)
     {
         if (!s_unavailable)
         {

@@ -131,7 +131,7 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             return false;
         }
 
-        if (s_nested && RequestOptions.Existing(request) is { } options && options.TryGetValue(LensAIRequestOptions.Captured, out var captured) && captured)
+        if (s_nested && ExistingRequestOptions.Of(request) is { } options && options.TryGetValue(LensAIRequestOptions.Captured, out var captured) && captured)
         {
             return false; // a LensAI handler above this one captures the call
         }
