@@ -9,8 +9,8 @@ namespace LensAI.Capture;
 /// <remarks>
 /// Built for the common case, a call that completes without the hook having to wait: no async state machine, no
 /// task of its own, and the provider's task handed back as it is. A body already in memory (a
-/// <see cref="ByteArrayContent"/> or <see cref="ReadOnlyMemoryContent"/> from an in-process handler) is read at once
-/// (and rewound) instead of wrapped; a body still to come is teed as the caller reads it.
+/// <see cref="ByteArrayContent"/> or <see cref="ReadOnlyMemoryContent"/> from an in-process handler) is read where it
+/// lies instead of wrapped; a body still to come is teed as the caller reads it.
 /// </remarks>
 internal sealed class LensAIHttpHandler : DelegatingHandler
 {
@@ -180,13 +180,17 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
 
     private ValueTask<CallCapture?> BeginAsync(HttpRequestMessage request, ProviderRoute route, CancellationToken cancellationToken)
     {
-        var read = RequestInspector.ReadAsync(request, cancellationToken);
-        if (!read.IsCompletedSuccessfully)
+        if (request.Content is { } content && InMemoryBody.TryGet(content, out var body))
         {
-            return BeginSlowAsync(read, request, route);
+            // Byte, string and memory content: parsed where it lies, nothing read through a stream.
+            var info = body.Length <= RequestInspector.MaxInspectedBytes && RequestInspector.IsJson(content.Headers.ContentType)
+                ? RequestInspector.Parse(body.Span)
+                : default;
+            return new ValueTask<CallCapture?>(Begin(request, route, info, body.Span));
         }
 
-        return new ValueTask<CallCapture?>(Begin(request, route, read.Result));
+        var read = RequestInspector.ReadAsync(request, cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<CallCapture?>(Begin(request, route, read.Result)) : BeginSlowAsync(read, request, route);
     }
 
     private async ValueTask<CallCapture?> BeginSlowAsync(ValueTask<(RequestInfo Info, byte[]? Rented, int Length)> read, HttpRequestMessage request, ProviderRoute route)
@@ -195,30 +199,35 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
     private CallCapture Begin(HttpRequestMessage request, ProviderRoute route, (RequestInfo Info, byte[]? Rented, int Length) read)
     {
         var (info, body, length) = read;
-        if (body is not null)
+        try
         {
-            try
-            {
-                if (info.Stream && !info.HasStreamOptions && route.CanInjectStreamUsage && _engine.Options.InjectStreamUsage
-                    && RequestInspector.WithIncludeUsage(body.AsSpan(0, length)) is { } rewritten)
-                {
-                    var replacement = new ByteArrayContent(rewritten);
-                    foreach (var header in request.Content!.Headers.NonValidated)
-                    {
-                        if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                        {
-                            replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
-                        }
-                    }
-
-                    request.Content.Dispose();
-                    request.Content = replacement;
-                }
-            }
-            finally
+            return Begin(request, route, info, body.AsSpan(0, length));
+        }
+        finally
+        {
+            if (body is not null)
             {
                 ArrayPool<byte>.Shared.Return(body);
             }
+        }
+    }
+
+    private CallCapture Begin(HttpRequestMessage request, ProviderRoute route, in RequestInfo info, ReadOnlySpan<byte> body)
+    {
+        if (info.Stream && !info.HasStreamOptions && route.CanInjectStreamUsage && _engine.Options.InjectStreamUsage && !body.IsEmpty
+            && RequestInspector.WithIncludeUsage(body) is { } rewritten)
+        {
+            var replacement = new ByteArrayContent(rewritten);
+            foreach (var header in request.Content!.Headers.NonValidated)
+            {
+                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            request.Content.Dispose();
+            request.Content = replacement;
         }
 
         return new CallCapture(_engine, route, info, Attribution.Resolve(request));
@@ -240,9 +249,12 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             var mediaType = content.Headers.ContentType?.MediaType;
             var isEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
             capture.OnResponse(status, isEventStream);
-            if (!capture.IsStream && content is ByteArrayContent or ReadOnlyMemoryContent && TryReadInMemory(content, capture))
+            if (!capture.IsStream && InMemoryBody.TryGet(content, out var body) && body.Length <= RequestInspector.MaxInspectedBytes)
             {
-                return; // the whole body is already here: read, no wrapper
+                // The whole body is already here (an in-process handler): read where it lies, no wrapper, no copy.
+                capture.OnWholeBody(body.Span);
+                capture.Complete(CaptureEnd.Completed);
+                return;
             }
 
             response.Content = new CaptureContent(content, capture);
@@ -250,56 +262,6 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
         catch (Exception ex)
         {
             _engine.OnCaptureError(new ProviderRoute("unknown", "unknown", default), ex);
-        }
-    }
-
-    /// <summary>
-    /// Reads a body that is already in memory, through the stream the content hands out (and caches: the caller gets
-    /// the same one, rewound), and completes the capture. Returns <see langword="false"/> when the body is not one
-    /// that can be read and rewound.
-    /// </summary>
-    private static bool TryReadInMemory(HttpContent content, CallCapture capture)
-    {
-        Stream stream;
-        byte[]? buffer = null;
-        int read = 0;
-        try
-        {
-            stream = content.ReadAsStream();
-            if (!stream.CanSeek || stream.Position != 0 || stream.Length > RequestInspector.MaxInspectedBytes)
-            {
-                return false;
-            }
-
-            var length = (int)stream.Length;
-            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            int n;
-            while (read < length && (n = stream.Read(buffer, read, length - read)) > 0)
-            {
-                read += n;
-            }
-
-            stream.Position = 0;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            return false; // not readable here after all: the wrapper reads it as the caller does
-        }
-
-        try
-        {
-            capture.OnWholeBody(buffer.AsSpan(0, read));
-            capture.Complete(CaptureEnd.Completed);
-            return true;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -236,7 +236,7 @@ internal static class RequestInspector
         return result;
     }
 
-    private static bool IsJson(MediaTypeHeaderValue? contentType)
+    internal static bool IsJson(MediaTypeHeaderValue? contentType)
         => contentType?.MediaType is { } mediaType
            && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
