@@ -14,7 +14,7 @@ namespace LensAI.Capture;
 /// stream events) or <c>message</c> (Anthropic <c>message_start</c>), and <c>usageMetadata</c> at the top level of each
 /// Gemini chunk. A <c>usage</c> key nested anywhere else (inside tool arguments, say) is ignored.
 /// </remarks>
-internal sealed class UsageScanner : IDisposable
+internal sealed partial class UsageScanner : IDisposable
 {
     private const int MaxDepth = 32;
 
@@ -250,13 +250,19 @@ internal sealed class UsageScanner : IDisposable
         }
 
         var rest = region[at..];
+        var usage = Usage;
+        var (model, id, sawEnd, sawError) = (Model, ResponseId, SawEnd, SawError);
+        if (TryReadTail(rest))
+        {
+            return true;
+        }
+
+        (Usage, Model, ResponseId, SawEnd, SawError) = (usage, model, id, sawEnd, sawError);
         byte[]? rented = null;
         var wrapped = rest.Length < 1024 ? stackalloc byte[rest.Length + 1] : (rented = ArrayPool<byte>.Shared.Rent(rest.Length + 1)).AsSpan(0, rest.Length + 1);
         wrapped[0] = (byte)'{';
         rest.CopyTo(wrapped[1..]);
 
-        var usage = Usage;
-        var (model, id, sawEnd, sawError) = (Model, ResponseId, SawEnd, SawError);
         _depth = 0;
         _pending = Name.None;
         var ok = false;
@@ -427,56 +433,74 @@ internal sealed class UsageScanner : IDisposable
             return Name.None;
         }
 
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return Recognize(reader.ValueSpan, frame);
+        }
+
+        // An escaped (or split) name: unescape it first; every name LensAI reads is short.
+        Span<byte> buffer = stackalloc byte[64];
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        return length <= buffer.Length ? Recognize(buffer[..reader.CopyString(buffer)], frame) : Name.None;
+    }
+
+    private static Name Recognize(ReadOnlySpan<byte> name, Frame frame)
+    {
+        if (frame == Frame.Other)
+        {
+            return Name.None;
+        }
+
         switch (frame)
         {
             case Frame.Top:
-                if (Is(ref reader, "usage"u8)) return Name.Usage;
-                if (Is(ref reader, "model"u8)) return Name.Model;
-                if (Is(ref reader, "id"u8)) return Name.Id;
-                if (Is(ref reader, "type"u8)) return Name.Type;
-                if (Is(ref reader, "usageMetadata"u8)) return Name.UsageMetadata;
-                if (Is(ref reader, "candidates"u8)) return Name.Candidates;
-                if (Is(ref reader, "modelVersion"u8)) return Name.ModelVersion;
-                if (Is(ref reader, "responseId"u8)) return Name.ResponseId;
-                if (Is(ref reader, "response"u8)) return Name.Response;
-                if (Is(ref reader, "message"u8)) return Name.Message;
+                if (name.SequenceEqual("usage"u8)) return Name.Usage;
+                if (name.SequenceEqual("model"u8)) return Name.Model;
+                if (name.SequenceEqual("id"u8)) return Name.Id;
+                if (name.SequenceEqual("type"u8)) return Name.Type;
+                if (name.SequenceEqual("usageMetadata"u8)) return Name.UsageMetadata;
+                if (name.SequenceEqual("candidates"u8)) return Name.Candidates;
+                if (name.SequenceEqual("modelVersion"u8)) return Name.ModelVersion;
+                if (name.SequenceEqual("responseId"u8)) return Name.ResponseId;
+                if (name.SequenceEqual("response"u8)) return Name.Response;
+                if (name.SequenceEqual("message"u8)) return Name.Message;
                 return Name.None;
             case Frame.Response:
             case Frame.Message:
-                if (Is(ref reader, "usage"u8)) return Name.Usage;
-                if (Is(ref reader, "model"u8)) return Name.Model;
-                if (Is(ref reader, "id"u8)) return Name.Id;
+                if (name.SequenceEqual("usage"u8)) return Name.Usage;
+                if (name.SequenceEqual("model"u8)) return Name.Model;
+                if (name.SequenceEqual("id"u8)) return Name.Id;
                 return Name.None;
             case Frame.Usage:
-                if (Is(ref reader, "prompt_tokens"u8)) return Name.PromptTokens;
-                if (Is(ref reader, "completion_tokens"u8)) return Name.CompletionTokens;
-                if (Is(ref reader, "input_tokens"u8)) return Name.InputTokens;
-                if (Is(ref reader, "output_tokens"u8)) return Name.OutputTokens;
-                if (Is(ref reader, "cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
-                if (Is(ref reader, "cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
-                if (Is(ref reader, "prompt_tokens_details"u8) || Is(ref reader, "input_tokens_details"u8)) return Name.InputDetails;
-                if (Is(ref reader, "completion_tokens_details"u8) || Is(ref reader, "output_tokens_details"u8)) return Name.OutputDetails;
-                if (Is(ref reader, "cache_creation"u8)) return Name.CacheCreation;
+                if (name.SequenceEqual("prompt_tokens"u8)) return Name.PromptTokens;
+                if (name.SequenceEqual("completion_tokens"u8)) return Name.CompletionTokens;
+                if (name.SequenceEqual("input_tokens"u8)) return Name.InputTokens;
+                if (name.SequenceEqual("output_tokens"u8)) return Name.OutputTokens;
+                if (name.SequenceEqual("cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
+                if (name.SequenceEqual("cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
+                if (name.SequenceEqual("prompt_tokens_details"u8) || name.SequenceEqual("input_tokens_details"u8)) return Name.InputDetails;
+                if (name.SequenceEqual("completion_tokens_details"u8) || name.SequenceEqual("output_tokens_details"u8)) return Name.OutputDetails;
+                if (name.SequenceEqual("cache_creation"u8)) return Name.CacheCreation;
                 return Name.None;
             case Frame.InputDetails:
-                if (Is(ref reader, "cached_tokens"u8)) return Name.CachedTokens;
-                if (Is(ref reader, "cache_write_tokens"u8)) return Name.CacheWriteTokens;
+                if (name.SequenceEqual("cached_tokens"u8)) return Name.CachedTokens;
+                if (name.SequenceEqual("cache_write_tokens"u8)) return Name.CacheWriteTokens;
                 return Name.None;
             case Frame.OutputDetails:
-                return Is(ref reader, "reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
+                return name.SequenceEqual("reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
             case Frame.CacheCreation:
-                if (Is(ref reader, "ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
-                if (Is(ref reader, "ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
+                if (name.SequenceEqual("ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
+                if (name.SequenceEqual("ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
                 return Name.None;
             case Frame.UsageMetadata:
-                if (Is(ref reader, "promptTokenCount"u8)) return Name.PromptTokenCount;
-                if (Is(ref reader, "candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
-                if (Is(ref reader, "thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
-                if (Is(ref reader, "cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
-                if (Is(ref reader, "toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
+                if (name.SequenceEqual("promptTokenCount"u8)) return Name.PromptTokenCount;
+                if (name.SequenceEqual("candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
+                if (name.SequenceEqual("thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
+                if (name.SequenceEqual("cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
+                if (name.SequenceEqual("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
                 return Name.None;
             case Frame.Candidate:
-                return Is(ref reader, "finishReason"u8) ? Name.FinishReason : Name.None;
+                return name.SequenceEqual("finishReason"u8) ? Name.FinishReason : Name.None;
             default:
                 return Name.None;
         }
@@ -516,6 +540,37 @@ internal sealed class UsageScanner : IDisposable
             case Name.CachedContentTokenCount: Usage.CachedContentTokenCount = value; break;
             case Name.ToolUsePromptTokenCount: Usage.ToolUsePromptTokenCount = value; break;
             default: break;
+        }
+    }
+
+    /// <summary>A string value read in place (no escapes in it).</summary>
+    private void OnString(ReadOnlySpan<byte> value, Name name)
+    {
+        switch (name)
+        {
+            case Name.Model or Name.ModelVersion when Model is null && value.Length > 0:
+                Model = ModelNames.Get(value);
+                break;
+            case Name.Id or Name.ResponseId when ResponseId is null && value.Length > 0:
+                ResponseId = System.Text.Encoding.UTF8.GetString(value);
+                break;
+            case Name.Type:
+                if (value.SequenceEqual("message_stop"u8) || value.SequenceEqual("response.completed"u8) || value.SequenceEqual("response.incomplete"u8))
+                {
+                    SawEnd = true;
+                }
+                else if (value.SequenceEqual("error"u8) || value.SequenceEqual("response.failed"u8))
+                {
+                    SawEnd = true;
+                    SawError = true;
+                }
+
+                break;
+            case Name.FinishReason:
+                SawEnd = true;
+                break;
+            default:
+                break;
         }
     }
 

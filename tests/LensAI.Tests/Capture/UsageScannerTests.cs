@@ -50,6 +50,16 @@ public sealed class UsageScannerTests
     }
 
     [Fact]
+    public void Brackets_and_quotes_inside_strings_after_the_usage_do_not_confuse_the_tail()
+    {
+        using var scanner = Scan("""{"id":"c-1","model":"m-1","choices":[],"usage":{"prompt_tokens":5,"x":[1,{"a":"]}\"["}],"completion_tokens":2},"tail":{"k":"}"},"n":null}""");
+        Assert.Equal((5L, 2L), (scanner.Usage.PromptTokens, scanner.Usage.CompletionTokens));
+
+        using var broken = Scan("""{"id":"c-1","model":"m-1","choices":[],"usage":{"prompt_tokens":5}}}""");
+        Assert.True(broken.Failed); // not JSON: the reader that takes over says so
+    }
+
+    [Fact]
     public void Without_id_and_model_first_the_document_is_read_through()
     {
         // Model after the large value (some OpenAI-compatible servers): the jump would miss it, so there is none.
