@@ -1,4 +1,5 @@
 using LensAI.Budgets;
+using LensAI.Connection;
 using LensAI.Capture;
 using LensAI.Diagnostics;
 using LensAI.Pricing;
@@ -21,11 +22,12 @@ namespace LensAI;
 /// </example>
 public sealed class LensAIClient : IAsyncDisposable, IDisposable
 {
-    private readonly EventPipeline _pipeline;
+    private readonly BatchProcessor _processor;
+    private readonly BackendConnection? _connection;
     private readonly LensAIMetrics _metrics;
     private int _disposed;
 
-    internal LensAIClient(LensAIOptions options, ILoggerFactory? loggerFactory, TimeProvider timeProvider, HttpMessageHandler? ingestTransport = null, Func<double>? retryJitter = null)
+    internal LensAIClient(LensAIOptions options, ILoggerFactory? loggerFactory, TimeProvider timeProvider, HttpMessageHandler? backendTransport = null, Func<double>? retryJitter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -37,17 +39,21 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
 
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LensAI");
-        EventPipeline? pipeline = null;
-        _metrics = new LensAIMetrics(() => pipeline?.QueueLength ?? 0, () => pipeline?.SpoolBytes ?? 0);
-        _pipeline = pipeline = new EventPipeline(options, timeProvider, _metrics, logger, ingestTransport, retryJitter);
+        BatchProcessor? processor = null;
+        _metrics = new LensAIMetrics(() => processor?.QueueLength ?? 0, () => processor?.StoredBytes ?? 0);
         Catalog = options.PriceOverrides.Count > 0 || options.ModelAliases.Count > 0 || options.ProviderDiscounts.Count > 0
             ? PriceCatalog.Default.WithOverrides(options.PriceOverrides, options.ModelAliases.AsReadOnly(), options.ProviderDiscounts.AsReadOnly())
             : PriceCatalog.Default;
-        Engine = new CaptureEngine(options, Catalog, timeProvider, _pipeline, _metrics, logger);
+
+        // One connection to the backend, shared by shipping and the budget status poller.
+        _connection = options.Endpoint is null ? null : new BackendConnection(options.Endpoint, options.ApiKey, backendTransport);
+        _processor = processor = new BatchProcessor(options, CreateTransport(options, _connection, timeProvider, _metrics, logger, retryJitter), timeProvider, _metrics, logger);
+        Engine = new CaptureEngine(options, Catalog, timeProvider, _processor, _metrics, logger);
         Engine.Recorded = e => Recorded?.Invoke(this, e);
-        if (options.Enabled && options.Budgets.Enabled && options.Endpoint is not null)
+        if (options.Enabled && options.Budgets.Enabled && _connection is not null)
         {
-            Engine.Budgets = Budgets = new BudgetGuard(options, Catalog, timeProvider, _metrics, logger, ingestTransport);
+            Engine.Budgets = Budgets = new BudgetGuard(options, Catalog, timeProvider, _metrics, logger);
+            BudgetPoller = new BudgetStatusPoller(Budgets, _connection, options, timeProvider, _metrics, logger);
         }
     }
 
@@ -73,7 +79,10 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
     /// <summary>The budget guard, when budgets are enforced (an endpoint is set and budgets are enabled).</summary>
     internal BudgetGuard? Budgets { get; }
 
-    internal EventPipeline Pipeline => _pipeline;
+    /// <summary>Reads the budget status for <see cref="Budgets"/>.</summary>
+    internal BudgetStatusPoller? BudgetPoller { get; }
+
+    internal BatchProcessor Pipeline => _processor;
 
     internal LensAIMetrics Metrics => _metrics;
 
@@ -106,7 +115,7 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
     public Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return _pipeline.FlushAsync(timeout, cancellationToken);
+        return _processor.FlushAsync(timeout, cancellationToken);
     }
 
     /// <summary>Flushes within <see cref="LensAIOptions.ShutdownTimeout"/>, spools what is left, and stops. Idempotent.</summary>
@@ -117,13 +126,44 @@ public sealed class LensAIClient : IAsyncDisposable, IDisposable
             return;
         }
 
-        if (Budgets is not null)
+        if (BudgetPoller is not null)
         {
-            await Budgets.DisposeAsync().ConfigureAwait(false);
+            await BudgetPoller.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _pipeline.DisposeAsync().ConfigureAwait(false);
+        await _processor.DisposeAsync().ConfigureAwait(false);
+        _connection?.Dispose();
         _metrics.Dispose();
+    }
+
+    /// <summary>
+    /// The transport chain: the ingest transport, wrapped in the spooling transport when a spool is enabled (and its
+    /// folder can be made); none without an endpoint.
+    /// </summary>
+    private static IEventTransport? CreateTransport(LensAIOptions options, BackendConnection? connection, TimeProvider time, LensAIMetrics metrics, ILogger logger, Func<double>? retryJitter)
+    {
+        if (connection is null)
+        {
+            return null;
+        }
+
+        var ingest = new IngestTransport(options, connection, time, metrics, logger, retryJitter);
+        if (!options.EnableSpool)
+        {
+            return ingest;
+        }
+
+        var directory = options.SpoolDirectory ?? DiskSpool.DefaultDirectory(options);
+        try
+        {
+            var spool = new DiskSpool(directory, options.SpoolMaxBytes, options.SpoolMaxAge, options.OverflowPolicy, time, metrics, logger);
+            return new SpoolingTransport(ingest, spool, options.SpoolReplayInterval, time, metrics, logger);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SpoolFailed(logger, directory, ex);
+            return ingest;
+        }
     }
 
     /// <summary>Synchronous <see cref="DisposeAsync"/> (blocks up to the shutdown timeout).</summary>

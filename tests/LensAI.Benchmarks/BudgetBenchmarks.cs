@@ -42,9 +42,6 @@ public class BudgetGuardBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _none.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _project.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _many.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _metrics.Dispose();
     }
 
@@ -67,8 +64,7 @@ public class BudgetGuardBenchmarks
     private BudgetGuard Guard(BudgetStatusDocument? document)
     {
         var options = new LensAIOptions { Endpoint = new Uri("http://127.0.0.1:9/"), ApiKey = "k" };
-        var guard = new BudgetGuard(options, PriceCatalog.Default, TimeProvider.System, _metrics, NullLogger.Instance, new NotFoundHandler());
-        guard.CurrentPoll.GetAwaiter().GetResult();
+        var guard = new BudgetGuard(options, PriceCatalog.Default, TimeProvider.System, _metrics, NullLogger.Instance);
         if (document is not null)
         {
             guard.Apply(document);
@@ -92,12 +88,6 @@ public class BudgetGuardBenchmarks
         SpentUsd = 10m,
         Action = "block",
     };
-
-    private sealed class NotFoundHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            => Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
-    }
 }
 
 /// <summary>A whole captured call through the HttpClient handler, without budgets and with one project budget in force.</summary>
@@ -122,8 +112,8 @@ public class HandlerBudgetOverheadBenchmarks
 
         // The same, with one project budget in force.
         _budgeted = new LensAIClient(new LensAIOptions { Endpoint = new Uri("http://127.0.0.1:9/"), ApiKey = "k", EnableSpool = false }, null, TimeProvider.System, new AcceptAllHandler());
-        _budgeted.Budgets!.CurrentPoll.GetAwaiter().GetResult();
-        _budgeted.Budgets.Apply(new BudgetStatusDocument
+        _budgeted.BudgetPoller!.CurrentPoll.GetAwaiter().GetResult();
+        _budgeted.Budgets!.Apply(new BudgetStatusDocument
         {
             ProjectId = "p",
             GeneratedAt = DateTimeOffset.UtcNow,

@@ -104,7 +104,7 @@ public sealed class BudgetEndToEndTests
         {
             Assert.True(await lens.FlushAsync(TimeSpan.FromSeconds(30)));
             await Task.WhenAll(checkA.CheckProjectAsync("acme", CancellationToken.None), checkB.CheckProjectAsync("acme", CancellationToken.None));
-            await lens.Budgets!.PollNowAsync();
+            await lens.BudgetPoller!.PollNowAsync();
         }
 
         var alertsAfter = new Dictionary<int, int>();
@@ -164,7 +164,7 @@ public sealed class BudgetEndToEndTests
         Assert.Single(slack.Responses); // the alert message was replaced once
         Assert.Contains(await backend.Services.GetRequiredService<BudgetStore>().AuditTrailAsync("acme", CancellationToken.None), a => a.Action == "budget.override" && a.Actor == "slack:ops");
 
-        await lens.Budgets!.PollNowAsync();
+        await lens.BudgetPoller!.PollNowAsync();
         Assert.Equal(HttpStatusCode.OK, await CallAsync());
         Assert.Equal(sentBefore + 1, providerCalls);
 

@@ -8,11 +8,11 @@ internal readonly record struct Attribution(string? UserId, string? Route, IRead
         var scope = AttributionScope.Current;
         string? reqUser = null, reqRoute = null;
         IReadOnlyDictionary<string, string>? reqMetadata = null;
-        if (request is not null)
+        if (request is not null && ExistingRequestOptions.Of(request) is { } options)
         {
-            request.Options.TryGetValue(LensAIRequestOptions.UserId, out reqUser);
-            request.Options.TryGetValue(LensAIRequestOptions.Route, out reqRoute);
-            request.Options.TryGetValue(LensAIRequestOptions.Metadata, out reqMetadata);
+            options.TryGetValue(LensAIRequestOptions.UserId, out reqUser);
+            options.TryGetValue(LensAIRequestOptions.Route, out reqRoute);
+            options.TryGetValue(LensAIRequestOptions.Metadata, out reqMetadata);
         }
 
         return new Attribution(

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using LensAI.Diagnostics;
 using LensAI.Pricing;
 using Microsoft.Extensions.Logging;
@@ -10,13 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Budgets;
 
 /// <summary>
-/// The SDK side of the kill-switch. Polls <c>GET {Endpoint}/v1/budgets/status</c> (a conditional GET on a
-/// <see cref="TimeProvider"/> timer), keeps the last document, and adds to each budget the spend this process has
-/// recorded since the document's <c>generated_at</c> and the estimated maximum cost of calls in flight, so concurrent
-/// calls cannot overshoot a limit together. <see cref="Check"/> runs before every captured call; it never throws for
+/// The SDK side of the kill-switch. Keeps the last status document (<see cref="BudgetStatusPoller"/> hands each new
+/// one to <see cref="Apply"/>), and adds to each budget the spend this process has recorded since the document's
+/// <c>generated_at</c> and the estimated maximum cost of calls in flight, so concurrent calls cannot overshoot a
+/// limit together. <see cref="Check"/> runs before every captured call; it never throws for
 /// LensAI's own reasons (the hooks treat a failure as "allowed").
 /// </summary>
-internal sealed class BudgetGuard : IAsyncDisposable
+internal sealed class BudgetGuard
 {
     /// <summary>In-process spend remembered for the next document (a poll or two); beyond this, the oldest is forgotten.</summary>
     internal const int JournalCapacity = 16_384;
@@ -24,7 +21,6 @@ internal sealed class BudgetGuard : IAsyncDisposable
     /// <summary>A reservation whose call never recorded its event (a response never read nor disposed) is released after this.</summary>
     internal static readonly TimeSpan ReservationTimeout = TimeSpan.FromMinutes(15);
 
-    private static readonly TimeSpan s_pollFailureLogInterval = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan s_budgetLogInterval = TimeSpan.FromMinutes(1);
     private const int MaxLoggedBudgets = 1024;
     private const int MaxStrippedModels = 1024;
@@ -35,13 +31,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
     private readonly LensAIMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IReadOnlyDictionary<string, string>? _defaultMetadata;
-    private readonly HttpClient _http;
-    private readonly AuthenticationHeaderValue _auth;
-    private readonly TimeSpan _requestTimeout;
     private readonly long _shippingGraceTicks;
-    private readonly ITimer _timer;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _pollGate = new(1, 1);
     private readonly object _gate = new();
     private readonly Queue<JournalEntry> _journal = new();
     private readonly EstimateRates?[] _rates = new EstimateRates?[8];
@@ -52,49 +42,24 @@ internal sealed class BudgetGuard : IAsyncDisposable
     private int _nextRate;
     private Dictionary<(string, string, string?), BudgetAccumulator> _accumulators = new();
     private volatile BudgetSnapshot? _snapshot;
-    private EntityTagHeaderValue? _etag;
-    private Task _currentPoll = Task.CompletedTask;
-    private int _polls;
-    private int _consecutiveFailures;
-    private long _lastFailureLog;
     private int _guardErrorLogged;
-    private int _disposed;
 
-    public BudgetGuard(LensAIOptions options, PriceCatalog catalog, TimeProvider time, LensAIMetrics metrics, ILogger logger, HttpMessageHandler? transport)
+    public BudgetGuard(LensAIOptions options, PriceCatalog catalog, TimeProvider time, LensAIMetrics metrics, ILogger logger)
     {
-        var endpoint = options.Endpoint ?? throw new InvalidOperationException("LensAI:Endpoint is not set.");
         _options = options.Budgets;
         _catalog = catalog;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _defaultMetadata = options.DefaultMetadata.Count > 0 ? new Dictionary<string, string>(options.DefaultMetadata, StringComparer.Ordinal) : null;
-        StatusUri = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/budgets/status");
-        _auth = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-        _requestTimeout = options.RequestTimeout;
         _shippingGraceTicks = options.MaxBatchDelay.Ticks;
-        _http = new HttpClient(transport ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All }, disposeHandler: transport is null)
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(Capture.CaptureEngine.SdkName);
-        _timer = time.CreateTimer(static state => ((BudgetGuard)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _currentPoll = Task.Run(() => PollAsync());
     }
-
-    public Uri StatusUri { get; }
 
     /// <summary>Whether the last document has any budget (if not, <see cref="Check"/> has nothing to do).</summary>
     public bool HasBudgets => _snapshot is { Entries.Length: > 0 };
 
     /// <summary>The last status document received, if any.</summary>
     internal BudgetStatusDocument? Document => _snapshot?.Document;
-
-    /// <summary>The poll in progress (or the last one): tests await it after advancing the clock.</summary>
-    internal Task CurrentPoll => Volatile.Read(ref _currentPoll);
-
-    /// <summary>Polls completed (successful or not).</summary>
-    internal int Polls => Volatile.Read(ref _polls);
 
     /// <summary>Reservations held for calls in flight.</summary>
     internal int Reservations
@@ -362,9 +327,6 @@ internal sealed class BudgetGuard : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls now (tests; the timer polls on its own). Never throws.</summary>
-    internal Task PollNowAsync() => PollAsync();
-
     /// <summary>
     /// Makes <paramref name="document"/> the status in force (a poll's answer; tests and benchmarks call it directly).
     /// Polls are serialized, so only the swap and the journal replay need the lock.
@@ -420,146 +382,7 @@ internal sealed class BudgetGuard : IAsyncDisposable
         }
     }
 
-    private void OnTimer()
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-
-        Volatile.Write(ref _currentPoll, PollAsync());
-    }
-
-    private async Task PollAsync()
-    {
-        try
-        {
-            await _pollGate.WaitAsync(_stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        try
-        {
-            await PollOnceAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!_stop.IsCancellationRequested)
-        {
-            OnPollFailed(ex.GetType().Name, ex);
-        }
-        catch (Exception)
-        {
-            // Shutting down.
-        }
-        finally
-        {
-            try
-            {
-                ExpireReservations();
-            }
-            catch (Exception ex)
-            {
-                OnGuardError(ex);
-            }
-
-            Interlocked.Increment(ref _polls);
-            _pollGate.Release();
-            if (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    _timer.Change(_options.PollInterval, Timeout.InfiniteTimeSpan);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // Disposed while polling.
-                }
-            }
-        }
-    }
-
-    private async Task PollOnceAsync()
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        timeout.CancelAfter(_requestTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, StatusUri);
-        request.Headers.Authorization = _auth;
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_etag is { } etag && _snapshot is not null)
-        {
-            request.Headers.IfNoneMatch.Add(etag);
-        }
-
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotModified)
-            {
-                OnPollSucceeded();
-                return;
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                OnPollFailed("HTTP " + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), null);
-                return;
-            }
-
-            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                var document = await JsonSerializer.DeserializeAsync(stream, BudgetStatusJsonContext.Default.BudgetStatusDocument, timeout.Token).ConfigureAwait(false);
-                if (document?.Budgets is null)
-                {
-                    OnPollFailed("the status document is empty", null);
-                    return;
-                }
-
-                Apply(document);
-            }
-
-            _etag = response.Headers.ETag;
-            OnPollSucceeded();
-        }
-        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
-        {
-            OnPollFailed("timed out", null);
-        }
-        catch (HttpRequestException ex)
-        {
-            OnPollFailed(ex.HttpRequestError.ToString(), null);
-        }
-        catch (JsonException ex)
-        {
-            OnPollFailed("the status document is not valid JSON", ex);
-        }
-    }
-
-    private void OnPollSucceeded()
-    {
-        var failures = Interlocked.Exchange(ref _consecutiveFailures, 0);
-        if (failures > 0)
-        {
-            Log.BudgetPollRecovered(_logger, StatusUri, failures);
-        }
-    }
-
-    private void OnPollFailed(string reason, Exception? exception)
-    {
-        _metrics.BudgetPollFailures.Add(1);
-        Interlocked.Increment(ref _consecutiveFailures);
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastFailureLog);
-        if (last == 0 || _time.GetElapsedTime(last, now) >= s_pollFailureLogInterval)
-        {
-            Interlocked.Exchange(ref _lastFailureLog, now == 0 ? 1 : now);
-            Log.BudgetPollFailed(_logger, StatusUri, reason, exception);
-        }
-    }
-
-    private void ExpireReservations()
+    internal void ExpireReservations()
     {
         var cutoff = _time.GetUtcNow().UtcTicks - ReservationTimeout.Ticks;
         var expired = 0;
@@ -740,28 +563,6 @@ internal sealed class BudgetGuard : IAsyncDisposable
         }
 
         return stripped;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _timer.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await CurrentPoll.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Polls never throw; shutting down regardless.
-        }
-
-        _http.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>One recorded call's spend and what budgets match on (not the whole event: the journal stays small).</summary>

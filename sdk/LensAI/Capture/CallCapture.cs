@@ -58,6 +58,9 @@ internal sealed class CallCapture
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
+    /// <summary>Whether the call streams (its request asked to, its URL says so, or the answer is an event stream).</summary>
+    public bool IsStream => _stream;
+
     /// <summary>
     /// Runs the budget check before the request is sent. Returns <see langword="null"/> when the call may go (its
     /// estimate is then reserved until its event is recorded), or the exception to throw when a budget blocks it: the
@@ -307,8 +310,8 @@ internal sealed class CallCapture
     }
 }
 
-/// <summary>Everything captured about one call, before pricing.</summary>
-internal sealed record CapturedCall(
+/// <summary>Everything captured about one call, before pricing (a value: one less object per call).</summary>
+internal readonly record struct CapturedCall(
     string Provider,
     string Model,
     string Operation,

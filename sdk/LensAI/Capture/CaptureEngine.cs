@@ -10,7 +10,7 @@ namespace LensAI.Capture;
 /// <summary>The shared core behind every wrapper: prices a captured call, turns it into an event and hands it to shipping.</summary>
 internal sealed class CaptureEngine
 {
-    internal static readonly string SdkName = $"LensAI.NET/{typeof(CaptureEngine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}";
+    internal static readonly string SdkName = Connection.BackendConnection.SdkName;
     private const int MaxWarnedKeys = 1024;
 
     private readonly IEventSink _sink;
@@ -89,7 +89,7 @@ internal sealed class CaptureEngine
         }
     }
 
-    public UsageEvent Record(CapturedCall call)
+    public UsageEvent Record(in CapturedCall call)
     {
         decimal? cost = null;
         string? priceVersion = null;
@@ -176,11 +176,4 @@ internal sealed class CaptureEngine
             Log.CaptureFailed(_logger, route.Provider, route.Operation, exception);
         }
     }
-}
-
-/// <summary>Where recorded events go (the shipping pipeline).</summary>
-internal interface IEventSink
-{
-    /// <summary>Never blocks, never throws; returns <see langword="false"/> when the event was dropped (and counted).</summary>
-    bool TryEnqueue(UsageEvent usageEvent);
 }

@@ -43,12 +43,29 @@ internal sealed class CaptureContent : HttpContent
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
-    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    protected override Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    {
+        Task<Stream> inner;
+        try
+        {
+            inner = _inner.ReadAsStreamAsync(cancellationToken);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+
+        return inner.IsCompletedSuccessfully
+            ? Task.FromResult<Stream>(new CaptureStream(inner.Result, _capture, _inner.Headers.ContentLength))
+            : WrapAsync(inner);
+    }
+
+    private async Task<Stream> WrapAsync(Task<Stream> inner)
     {
         try
         {
-            var inner = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new CaptureStream(inner, _capture, _inner.Headers.ContentLength);
+            return new CaptureStream(await inner.ConfigureAwait(false), _capture, _inner.Headers.ContentLength);
         }
         catch
         {
@@ -139,12 +156,35 @@ internal sealed class CaptureStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValueTask<int> read;
+        try
+        {
+            read = _inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch
+        {
+            _capture.Complete(CaptureEnd.Broken);
+            throw;
+        }
+
+        if (!read.IsCompletedSuccessfully)
+        {
+            return ReadSlowAsync(read, buffer);
+        }
+
+        var n = read.Result;
+        Observe(buffer.Span[..n], buffer.Length);
+        return new ValueTask<int>(n);
+    }
+
+    private async ValueTask<int> ReadSlowAsync(ValueTask<int> read, Memory<byte> buffer)
     {
         int n;
         try
         {
-            n = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            n = await read.ConfigureAwait(false);
         }
         catch
         {

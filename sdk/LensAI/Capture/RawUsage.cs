@@ -19,28 +19,135 @@ internal enum UsageDialect : byte
     Gemini,
 }
 
-/// <summary>Every usage number a provider reported, as seen on the wire (last value wins: streams report cumulative totals).</summary>
+/// <summary>
+/// Every usage number a provider reported, as seen on the wire (last value wins: streams report cumulative totals).
+/// Sixteen counts in one inline buffer with a bit per count that was seen (a third of the size of sixteen
+/// <c>long?</c> fields): the scanner that holds it is allocated for every captured response.
+/// </summary>
 internal struct RawUsage
 {
-    public long? PromptTokens;
-    public long? CompletionTokens;
-    public long? InputTokens;
-    public long? OutputTokens;
-    public long? CachedTokens;
-    public long? CacheWriteTokens;
-    public long? ReasoningTokens;
-    public long? CacheReadInputTokens;
-    public long? CacheCreationInputTokens;
-    public long? Ephemeral5mInputTokens;
-    public long? Ephemeral1hInputTokens;
-    public long? PromptTokenCount;
-    public long? CandidatesTokenCount;
-    public long? ThoughtsTokenCount;
-    public long? CachedContentTokenCount;
-    public long? ToolUsePromptTokenCount;
+    private Counts _values;
+    private int _seen;
+
+    public long? PromptTokens
+    {
+        readonly get => Get(0);
+        set => Set(0, value);
+    }
+
+    public long? CompletionTokens
+    {
+        readonly get => Get(1);
+        set => Set(1, value);
+    }
+
+    public long? InputTokens
+    {
+        readonly get => Get(2);
+        set => Set(2, value);
+    }
+
+    public long? OutputTokens
+    {
+        readonly get => Get(3);
+        set => Set(3, value);
+    }
+
+    public long? CachedTokens
+    {
+        readonly get => Get(4);
+        set => Set(4, value);
+    }
+
+    public long? CacheWriteTokens
+    {
+        readonly get => Get(5);
+        set => Set(5, value);
+    }
+
+    public long? ReasoningTokens
+    {
+        readonly get => Get(6);
+        set => Set(6, value);
+    }
+
+    public long? CacheReadInputTokens
+    {
+        readonly get => Get(7);
+        set => Set(7, value);
+    }
+
+    public long? CacheCreationInputTokens
+    {
+        readonly get => Get(8);
+        set => Set(8, value);
+    }
+
+    public long? Ephemeral5mInputTokens
+    {
+        readonly get => Get(9);
+        set => Set(9, value);
+    }
+
+    public long? Ephemeral1hInputTokens
+    {
+        readonly get => Get(10);
+        set => Set(10, value);
+    }
+
+    public long? PromptTokenCount
+    {
+        readonly get => Get(11);
+        set => Set(11, value);
+    }
+
+    public long? CandidatesTokenCount
+    {
+        readonly get => Get(12);
+        set => Set(12, value);
+    }
+
+    public long? ThoughtsTokenCount
+    {
+        readonly get => Get(13);
+        set => Set(13, value);
+    }
+
+    public long? CachedContentTokenCount
+    {
+        readonly get => Get(14);
+        set => Set(14, value);
+    }
+
+    public long? ToolUsePromptTokenCount
+    {
+        readonly get => Get(15);
+        set => Set(15, value);
+    }
 
     /// <summary>Whether the response carried any usage number at all.</summary>
     public bool Seen;
+
+    private readonly long? Get(int index) => (_seen & (1 << index)) != 0 ? _values[index] : null;
+
+    private void Set(int index, long? value)
+    {
+        if (value is { } v)
+        {
+            _values[index] = v;
+            _seen |= 1 << index;
+        }
+        else
+        {
+            _seen &= ~(1 << index);
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(16)]
+    private struct Counts
+    {
+        private long _first;
+    }
 
     /// <summary>
     /// Normalizes to DESIGN.md's semantics: input includes cached reads and writes, output includes reasoning.

@@ -24,40 +24,66 @@ internal static class RequestInspector
     public const int MaxInspectedBytes = 4 * 1024 * 1024;
 
     /// <remarks>The returned buffer (if any) is rented from <see cref="ArrayPool{T}.Shared"/>; the caller returns it.</remarks>
-    public static async ValueTask<(RequestInfo Info, byte[]? Rented, int Length)> ReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public static ValueTask<(RequestInfo Info, byte[]? Rented, int Length)> ReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var info = default(RequestInfo);
         var content = request.Content;
         if (content is null || !IsJson(content.Headers.ContentType))
         {
-            return (info, null, 0);
+            return default;
         }
 
-        var length = content.Headers.ContentLength;
-        if (length > MaxInspectedBytes)
+        if (content is ByteArrayContent or ReadOnlyMemoryContent)
         {
-            return (info, null, 0);
-        }
-
-        if (content is not (ByteArrayContent or ReadOnlyMemoryContent))
-        {
-            if (content is StreamContent)
+            // Already in memory (byte, string and memory content): read synchronously, no async machinery per call.
+            Stream stream;
+            try
             {
-                return (info, null, 0); // reading would consume the caller's stream
+                stream = content.ReadAsStream(cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                return ReadBufferedAsync(content, cancellationToken); // its stream was asked for asynchronously before
             }
 
-            // e.g. JsonContent: buffering serializes it once; the send then uses the buffer.
-#if NET9_0_OR_GREATER
-            await content.LoadIntoBufferAsync(MaxInspectedBytes, cancellationToken).ConfigureAwait(false);
-#else
-            await content.LoadIntoBufferAsync(MaxInspectedBytes).ConfigureAwait(false);
-#endif
+            if (stream.CanSeek && stream.Length > MaxInspectedBytes)
+            {
+                return default;
+            }
+
+            return new ValueTask<(RequestInfo, byte[]?, int)>(Read(stream, stream.CanSeek ? (int)stream.Length : 4096));
         }
 
-        // HttpContent caches the stream it hands out: leave it open and rewound, so the same request can be read
-        // again — by a retry handler outside LensAI that sends it once more, and by LensAI capturing that attempt.
+        return ReadBufferedAsync(content, cancellationToken);
+    }
+
+    /// <summary>Reads content that can be read without consuming it (it buffers itself); never a caller's <see cref="StreamContent"/>.</summary>
+    private static async ValueTask<(RequestInfo Info, byte[]? Rented, int Length)> ReadBufferedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var length = content.Headers.ContentLength;
+        if (length > MaxInspectedBytes || content is StreamContent)
+        {
+            return default; // too large to look at, or reading would consume the caller's stream
+        }
+
+        // e.g. JsonContent: buffering serializes it once; the send then uses the buffer.
+#if NET9_0_OR_GREATER
+        await content.LoadIntoBufferAsync(MaxInspectedBytes, cancellationToken).ConfigureAwait(false);
+#else
+        await content.LoadIntoBufferAsync(MaxInspectedBytes).ConfigureAwait(false);
+#endif
+
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var rented = ArrayPool<byte>.Shared.Rent(length is > 0 ? (int)length.Value : 4096);
+        return Read(stream, length is > 0 ? (int)length.Value : 4096);
+    }
+
+    /// <summary>
+    /// Reads a body from the stream its content caches, into a rented buffer, and leaves that stream open and
+    /// rewound, so the same request can be read again — by a retry handler outside LensAI that sends it once more,
+    /// and by LensAI capturing that attempt.
+    /// </summary>
+    private static (RequestInfo Info, byte[]? Rented, int Length) Read(Stream stream, int sizeHint)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(sizeHint, 16));
         var read = 0;
         try
         {
@@ -68,7 +94,7 @@ internal static class RequestInspector
                     if (rented.Length >= MaxInspectedBytes)
                     {
                         ArrayPool<byte>.Shared.Return(rented);
-                        return (info, null, 0);
+                        return default;
                     }
 
                     var bigger = ArrayPool<byte>.Shared.Rent(rented.Length * 2);
@@ -77,7 +103,7 @@ internal static class RequestInspector
                     rented = bigger;
                 }
 
-                var n = await stream.ReadAsync(rented.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                var n = stream.Read(rented, read, rented.Length - read);
                 if (n == 0)
                 {
                     break;
@@ -86,8 +112,7 @@ internal static class RequestInspector
                 read += n;
             }
 
-            info = Parse(rented.AsSpan(0, read));
-            return (info, rented, read);
+            return (Parse(rented.AsSpan(0, read)), rented, read);
         }
         catch
         {
@@ -121,7 +146,7 @@ internal static class RequestInspector
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        info.Model = reader.GetString();
+                        info.Model = reader.ValueIsEscaped ? reader.GetString() : ModelNames.Get(reader.ValueSpan);
                     }
                 }
                 else if (reader.ValueTextEquals("stream"u8))
@@ -211,7 +236,7 @@ internal static class RequestInspector
         return result;
     }
 
-    private static bool IsJson(MediaTypeHeaderValue? contentType)
+    internal static bool IsJson(MediaTypeHeaderValue? contentType)
         => contentType?.MediaType is { } mediaType
            && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));

@@ -120,7 +120,7 @@ internal sealed class SseDecoder : IDisposable
         {
             scanner.SawEnd = true;
         }
-        else if (data[0] is (byte)'{' or (byte)'[')
+        else if (data[0] is (byte)'{' or (byte)'[' && !scanner.CanSkip(data))
         {
             scanner.ScanDocument(data);
         }

@@ -14,7 +14,7 @@ namespace LensAI.Capture;
 /// stream events) or <c>message</c> (Anthropic <c>message_start</c>), and <c>usageMetadata</c> at the top level of each
 /// Gemini chunk. A <c>usage</c> key nested anywhere else (inside tool arguments, say) is ignored.
 /// </remarks>
-internal sealed class UsageScanner : IDisposable
+internal sealed partial class UsageScanner : IDisposable
 {
     private const int MaxDepth = 32;
 
@@ -69,7 +69,7 @@ internal sealed class UsageScanner : IDisposable
         ToolUsePromptTokenCount,
     }
 
-    private readonly Frame[] _frames = new Frame[MaxDepth];
+    private Frames _frames;
     private int _depth;
     private Name _pending;
     private JsonReaderState _state;
@@ -91,7 +91,13 @@ internal sealed class UsageScanner : IDisposable
     /// <summary>The input was not JSON the scanner could follow; scanning stopped.</summary>
     public bool Failed { get; private set; }
 
-    /// <summary>Scans one complete JSON document (an SSE <c>data:</c> payload).</summary>
+    /// <summary>
+    /// Scans one complete JSON document (a buffered body, an SSE <c>data:</c> payload). Once the response id and
+    /// model are known, the first large top-level value (<c>choices</c>, <c>content</c>, <c>output</c>) is not read
+    /// through: usage sits at the end of OpenAI and Anthropic documents, so the scan jumps to the last top-level
+    /// <c>"usage"</c> member and reads from there (see <see cref="TryScanTail"/>), and reads the whole document only
+    /// when that cannot be proven to be the top-level member.
+    /// </summary>
     public void ScanDocument(ReadOnlySpan<byte> json)
     {
         if (Failed)
@@ -102,8 +108,23 @@ internal sealed class UsageScanner : IDisposable
         _depth = 0;
         _pending = Name.None;
         var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
-        Run(ref reader);
+        Run(ref reader, json);
     }
+
+    /// <summary>
+    /// Whether an SSE event can be passed over without parsing: its id and model are already known, and it carries
+    /// none of what the scanner still looks for (usage, an end or error event, a Gemini finish reason). Most events
+    /// of a stream are content deltas: a few vectorized searches instead of a parse.
+    /// </summary>
+    public bool CanSkip(ReadOnlySpan<byte> data)
+        => Model is not null && ResponseId is not null
+           && data.IndexOf("usage"u8) < 0
+           && data.IndexOf("_stop\""u8) < 0
+           && data.IndexOf("error"u8) < 0
+           && data.IndexOf("\"response.completed\""u8) < 0
+           && data.IndexOf("\"response.incomplete\""u8) < 0
+           && data.IndexOf("\"response.failed\""u8) < 0
+           && data.IndexOf("finishReason"u8) < 0;
 
     /// <summary>Scans the next chunk of a JSON body; call once more with <paramref name="final"/> at the end.</summary>
     public void ScanChunk(ReadOnlySpan<byte> chunk, bool final)
@@ -116,7 +137,7 @@ internal sealed class UsageScanner : IDisposable
         if (_carryLength == 0)
         {
             var reader = new Utf8JsonReader(chunk, final, _state);
-            if (!Run(ref reader))
+            if (!Run(ref reader, default))
             {
                 return;
             }
@@ -128,7 +149,7 @@ internal sealed class UsageScanner : IDisposable
 
         Append(chunk);
         var carried = new Utf8JsonReader(_carry.AsSpan(0, _carryLength), final, _state);
-        if (!Run(ref carried))
+        if (!Run(ref carried, default))
         {
             return;
         }
@@ -176,13 +197,25 @@ internal sealed class UsageScanner : IDisposable
         _carryLength = needed;
     }
 
-    private bool Run(ref Utf8JsonReader reader)
+    /// <summary>Reads to the end of what <paramref name="reader"/> has; <paramref name="document"/> is the whole document when it reads one (the tail jump needs it), empty for chunks.</summary>
+    private bool Run(ref Utf8JsonReader reader, ReadOnlySpan<byte> document)
     {
         try
         {
             while (reader.Read())
             {
-                OnToken(ref reader);
+                if (!OnToken(ref reader))
+                {
+                    continue;
+                }
+
+                if (!document.IsEmpty && Model is not null && ResponseId is not null && TryScanTail(document, (int)reader.TokenStartIndex))
+                {
+                    _depth = 0;
+                    return true; // usage read from the tail: the large value before it is never read
+                }
+
+                SkipOrPush(ref reader);
             }
 
             return true;
@@ -193,6 +226,91 @@ internal sealed class UsageScanner : IDisposable
             Dispose();
             return false;
         }
+    }
+
+    /// <summary>
+    /// Reads the document from its last <c>"usage"</c> member on, as if that member opened the top-level object:
+    /// <c>{</c> + the rest of the document. That parses as exactly one object (nothing left over) only when the member
+    /// belongs to the object that closes at the end of the document, the top level — a <c>"usage"</c> nested in a
+    /// message or a tool call leaves closing brackets over and fails. On failure the scanner's state is restored and
+    /// the caller reads on as usual.
+    /// </summary>
+    private bool TryScanTail(ReadOnlySpan<byte> document, int from)
+    {
+        var region = document[from..];
+        var at = region.LastIndexOf("\"usage\""u8);
+        while (at > 0 && IsEscaped(region, at))
+        {
+            at = region[..at].LastIndexOf("\"usage\""u8);
+        }
+
+        if (at <= 0)
+        {
+            return false;
+        }
+
+        var rest = region[at..];
+        var usage = Usage;
+        var (model, id, sawEnd, sawError) = (Model, ResponseId, SawEnd, SawError);
+        if (TryReadTail(rest))
+        {
+            return true;
+        }
+
+        (Usage, Model, ResponseId, SawEnd, SawError) = (usage, model, id, sawEnd, sawError);
+        byte[]? rented = null;
+        var wrapped = rest.Length < 1024 ? stackalloc byte[rest.Length + 1] : (rented = ArrayPool<byte>.Shared.Rent(rest.Length + 1)).AsSpan(0, rest.Length + 1);
+        wrapped[0] = (byte)'{';
+        rest.CopyTo(wrapped[1..]);
+
+        _depth = 0;
+        _pending = Name.None;
+        var ok = false;
+        try
+        {
+            var reader = new Utf8JsonReader(wrapped, isFinalBlock: true, state: default);
+            while (reader.Read())
+            {
+                if (OnToken(ref reader))
+                {
+                    SkipOrPush(ref reader);
+                }
+            }
+
+            ok = _depth == 0;
+        }
+        catch (JsonException)
+        {
+            // Not the top-level member: restore and read the document as usual.
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        if (!ok)
+        {
+            (Usage, Model, ResponseId, SawEnd, SawError) = (usage, model, id, sawEnd, sawError);
+            _depth = 1;
+            _pending = Name.None;
+        }
+
+        return ok;
+    }
+
+    /// <summary>Whether the quote at <paramref name="index"/> is escaped (an odd run of backslashes before it).</summary>
+    private static bool IsEscaped(ReadOnlySpan<byte> text, int index)
+    {
+        var backslashes = 0;
+        for (var i = index - 1; i >= 0 && text[i] == (byte)'\\'; i--)
+        {
+            backslashes++;
+        }
+
+        return (backslashes & 1) == 1;
     }
 
     private Frame Current => _depth == 0 ? Frame.Other : _frames[_depth - 1];
@@ -208,7 +326,21 @@ internal sealed class UsageScanner : IDisposable
         _pending = Name.None;
     }
 
-    private void OnToken(ref Utf8JsonReader reader)
+    /// <summary>Skips a value nothing is read from (message content, tool calls, embeddings), or follows it when it is not all here yet.</summary>
+    private void SkipOrPush(ref Utf8JsonReader reader)
+    {
+        if (reader.TrySkip())
+        {
+            _pending = Name.None;
+        }
+        else
+        {
+            Push(Frame.Other);
+        }
+    }
+
+    /// <summary>Handles one token; returns <see langword="true"/> when it opens a value nothing is read from (before skipping it).</summary>
+    private bool OnToken(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -218,23 +350,31 @@ internal sealed class UsageScanner : IDisposable
                 var frame = _depth == 0
                     ? (isObject ? Frame.Top : Frame.RootArray)
                     : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject);
-                if (frame == Frame.Other && reader.TrySkip())
+                if (frame == Frame.Other)
                 {
-                    // Nothing LensAI reads lives in here (message content, tool calls, embeddings): skip it whole.
-                    _pending = Name.None;
-                    return;
+                    if (_depth == 1 && Current == Frame.Top)
+                    {
+                        return true; // the caller may jump past it to the usage at the end of the document
+                    }
+
+                    if (reader.TrySkip())
+                    {
+                        // Nothing LensAI reads lives in here (message content, tool calls, embeddings): skip it whole.
+                        _pending = Name.None;
+                        return false;
+                    }
                 }
 
                 Push(frame);
-                return;
+                return false;
             case JsonTokenType.EndObject:
             case JsonTokenType.EndArray:
                 _depth--;
                 _pending = Name.None;
-                return;
+                return false;
             case JsonTokenType.PropertyName:
                 _pending = _depth > MaxDepth ? Name.None : Recognize(ref reader, Current);
-                return;
+                return false;
             case JsonTokenType.Number:
                 if (_pending != Name.None && reader.TryGetInt64(out var number))
                 {
@@ -252,6 +392,7 @@ internal sealed class UsageScanner : IDisposable
         }
 
         _pending = Name.None;
+        return false;
     }
 
     private static Frame ChildFrame(Frame parent, Name name, bool isObject)
@@ -292,56 +433,74 @@ internal sealed class UsageScanner : IDisposable
             return Name.None;
         }
 
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return Recognize(reader.ValueSpan, frame);
+        }
+
+        // An escaped (or split) name: unescape it first; every name LensAI reads is short.
+        Span<byte> buffer = stackalloc byte[64];
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        return length <= buffer.Length ? Recognize(buffer[..reader.CopyString(buffer)], frame) : Name.None;
+    }
+
+    private static Name Recognize(ReadOnlySpan<byte> name, Frame frame)
+    {
+        if (frame == Frame.Other)
+        {
+            return Name.None;
+        }
+
         switch (frame)
         {
             case Frame.Top:
-                if (Is(ref reader, "usage"u8)) return Name.Usage;
-                if (Is(ref reader, "model"u8)) return Name.Model;
-                if (Is(ref reader, "id"u8)) return Name.Id;
-                if (Is(ref reader, "type"u8)) return Name.Type;
-                if (Is(ref reader, "usageMetadata"u8)) return Name.UsageMetadata;
-                if (Is(ref reader, "candidates"u8)) return Name.Candidates;
-                if (Is(ref reader, "modelVersion"u8)) return Name.ModelVersion;
-                if (Is(ref reader, "responseId"u8)) return Name.ResponseId;
-                if (Is(ref reader, "response"u8)) return Name.Response;
-                if (Is(ref reader, "message"u8)) return Name.Message;
+                if (name.SequenceEqual("usage"u8)) return Name.Usage;
+                if (name.SequenceEqual("model"u8)) return Name.Model;
+                if (name.SequenceEqual("id"u8)) return Name.Id;
+                if (name.SequenceEqual("type"u8)) return Name.Type;
+                if (name.SequenceEqual("usageMetadata"u8)) return Name.UsageMetadata;
+                if (name.SequenceEqual("candidates"u8)) return Name.Candidates;
+                if (name.SequenceEqual("modelVersion"u8)) return Name.ModelVersion;
+                if (name.SequenceEqual("responseId"u8)) return Name.ResponseId;
+                if (name.SequenceEqual("response"u8)) return Name.Response;
+                if (name.SequenceEqual("message"u8)) return Name.Message;
                 return Name.None;
             case Frame.Response:
             case Frame.Message:
-                if (Is(ref reader, "usage"u8)) return Name.Usage;
-                if (Is(ref reader, "model"u8)) return Name.Model;
-                if (Is(ref reader, "id"u8)) return Name.Id;
+                if (name.SequenceEqual("usage"u8)) return Name.Usage;
+                if (name.SequenceEqual("model"u8)) return Name.Model;
+                if (name.SequenceEqual("id"u8)) return Name.Id;
                 return Name.None;
             case Frame.Usage:
-                if (Is(ref reader, "prompt_tokens"u8)) return Name.PromptTokens;
-                if (Is(ref reader, "completion_tokens"u8)) return Name.CompletionTokens;
-                if (Is(ref reader, "input_tokens"u8)) return Name.InputTokens;
-                if (Is(ref reader, "output_tokens"u8)) return Name.OutputTokens;
-                if (Is(ref reader, "cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
-                if (Is(ref reader, "cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
-                if (Is(ref reader, "prompt_tokens_details"u8) || Is(ref reader, "input_tokens_details"u8)) return Name.InputDetails;
-                if (Is(ref reader, "completion_tokens_details"u8) || Is(ref reader, "output_tokens_details"u8)) return Name.OutputDetails;
-                if (Is(ref reader, "cache_creation"u8)) return Name.CacheCreation;
+                if (name.SequenceEqual("prompt_tokens"u8)) return Name.PromptTokens;
+                if (name.SequenceEqual("completion_tokens"u8)) return Name.CompletionTokens;
+                if (name.SequenceEqual("input_tokens"u8)) return Name.InputTokens;
+                if (name.SequenceEqual("output_tokens"u8)) return Name.OutputTokens;
+                if (name.SequenceEqual("cache_read_input_tokens"u8)) return Name.CacheReadInputTokens;
+                if (name.SequenceEqual("cache_creation_input_tokens"u8)) return Name.CacheCreationInputTokens;
+                if (name.SequenceEqual("prompt_tokens_details"u8) || name.SequenceEqual("input_tokens_details"u8)) return Name.InputDetails;
+                if (name.SequenceEqual("completion_tokens_details"u8) || name.SequenceEqual("output_tokens_details"u8)) return Name.OutputDetails;
+                if (name.SequenceEqual("cache_creation"u8)) return Name.CacheCreation;
                 return Name.None;
             case Frame.InputDetails:
-                if (Is(ref reader, "cached_tokens"u8)) return Name.CachedTokens;
-                if (Is(ref reader, "cache_write_tokens"u8)) return Name.CacheWriteTokens;
+                if (name.SequenceEqual("cached_tokens"u8)) return Name.CachedTokens;
+                if (name.SequenceEqual("cache_write_tokens"u8)) return Name.CacheWriteTokens;
                 return Name.None;
             case Frame.OutputDetails:
-                return Is(ref reader, "reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
+                return name.SequenceEqual("reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
             case Frame.CacheCreation:
-                if (Is(ref reader, "ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
-                if (Is(ref reader, "ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
+                if (name.SequenceEqual("ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
+                if (name.SequenceEqual("ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
                 return Name.None;
             case Frame.UsageMetadata:
-                if (Is(ref reader, "promptTokenCount"u8)) return Name.PromptTokenCount;
-                if (Is(ref reader, "candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
-                if (Is(ref reader, "thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
-                if (Is(ref reader, "cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
-                if (Is(ref reader, "toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
+                if (name.SequenceEqual("promptTokenCount"u8)) return Name.PromptTokenCount;
+                if (name.SequenceEqual("candidatesTokenCount"u8)) return Name.CandidatesTokenCount;
+                if (name.SequenceEqual("thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
+                if (name.SequenceEqual("cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
+                if (name.SequenceEqual("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
                 return Name.None;
             case Frame.Candidate:
-                return Is(ref reader, "finishReason"u8) ? Name.FinishReason : Name.None;
+                return name.SequenceEqual("finishReason"u8) ? Name.FinishReason : Name.None;
             default:
                 return Name.None;
         }
@@ -384,12 +543,43 @@ internal sealed class UsageScanner : IDisposable
         }
     }
 
+    /// <summary>A string value read in place (no escapes in it).</summary>
+    private void OnString(ReadOnlySpan<byte> value, Name name)
+    {
+        switch (name)
+        {
+            case Name.Model or Name.ModelVersion when Model is null && value.Length > 0:
+                Model = ModelNames.Get(value);
+                break;
+            case Name.Id or Name.ResponseId when ResponseId is null && value.Length > 0:
+                ResponseId = System.Text.Encoding.UTF8.GetString(value);
+                break;
+            case Name.Type:
+                if (value.SequenceEqual("message_stop"u8) || value.SequenceEqual("response.completed"u8) || value.SequenceEqual("response.incomplete"u8))
+                {
+                    SawEnd = true;
+                }
+                else if (value.SequenceEqual("error"u8) || value.SequenceEqual("response.failed"u8))
+                {
+                    SawEnd = true;
+                    SawError = true;
+                }
+
+                break;
+            case Name.FinishReason:
+                SawEnd = true;
+                break;
+            default:
+                break;
+        }
+    }
+
     private void OnString(ref Utf8JsonReader reader, Name name)
     {
         switch (name)
         {
             case Name.Model or Name.ModelVersion when Model is null && reader.ValueSpan.Length > 0:
-                Model = reader.GetString();
+                Model = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString() : ModelNames.Get(reader.ValueSpan);
                 break;
             case Name.Id or Name.ResponseId when ResponseId is null && reader.ValueSpan.Length > 0:
                 ResponseId = reader.GetString();
@@ -412,5 +602,11 @@ internal sealed class UsageScanner : IDisposable
             default:
                 break;
         }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(MaxDepth)]
+    private struct Frames
+    {
+        private Frame _first;
     }
 }

@@ -44,6 +44,20 @@ internal sealed class DiskSpool
 
     public string Directory { get; }
 
+    /// <summary>The default folder: <c>{LocalApplicationData}/LensAI/spool/{hash of endpoint and key}</c>.</summary>
+    internal static string DefaultDirectory(LensAIOptions options)
+    {
+        var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+        if (string.IsNullOrEmpty(root))
+        {
+            root = Path.GetTempPath();
+        }
+
+        var identity = $"{options.Endpoint}|{options.ApiKey}";
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)))[..16].ToLowerInvariant();
+        return Path.Combine(root, "LensAI", "spool", hash);
+    }
+
     public long Bytes => Interlocked.Read(ref _bytes);
 
     public bool IsEmpty => Bytes == 0 && !EnumerateReady().Any();

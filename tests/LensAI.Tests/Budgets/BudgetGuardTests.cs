@@ -73,7 +73,7 @@ public sealed class BudgetGuardTests
         Assert.Equal(200, third.Status);
         Assert.NotEqual(third.IfNoneMatch, test.Server.ETag); // it asked with the old tag and got the new document
         Assert.Equal(7m, Assert.Single(test.Guard.Document!.Budgets).LimitUsd);
-        Assert.Equal(3, test.Guard.Polls);
+        Assert.Equal(3, test.Lens.BudgetPoller!.Polls);
     }
 
     [Fact]
@@ -350,8 +350,8 @@ public sealed class BudgetGuardTests
         await using var server = await BudgetStatusServer.StartAsync();
         server.FailWith = 503;
         await using var lens = new LensAIClient(new LensAIOptions { Endpoint = server.Endpoint, ApiKey = "k", EnableSpool = false }, null, new FakeTimeProvider());
-        await lens.Budgets!.CurrentPoll;
-        Assert.Null(lens.Budgets.Document);
+        await lens.BudgetPoller!.CurrentPoll;
+        Assert.Null(lens.Budgets!.Document);
 
         using var http = new HttpClient(lens.CreateHandler(Provider()));
         using var response = await http.SendAsync(ChatRequest());
@@ -430,7 +430,8 @@ public sealed class BudgetGuardTests
     public async Task A_reservation_whose_call_never_completes_expires()
     {
         await using var test = await BudgetLens.StartAsync(Doc(Budget(limit: 10m)));
-        using var http = new HttpClient(test.Lens.CreateHandler(Provider()));
+        var body = Completion(input: 10, output: 10);
+        using var http = new HttpClient(test.Lens.CreateHandler(StubHandler.Returning(body, "application/json", chunkSize: body.Length))); // a body still to come
         var response = await http.SendAsync(ChatRequest(), HttpCompletionOption.ResponseHeadersRead); // never read, never disposed
         Assert.True(test.Guard.InFlightNano > 0);
 
@@ -461,7 +462,7 @@ public sealed class BudgetGuardTests
     {
         await using var server = await BudgetStatusServer.StartAsync(Doc(Budget(limit: 10m)));
         await using var lens = new LensAIClient(new LensAIOptions { Endpoint = server.Endpoint, ApiKey = "k", EnableSpool = false }, null, new FakeTimeProvider());
-        await lens.Budgets!.CurrentPoll;
+        await lens.BudgetPoller!.CurrentPoll;
         var seen = new List<UsageEvent>();
         lens.Recorded += (_, e) => seen.Add(e);
 
@@ -472,7 +473,7 @@ public sealed class BudgetGuardTests
         }
 
         Assert.Single(seen);
-        Assert.Equal(0, lens.Budgets.InFlightNano);
+        Assert.Equal(0, lens.Budgets!.InFlightNano);
     }
 
     [Fact]

@@ -199,9 +199,9 @@ internal sealed class BudgetLens : IAsyncDisposable
         var logs = new ListLoggerFactory();
         var lens = new LensAIClient(options, logs, time);
         var test = new BudgetLens(server, lens, time, logs);
-        if (lens.Budgets is { } guard)
+        if (lens.BudgetPoller is { } poller)
         {
-            await guard.CurrentPoll;
+            await poller.CurrentPoll;
         }
 
         return test;
@@ -211,7 +211,7 @@ internal sealed class BudgetLens : IAsyncDisposable
     public async Task AdvanceAsync(TimeSpan by)
     {
         Time.Advance(by);
-        await Guard.CurrentPoll;
+        await Lens.BudgetPoller!.CurrentPoll;
     }
 
     public async ValueTask DisposeAsync()

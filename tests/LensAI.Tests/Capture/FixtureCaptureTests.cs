@@ -109,6 +109,28 @@ public sealed class FixtureCaptureTests
         AssertEvent(c, body, client.Single());
     }
 
+    [Theory]
+    [MemberData(nameof(SuccessCases))]
+    public async Task A_body_still_to_come_that_arrives_in_one_read_yields_the_same_event(Case c)
+    {
+        // What a socket gives: content of a known length, not in memory when the handler returns, often read whole
+        // in one read (the capture then scans it as one document).
+        var body = Fixtures.Bytes(c.File);
+        await using var client = new TestClient();
+        using var http = client.Http(new StubHandler((_, _) =>
+        {
+            var content = new StreamContent(new ChunkedStream(body, body.Length));
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(c.Sse ? "text/event-stream" : "application/json");
+            content.Headers.ContentLength = body.Length;
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+        }));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, c.Url) { Content = JsonBody(c) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+        AssertEvent(c, body, client.Single());
+    }
+
     private static void AssertEvent(Case c, byte[] body, UsageEvent e)
     {
         var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect);

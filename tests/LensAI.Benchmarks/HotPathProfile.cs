@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace LensAI.Benchmarks;
+
+/// <summary>
+/// A plain loop of calls for profilers (<c>dotnet-trace</c>, <c>dotnet-counters</c>) and for what BenchmarkDotNet
+/// does not see: CPU spent off the caller's thread (the shipping side) and thread-pool work items per call.
+/// Prints, per call: wall time, process CPU time, thread-pool work items completed, bytes allocated (all threads).
+/// </summary>
+internal static class HotPathProfile
+{
+    public static async Task RunAsync(string variant, int calls)
+    {
+        if (variant == "parts")
+        {
+            Parts(calls);
+            return;
+        }
+
+        var exceptions = 0;
+        string? firstException = null;
+        AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        {
+            Interlocked.Increment(ref exceptions);
+            firstException ??= e.Exception.GetType().Name + ": " + e.Exception.Message;
+        };
+        var transport = variant.StartsWith("sockets", StringComparison.Ordinal) ? Transport.Sockets : Transport.InMemory;
+        // Variants for the profile story: "-nobudgets" (budget guard off), "-noship" (no endpoint: nothing shipped).
+        using var call = new HttpCall(transport, o =>
+        {
+            o.Budgets.Enabled = !variant.Contains("-nobudgets", StringComparison.Ordinal);
+            o.ApiKey = variant.Contains("-noship", StringComparison.Ordinal) ? null : o.ApiKey;
+        });
+        call.Setup();
+        Func<Task<int>> run = variant.Contains("untracked", StringComparison.Ordinal) ? call.UntrackedAsync : call.TrackedAsync;
+        for (var i = 0; i < 20_000; i++)
+        {
+            await run(); // warm up: JIT tiers, pools, the batcher's first batches
+        }
+
+        await Task.Delay(100);
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var items = ThreadPool.CompletedWorkItemCount;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++)
+        {
+            await run();
+        }
+
+        var wall = clock.Elapsed;
+        await Task.Delay(100); // let the batcher finish the last batch: its CPU counts too
+        process.Refresh();
+        var cpuUsed = process.TotalProcessorTime - cpu - TimeSpan.FromTicks(0);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{variant}: {calls:N0} calls, wall {wall.TotalMicroseconds / calls:0.00} µs/call, process CPU {cpuUsed.TotalMicroseconds / calls:0.00} µs/call, " +
+            $"thread-pool work items {(ThreadPool.CompletedWorkItemCount - items) / (double)calls:0.0000}/call, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B/call, " +
+            $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMicroseconds / calls:0.00} µs/call, exceptions {exceptions} {firstException}"));
+    }
+
+    /// <summary>Times the pieces of one capture on this thread (a rough split of where the time goes).</summary>
+    private static void Parts(int n)
+    {
+        using var lens = Fixture.Lens(o => o.ApiKey = null);
+        var body = Fixture.Bytes("chat-completion-basic.json");
+        var url = Transports.ChatUrl(Transport.InMemory);
+        var requestBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}"""u8.ToArray();
+        void Time(string name, Action action)
+        {
+            for (var i = 0; i < n / 10; i++)
+            {
+                action();
+            }
+
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < n; i++)
+            {
+                action();
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {clock.Elapsed.TotalMicroseconds * 1000 / n,8:0} ns"));
+        }
+
+        var engine = lens.Engine;
+        Time("detect", () => engine.Detector.TryDetect(HttpMethod.Post, url, out _));
+        Time("inspect request", () =>
+        {
+            using var content = new ByteArrayContent(requestBody);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+            var read = LensAI.Capture.RequestInspector.ReadAsync(request, default).AsTask().Result;
+            System.Buffers.ArrayPool<byte>.Shared.Return(read.Rented!);
+        });
+        Time("scan body", () =>
+        {
+            using var scanner = new LensAI.Capture.UsageScanner();
+            scanner.ScanDocument(body);
+        });
+        var call = new LensAI.Capture.CapturedCall("openai", "gpt-4o-mini-2024-07-18", "chat", false, new TokenUsage(11, 9), UsageStatus.Ok, 200, DateTimeOffset.UtcNow, 1, null, "chatcmpl-1", default);
+        Time("record (price, event, enqueue)", () => engine.Record(call));
+        Time("capture + record", () =>
+        {
+            var capture = new LensAI.Capture.CallCapture(engine, new LensAI.Capture.ProviderRoute("openai", "chat", LensAI.Capture.UsageDialect.OpenAIChat), default, default);
+            capture.OnResponse(200, false);
+            capture.OnWholeBody(body);
+            capture.Complete(LensAI.Capture.CaptureEnd.Completed);
+        });
+    }
+}
