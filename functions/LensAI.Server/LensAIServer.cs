@@ -2,8 +2,8 @@ using LensAI.Backend.Budgets;
 using LensAI.Backend.Http;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -17,9 +17,6 @@ namespace LensAI.Server;
 /// </summary>
 public static class LensAIServer
 {
-    /// <summary>The default address of the embedded default.</summary>
-    public const string DefaultUrl = "http://127.0.0.1:5080";
-
     public static async Task<int> RunAsync(string[] args)
     {
         var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
@@ -45,21 +42,8 @@ public static class LensAIServer
         }
     }
 
-    /// <summary>Builds the app: backend services, endpoints, and where it listens.</summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = WebApplication.CreateSlimBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
-
-        configure?.Invoke(builder);
-        builder.Services.AddLensAIBackend(builder.Configuration);
-        var app = builder.Build();
-        app.MapLensAI();
-        return app;
-    }
+    /// <summary>Builds the app (<see cref="LensAIBackendApp.Build"/>): backend services, endpoints, and where it listens.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) => LensAIBackendApp.Build(args, configure);
 
     /// <summary>
     /// Logging for the one-shot commands: warnings and errors only, all on stderr, so stdout carries nothing but the

@@ -7,7 +7,7 @@ using LensAI;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -39,7 +39,7 @@ if (mode == "profile")
 
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var data = Path.Combine(Path.GetTempPath(), "lensai-load-" + Guid.NewGuid().ToString("N"));
-await using var app = LensAIServer.Build(
+await using var app = LensAIBackendApp.Build(
     ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work"),
      "--LensAI:Backend:RateLimitPerSecond", "1000000", "--LensAI:Backend:RateLimitBurst", "1000000"],
     b => b.Logging.SetMinimumLevel(LogLevel.Warning));

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Keys;
-using LensAI.Server;
+using LensAI.Hosting;
 using LensAI.Pricing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -61,7 +61,7 @@ public sealed class DataFolder : IAsyncDisposable
     /// <summary>Starts the function app on this store, creates a key, POSTs the batches (each must be fully accepted) and sets budgets.</summary>
     public async Task<string> SeedAsync(string project, IEnumerable<IReadOnlyList<UsageEvent>> batches, string? budgetsJson = null)
     {
-        await using var app = LensAIServer.Build(
+        await using var app = LensAIBackendApp.Build(
             ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Data, "--LensAI:Backend:WorkDirectory", Work, "--LensAI:Backend:RunScheduler", "false"],
             builder => builder.Logging.ClearProviders());
         await app.StartAsync();

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Keys;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -45,7 +45,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.Equal(10_000, Hostile[^1].Length);
-        _app = LensAIServer.Build(
+        _app = LensAIBackendApp.Build(
             [
                 "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", _folder.Data, "--LensAI:Backend:WorkDirectory", _folder.Work,
                 "--LensAI:Backend:RunScheduler", "false", "--LensAI:Backend:Limits:MaxIdLength", "20000", "--LensAI:Backend:Limits:MaxUserIdLength", "20000",

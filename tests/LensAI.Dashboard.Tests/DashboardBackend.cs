@@ -48,7 +48,7 @@ public sealed class DashboardBackend : IAsyncDisposable
     public static async Task<DashboardBackend> StartAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "lensai-dashboard-" + Guid.NewGuid().ToString("N"));
-        var app = LensAI.Server.LensAIServer.Build(
+        var app = LensAI.Hosting.LensAIBackendApp.Build(
             ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(directory, "store"),
              "--LensAI:Backend:WorkDirectory", Path.Combine(directory, "work"), "--LensAI:Backend:RunScheduler", "false"],
             builder => builder.Logging.ClearProviders());

@@ -47,7 +47,7 @@ public sealed class DashboardDocsTests : IDisposable
         await app.StopAsync();
 
         // The address the doc tells the reader to open is where the embedded default listens.
-        Assert.Contains($"Open {LensAIServer.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
+        Assert.Contains($"Open {LensAI.Hosting.LensAIBackendApp.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Storage;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,7 +44,7 @@ internal sealed class BackendHost : IAsyncDisposable
             args.Add(value ?? "");
         }
 
-        var app = LensAIServer.Build(args.ToArray(), builder =>
+        var app = LensAIBackendApp.Build(args.ToArray(), builder =>
         {
             builder.Logging.ClearProviders();
             configure?.Invoke(builder);

@@ -4,7 +4,7 @@ using System.Text.Json;
 using LensAI.Backend.Http;
 using LensAI.Backend.Jobs;
 using LensAI.Packaging.Tests;
-using LensAI.Server;
+using LensAI.Hosting;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -104,7 +104,7 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
     [Fact]
     public async Task The_worker_answers_on_the_same_routes_and_methods_as_the_aspnet_app()
     {
-        await using var app = LensAIServer.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", artifacts.Folder.Combine("routes")]);
+        await using var app = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", artifacts.Folder.Combine("routes")]);
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .ToDictionary(e => e.RoutePattern.RawText!.TrimStart('/'), e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m => m.ToLowerInvariant()).Order().ToArray());
         var declared = typeof(LensAIFunctionsApp).Assembly.GetTypes().SelectMany(t => t.GetMethods())

@@ -1,7 +1,7 @@
 using System.Reflection;
 using LensAI.Backend;
 using LensAI.Backend.Jobs;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,9 +36,8 @@ public sealed class WorkerCompositionTests
     {
         await using var worker = WorkerHost.Create(new() { ["LensAI:Backend:RunScheduler"] = "true" });
         Assert.DoesNotContain(worker.Services.GetServices<IHostedService>(), s => s is JobScheduler);
-        Assert.False(worker.Services.GetRequiredService<BackendOptions>().RunScheduler);
 
-        await using var server = LensAIServer.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(worker.DataDirectory, "server")]);
+        await using var server = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(worker.DataDirectory, "server")]);
         Assert.Contains(server.Services.GetServices<IHostedService>(), s => s is JobScheduler); // the ASP.NET Core app's default
     }
 
@@ -71,7 +70,7 @@ public sealed class WorkerSettingsTests
         try
         {
             await using var worker = WorkerHost.Create();
-            await using var server = LensAIServer.Build(["--urls", "http://127.0.0.1:0"]);
+            await using var server = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0"]);
             foreach (var services in new[] { worker.Services, server.Services })
             {
                 var options = services.GetRequiredService<BackendOptions>();

@@ -8,10 +8,10 @@ namespace LensAI.Backend.Jobs;
 /// minute), on a <see cref="TimeProvider"/> so tests drive it with a fake clock. Never registered in the Azure Functions
 /// worker, whose timer functions call the same jobs on their <see cref="JobSchedules"/>.
 /// </summary>
-public sealed partial class JobScheduler(JobRunner runner, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
+public sealed partial class JobScheduler(JobRunner runner, BackendOptions options, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
-        => Task.WhenAll(runner.Jobs.Select(job => LoopAsync(job, stoppingToken)));
+        => options.RunScheduler ? Task.WhenAll(runner.Jobs.Select(job => LoopAsync(job, stoppingToken))) : Task.CompletedTask;
 
     private async Task LoopAsync(IBackendJob job, CancellationToken stoppingToken)
     {
