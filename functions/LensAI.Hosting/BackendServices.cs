@@ -127,7 +127,7 @@ internal static class BackendServices
         return services;
     }
 
-    /// <summary>The timer jobs and their runner (leases, logs); the jobs' names and schedules are <see cref="JobSchedules"/>'s.</summary>
+    /// <summary>The timer jobs and their runner (leases, logs); the jobs' names and schedules are <see cref="JobRegistry"/>'s.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
         services.AddSingleton<IBackendJob>(sp => sp.GetRequiredService<BudgetCheckJob>());

@@ -35,7 +35,7 @@ public static class LensAIBackendServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The in-process scheduler (a hosted service) that runs every job on its schedule from <see cref="JobSchedules"/>
+    /// The in-process scheduler (a hosted service) that runs every job on its schedule from <see cref="JobRegistry"/>
     /// while <c>LensAI:Backend:RunScheduler</c> is true: the embedded default and the container.
     /// </summary>
     public static IServiceCollection AddLensAIJobScheduler(this IServiceCollection services)

@@ -124,7 +124,7 @@ public static class LensAIServer
         var runner = app.Services.GetRequiredService<JobRunner>();
         if (!runner.TryGet(args[1], out _))
         {
-            await Console.Error.WriteLineAsync($"Unknown job '{args[1]}'. Jobs: {string.Join(", ", runner.Jobs.Select(j => j.Name).Order())}.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Unknown job '{args[1]}'. Jobs: {string.Join(", ", runner.Jobs.Select(j => j.Definition.Name).Order())}.").ConfigureAwait(false);
             return 2;
         }
 

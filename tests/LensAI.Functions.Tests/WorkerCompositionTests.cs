@@ -27,8 +27,8 @@ public sealed class WorkerCompositionTests
             Assert.NotNull(ActivatorUtilities.CreateInstance(scope.ServiceProvider, type));
         }
 
-        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Name).Order();
-        Assert.Equal([JobNames.BudgetCheck, JobNames.Compaction, JobNames.Retention, JobNames.Rollups], jobs);
+        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Definition.Name).Order();
+        Assert.Equal([JobRegistry.BudgetCheckName, JobRegistry.CompactionName, JobRegistry.RetentionName, JobRegistry.RollupsName], jobs);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class WorkerSettingsTests
                 Assert.Equal(12345, options.Limits.MaxRequestBytes);
                 Assert.Equal(9, options.SettingsFor("acme").RetentionDays);
                 Assert.Equal("s3cret-for-tests", services.GetRequiredService<LensAI.Backend.Alerts.AlertsOptions>().Slack.SigningSecret);
-                Assert.True(services.GetRequiredService<JobRunner>().TryGet(JobNames.StripeSync, out _));
+                Assert.True(services.GetRequiredService<JobRunner>().TryGet(JobRegistry.StripeSyncName, out _));
             }
 
             Assert.Equal(Path.Combine(data, "store"), server.Services.GetRequiredService<BackendOptions>().Storage.LocalPath);
