@@ -1,6 +1,6 @@
 using System.Net;
 using LensAI.Backend.Keys;
-using LensAI.Server;
+using LensAI.Hosting;
 using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,12 +24,18 @@ public sealed class DashboardDocsTests : IDisposable
         var project = create[3];
         Assert.Empty(serve); // "serve" is the default command
 
-        // 1. keys create, exactly as written, into the temp store.
-        string[] store = ["--LensAI:Backend:Storage:LocalPath", Path.Combine(_directory, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(_directory, "work"), "--LensAI:Backend:RunScheduler", "false"];
-        Assert.Equal(0, await LensAIServer.RunAsync([.. create, .. store]));
+        // 1. keys create, exactly as written, into the temp store: the server forwards it to the lensai command line.
+        using (var stdout = new StringWriter())
+        using (var stderr = new StringWriter())
+        {
+            var code = await LensAI.Cli.Cli.RunAsync([.. create, "--data", Path.Combine(_directory, "store"), "--config", "LensAI:Backend:WorkDirectory=" + Path.Combine(_directory, "work")], stdout, stderr);
+            Assert.True(code == 0, stderr.ToString());
+            Assert.StartsWith("lsk_", stdout.ToString(), StringComparison.Ordinal);
+        }
 
         // 2. serve (on a free port rather than the default one): the page is there, and a key of that project opens its report.
-        await using var app = LensAIServer.Build([.. serve, "--urls", "http://127.0.0.1:0", .. store]);
+        string[] store = ["--LensAI:Backend:Storage:LocalPath", Path.Combine(_directory, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(_directory, "work"), "--LensAI:Backend:RunScheduler", "false"];
+        await using var app = LensAIBackendApp.Build([.. serve, "--urls", "http://127.0.0.1:0", .. store]);
         await app.StartAsync();
         var keys = app.Services.GetRequiredService<ApiKeyStore>();
         var created = Assert.Single(await keys.ListAsync(project, CancellationToken.None));
@@ -47,7 +53,7 @@ public sealed class DashboardDocsTests : IDisposable
         await app.StopAsync();
 
         // The address the doc tells the reader to open is where the embedded default listens.
-        Assert.Contains($"Open {LensAI.Hosting.LensAIBackendApp.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
+        Assert.Contains($"Open {LensAIBackendApp.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LensAI.Functions.Tests;
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 using Microsoft.Extensions.Configuration;
 
@@ -45,11 +44,12 @@ public sealed class BackendCommandTests
         using var folder = new TempFolder("lensai-docs-budgets");
         File.WriteAllText(Path.Combine(folder.Path, "budgets.json"), JsonBlockAfter("docs/budgets.md", "budgets"));
         var commands = DocCommands.Lines("docs/budgets.md", "budgets");
-        Assert.Equal(3, commands.Count);
+        Assert.Equal(4, commands.Count);
 
-        var set = await Run(commands[0], folder.Path);
-        Assert.Contains("Set 5 budget(s) for 'acme'", set.StandardError, StringComparison.Ordinal);
-        var list = await Run(commands[1], folder.Path);
+        Assert.StartsWith("lsk_", (await Run(commands[0], folder.Path)).StandardOutput, StringComparison.Ordinal);
+        var set = await Run(commands[1], folder.Path);
+        Assert.Contains("Set 5 budget(s) and a default per-user budget for 'acme'", set.StandardError, StringComparison.Ordinal);
+        var list = await Run(commands[2], folder.Path);
         using (var listed = JsonDocument.Parse(list.StandardOutput))
         {
             Assert.Equal(5, listed.RootElement.GetProperty("budgets").GetArrayLength());
@@ -59,7 +59,7 @@ public sealed class BackendCommandTests
         // The curl line, as written, against the real app on a free loopback port instead of 5080.
         await using var backend = await BackendHost.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
-        var curl = commands[2].Replace("http://127.0.0.1:5080/", backend.BaseAddress.AbsoluteUri, StringComparison.Ordinal);
+        var curl = commands[3].Replace("http://127.0.0.1:5080/", backend.BaseAddress.AbsoluteUri, StringComparison.Ordinal);
         var put = await ProcessRunner.RunAsync("bash", ["-c", curl + " --fail-with-body --silent --show-error"], folder.Path, TimeSpan.FromSeconds(30), new Dictionary<string, string?> { ["LENSAI_API_KEY"] = key });
         Assert.True(put.ExitCode == 0, put.Describe());
         using var http = backend.Client(key);

@@ -1,4 +1,3 @@
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 
 namespace LensAI.Docs.Tests;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using LensAI.Backend.Billing;
 using LensAI.Functions.Tests;
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Http;
 

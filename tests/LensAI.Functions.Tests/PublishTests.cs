@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using LensAI.Backend.Http;
 using LensAI.Backend.Jobs;
-using LensAI.Packaging.Tests;
 using LensAI.Hosting;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Builder;
