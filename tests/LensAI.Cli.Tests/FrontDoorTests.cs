@@ -21,10 +21,10 @@ public sealed partial class FrontDoorTests
     {
         using var folder = new TempFolder("lensai-front-door");
         File.WriteAllText(folder.Combine("budgets.json"), Budgets);
-        var created = await RunAsync("LensAI.Server", folder.Path, "keys", "create", "--project", "acme", "--name", "front door");
+        var created = await BackendProcess.RunAsync("LensAI.Server", ["keys", "create", "--project", "acme", "--name", "front door"], folder.Path);
         Assert.True(created.ExitCode == 0, created.Describe());
         Assert.Matches("^lsk_[a-z0-9]{8}_[A-Za-z0-9]{32}$", created.StandardOutput.Trim());
-        var set = await RunAsync("LensAI.Server", folder.Path, "budgets", "set", "--project", "acme", "--file", "budgets.json");
+        var set = await BackendProcess.RunAsync("LensAI.Server", ["budgets", "set", "--project", "acme", "--file", "budgets.json"], folder.Path);
         Assert.True(set.ExitCode == 0, set.Describe());
 
         string[][] commands =
@@ -43,8 +43,8 @@ public sealed partial class FrontDoorTests
         ];
         foreach (var command in commands)
         {
-            var lensai = await RunAsync("LensAI.Cli", folder.Path, command);
-            var server = await RunAsync("LensAI.Server", folder.Path, command);
+            var lensai = await BackendProcess.RunAsync("LensAI.Cli", command, folder.Path);
+            var server = await BackendProcess.RunAsync("LensAI.Server", command, folder.Path);
             var what = string.Join(' ', command);
             Assert.True(lensai.ExitCode == server.ExitCode, $"{what}: exit {lensai.ExitCode} vs {server.ExitCode}\n{lensai.Describe()}\n{server.Describe()}");
             Assert.Equal(Stable(lensai.StandardOutput), Stable(server.StandardOutput));
@@ -54,16 +54,6 @@ public sealed partial class FrontDoorTests
 
     /// <summary>Output with what differs from run to run (a job's elapsed time) made the same.</summary>
     private static string Stable(string output) => Elapsed().Replace(output, "(… s)");
-
-    /// <summary>Runs a built executable (<c>dotnet &lt;name&gt;.dll …</c>) of this configuration, as a process.</summary>
-    private static Task<ProcessResult> RunAsync(string project, string workingDirectory, params string[] arguments)
-    {
-        // tests/LensAI.Cli.Tests/bin/<Configuration>/net10.0/ → functions/<project>/bin/<Configuration>/net10.0/<project>.dll
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var dll = RepositoryPaths.Combine("functions", project, "bin", framework.Parent!.Name, framework.Name, project + ".dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
-        return ProcessRunner.RunAsync("dotnet", [dll, .. arguments], workingDirectory, TimeSpan.FromMinutes(1));
-    }
 
     [GeneratedRegex(@"\([0-9]+\.[0-9] s\)")]
     private static partial Regex Elapsed();

@@ -2,10 +2,9 @@ using System.Net;
 using System.Text;
 using LensAI.Backend.Http;
 using LensAI.Backend.Storage;
-using LensAI.Hosting;
+using LensAI.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LensAI.Functions.Tests;
@@ -26,19 +25,15 @@ public sealed class HostingCompositionTests
     [MemberData(nameof(BadSettings))]
     public async Task A_bad_setting_fails_the_aspnet_app_at_start_naming_it(string key, string value, string message)
     {
-        var data = Path.Combine(Path.GetTempPath(), "lensai-options-" + Guid.NewGuid().ToString("N"));
-        await using var app = LensAIBackendApp.Build(
-            ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", data, "--LensAI:Backend:RunScheduler", "false", "--" + key, value],
-            b => b.Logging.ClearProviders());
+        var settings = new Dictionary<string, string?> { [key] = value };
         if (message.Length == 0)
         {
             // Half a Stripe configuration (no API key) is not a Stripe configuration: the sync stays off, nothing fails.
-            await app.StartAsync();
-            await app.StopAsync();
+            await (await TestBackend.StartAsync(settings: settings)).DisposeAsync();
             return;
         }
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => TestBackend.StartAsync(settings: settings));
         Assert.Contains(message, failure.Message, StringComparison.Ordinal);
     }
 
@@ -84,7 +79,7 @@ public sealed class HostingCompositionTests
     [Fact]
     public async Task The_aspnet_app_checks_the_key_once_per_request_before_any_handler()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         var guard = backend.Services.GetRequiredService<ApiKeyGuard>();
         using var http = backend.Client(key);

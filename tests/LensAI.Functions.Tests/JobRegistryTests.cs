@@ -41,7 +41,7 @@ public sealed partial class JobRegistryTests
     public async Task Both_hosts_run_exactly_the_registered_jobs()
     {
         await using var worker = WorkerHost.Create(s_stripe);
-        await using var server = await BackendHost.StartAsync(settings: s_stripe);
+        await using var server = await TestBackend.StartAsync(settings: s_stripe);
         foreach (var runner in new[] { worker.Services.GetRequiredService<JobRunner>(), server.Jobs })
         {
             Assert.Equal(JobRegistry.All.OrderBy(j => j.Name), runner.Jobs.Select(j => j.Definition).OrderBy(j => j.Name));

@@ -2,6 +2,7 @@ using LensAI.Backend.Budgets;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Rollups;
 using LensAI.Budgets;
+using LensAI.Testing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
