@@ -37,8 +37,9 @@ public sealed class BackendOptions
     public string? WorkDirectory { get; set; }
 
     /// <summary>
-    /// Whether this process runs the timer jobs on its own scheduler (the embedded default, the container). Always off in
-    /// the Azure Functions worker, whatever the setting: its timer functions invoke the jobs. Default true.
+    /// Whether the ASP.NET Core app (the embedded default, the container) runs the timer jobs on its in-process
+    /// scheduler, at their NCRONTAB schedules. The Azure Functions worker has no such scheduler, whatever the setting: its
+    /// timer functions run the jobs on the same schedules. Default true.
     /// </summary>
     public bool RunScheduler { get; set; } = true;
 

@@ -4,7 +4,7 @@ using LensAI.Backend.Jobs;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Storage;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -106,7 +106,7 @@ public sealed class LocalBackend : IAsyncDisposable
         }
 
         var polls = new StatusPollCounter();
-        var app = LensAIServer.Build([.. args], builder =>
+        var app = LensAIBackendApp.Build([.. args], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton<IStartupFilter>(polls);

@@ -5,9 +5,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using LensAI;
 using LensAI.Backend.DuckDb;
-using LensAI.Backend.Keys;
 using LensAI.Backend.Parquet;
-using LensAI.Server;
+using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -38,14 +37,12 @@ if (mode == "profile")
 }
 
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
-var data = Path.Combine(Path.GetTempPath(), "lensai-load-" + Guid.NewGuid().ToString("N"));
-await using var app = LensAIServer.Build(
-    ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(data, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(data, "work"),
-     "--LensAI:Backend:RateLimitPerSecond", "1000000", "--LensAI:Backend:RateLimitBurst", "1000000"],
-    b => b.Logging.SetMinimumLevel(LogLevel.Warning));
-await app.StartAsync();
-var key = (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("load", null, CancellationToken.None)).Key;
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(app.Urls.First()) };
+// The embedded default as deployed (its scheduler on), through the tests' one way to start a backend.
+var app = await TestBackend.StartAsync(
+    b => b.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning),
+    new Dictionary<string, string?> { ["LensAI:Backend:RateLimitPerSecond"] = "1000000", ["LensAI:Backend:RateLimitBurst"] = "1000000", ["LensAI:Backend:RunScheduler"] = "true" });
+var key = await app.CreateKeyAsync("load", "load test");
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = app.BaseAddress };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 Console.WriteLine($"LensAI ingest load test — {Environment.ProcessorCount} cores, .NET {Environment.Version}, DuckDB {app.Services.GetRequiredService<DuckDbConnectionFactory>().Version}");
 
@@ -134,8 +131,7 @@ using (var db = app.Services.GetRequiredService<DuckDbConnectionFactory>().Open(
     Console.WriteLine($"check: {stored:N0} rows in {parts.Count:N0} Parquet parts; {sent:N0} events acknowledged");
 }
 
-await app.StopAsync();
-Directory.Delete(data, recursive: true);
+await app.DisposeAsync();
 
 static byte[] Batch(int count)
 {

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Keys;
-using LensAI.Server;
 using LensAI.Pricing;
+using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +18,7 @@ public sealed record CliRun(int ExitCode, string Out, string Err)
 
 /// <summary>
 /// A temp folder with a data store (and the backend's work folder) that the CLI runs against; deleted on dispose.
-/// Seeding goes through the real function app on loopback: a key from the key store, events POSTed to /v1/events.
+/// Seeding goes through a <see cref="TestBackend"/> over this folder's store: a key, events POSTed to /v1/events.
 /// </summary>
 public sealed class DataFolder : IAsyncDisposable
 {
@@ -40,6 +40,17 @@ public sealed class DataFolder : IAsyncDisposable
 
     public string PathOf(string name) => Path.Combine(Root, name);
 
+    /// <summary>The settings that point a <see cref="TestBackend"/> at this folder's store and work folder, plus <paramref name="more"/>.</summary>
+    public Dictionary<string, string?> Settings(Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>(more ?? [])
+        {
+            ["LensAI:Backend:Storage:LocalPath"] = Data,
+            ["LensAI:Backend:WorkDirectory"] = Work,
+        };
+        return settings;
+    }
+
     /// <summary>Runs <c>lensai</c> in process on this folder's store.</summary>
     public async Task<CliRun> RunAsync(params string[] args)
     {
@@ -58,16 +69,12 @@ public sealed class DataFolder : IAsyncDisposable
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>Starts the function app on this store, creates a key, POSTs the batches (each must be fully accepted) and sets budgets.</summary>
+    /// <summary>Starts a backend on this store, creates a key, POSTs the batches (each must be fully accepted) and sets budgets.</summary>
     public async Task<string> SeedAsync(string project, IEnumerable<IReadOnlyList<UsageEvent>> batches, string? budgetsJson = null)
     {
-        await using var app = LensAIServer.Build(
-            ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Data, "--LensAI:Backend:WorkDirectory", Work, "--LensAI:Backend:RunScheduler", "false"],
-            builder => builder.Logging.ClearProviders());
-        await app.StartAsync();
-        var key = (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, "seed", CancellationToken.None)).Key;
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        await using var app = await TestBackend.StartAsync(settings: Settings());
+        var key = await app.CreateKeyAsync(project, "seed");
+        using var http = app.Client(key);
         foreach (var batch in batches)
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(new UsageEventBatch { Events = batch }, LensAIJsonContext.Default.UsageEventBatch);
@@ -85,7 +92,6 @@ public sealed class DataFolder : IAsyncDisposable
             await app.Services.GetRequiredService<BudgetCheckJob>().CheckProjectAsync(project, CancellationToken.None);
         }
 
-        await app.StopAsync();
         return key;
     }
 

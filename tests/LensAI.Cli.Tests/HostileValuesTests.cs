@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Keys;
-using LensAI.Server;
+using LensAI.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,7 +36,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
     ];
 
     private readonly DataFolder _folder = new();
-    private WebApplication _app = null!;
+    private TestBackend _app = null!;
     private HttpClient _http = null!;
     private DateTimeOffset _now;
     private List<UsageEvent> _attributed = null!;
@@ -45,17 +45,15 @@ public sealed class HostileValuesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.Equal(10_000, Hostile[^1].Length);
-        _app = LensAIServer.Build(
-            [
-                "--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", _folder.Data, "--LensAI:Backend:WorkDirectory", _folder.Work,
-                "--LensAI:Backend:RunScheduler", "false", "--LensAI:Backend:Limits:MaxIdLength", "20000", "--LensAI:Backend:Limits:MaxUserIdLength", "20000",
-                "--LensAI:Backend:Limits:MaxRouteLength", "20000", "--LensAI:Backend:Limits:MaxMetadataKeyLength", "20000", "--LensAI:Backend:Limits:MaxMetadataValueLength", "20000",
-            ],
-            builder => builder.Logging.ClearProviders());
-        await _app.StartAsync();
-        var key = (await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(Project, "hostile", CancellationToken.None)).Key;
-        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First().TrimEnd('/') + "/") };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        _app = await TestBackend.StartAsync(settings: _folder.Settings(new()
+        {
+            ["LensAI:Backend:Limits:MaxIdLength"] = "20000",
+            ["LensAI:Backend:Limits:MaxUserIdLength"] = "20000",
+            ["LensAI:Backend:Limits:MaxRouteLength"] = "20000",
+            ["LensAI:Backend:Limits:MaxMetadataKeyLength"] = "20000",
+            ["LensAI:Backend:Limits:MaxMetadataValueLength"] = "20000",
+        }));
+        _http = _app.Client(await _app.CreateKeyAsync(Project, "hostile"));
 
         // Attributed calls: a priced model, every hostile value as user, route, request id and a metadata entry.
         // Unpriced calls: every hostile value as the model. Three parts, one of them a re-send (duplicates).
@@ -74,7 +72,6 @@ public sealed class HostileValuesTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync();
         await _app.DisposeAsync();
         await _folder.DisposeAsync();
     }

@@ -20,9 +20,15 @@ public sealed class JobsServeAndUsageTests
         Assert.Equal(before.Out, after.Out);
         Assert.StartsWith("n,c\n12,", after.Out.ReplaceLineEndings("\n"));
 
+        // The job registry, row by row: name, schedule (the Functions timers' and the scheduler's) and when.
         var list = await folder.RunAsync("jobs", "list");
-        Assert.Contains("budget-check", list.Out);
-        Assert.Contains("not configured", list.Out); // stripe-sync without Stripe settings
+        var rows = list.Out.Split('\n');
+        foreach (var job in LensAI.Backend.Jobs.JobRegistry.All)
+        {
+            var row = Assert.Single(rows, r => r.StartsWith($"│ {job.Name} ", StringComparison.Ordinal));
+            Assert.Contains(job.Schedule, row, StringComparison.Ordinal);
+            Assert.Contains(job.Name == "stripe-sync" ? "not configured" : job.When, row, StringComparison.Ordinal); // no Stripe settings here
+        }
 
         var stripe = await folder.RunAsync("jobs", "run", "stripe-sync");
         Assert.Equal(1, stripe.ExitCode);

@@ -29,6 +29,17 @@ public sealed class StorageOptionTests(SeededProject seeded) : IClassFixture<See
     }
 
     [Fact]
+    public async Task A_bad_setting_is_a_usage_error_that_names_it()
+    {
+        await using var folder = new DataFolder();
+        Assert.Equal(0, (await folder.RunAsync("keys", "create", "--project", "acme")).ExitCode);
+        var run = await folder.RunAsync("keys", "list", "--config", "LensAI:Backend:RateLimitPerSecond=0");
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.Contains("Configuration: LensAI:Backend:RateLimitPerSecond must be a positive number; got 0.", run.Err, StringComparison.Ordinal);
+        Assert.Equal("", run.Out);
+    }
+
+    [Fact]
     public async Task Export_until_the_start_of_a_day_that_has_parts_exports_the_days_before_and_does_not_fail()
     {
         // The seeded events reach into today; --until today's date is exclusive, so today's parts hold no rows in range.

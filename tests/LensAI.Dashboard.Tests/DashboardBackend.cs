@@ -1,21 +1,16 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LensAI.Backend.Jobs;
-using LensAI.Backend.Keys;
 using LensAI.Pricing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using LensAI.Testing;
 
 namespace LensAI.Dashboard.Tests;
 
 /// <summary>
-/// The real function app (the embedded default) on 127.0.0.1, a random port, over a temp local store; optionally
-/// seeded with a day of real events through <c>POST /v1/events</c>, budgets through <c>PUT /v1/budgets</c>, and the
-/// rollups and budget-check jobs run, the way a project looks after a day of use.
+/// A <see cref="TestBackend"/> with a project key, optionally seeded with a day of real events through
+/// <c>POST /v1/events</c>, budgets through <c>PUT /v1/budgets</c>, and the rollups and budget-check jobs run, the way a
+/// project looks after a day of use.
 /// </summary>
 public sealed class DashboardBackend : IAsyncDisposable
 {
@@ -23,20 +18,13 @@ public sealed class DashboardBackend : IAsyncDisposable
     public const string UnpricedModel = "acme-private-llm";
     public const string BlockedBudget = "daily-cap";
 
-    private readonly WebApplication _app;
+    private readonly TestBackend _backend;
 
-    private DashboardBackend(WebApplication app, string directory)
-    {
-        _app = app;
-        Directory = directory;
-        BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
-    }
+    private DashboardBackend(TestBackend backend) => _backend = backend;
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _backend.BaseAddress;
 
-    public string Directory { get; }
-
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _backend.Services;
 
     public string Key { get; private set; } = "";
 
@@ -47,27 +35,12 @@ public sealed class DashboardBackend : IAsyncDisposable
 
     public static async Task<DashboardBackend> StartAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "lensai-dashboard-" + Guid.NewGuid().ToString("N"));
-        var app = LensAI.Server.LensAIServer.Build(
-            ["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(directory, "store"),
-             "--LensAI:Backend:WorkDirectory", Path.Combine(directory, "work"), "--LensAI:Backend:RunScheduler", "false"],
-            builder => builder.Logging.ClearProviders());
-        await app.StartAsync();
-        var backend = new DashboardBackend(app, directory);
-        backend.Key = (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(Project, "dashboard tests", CancellationToken.None)).Key;
+        var backend = new DashboardBackend(await TestBackend.StartAsync());
+        backend.Key = await backend._backend.CreateKeyAsync(Project, "dashboard tests");
         return backend;
     }
 
-    public HttpClient Client(string? key = null)
-    {
-        var http = new HttpClient { BaseAddress = BaseAddress };
-        if (key is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return http;
-    }
+    public HttpClient Client(string? key = null) => _backend.Client(key);
 
     /// <summary>Ingests ~20 hours of calls (four priced models, one the catalogue does not know), sets budgets, runs the jobs.</summary>
     public async Task SeedAsync()
@@ -121,7 +94,7 @@ public sealed class DashboardBackend : IAsyncDisposable
         }
 
         Seeded = seeded;
-        var jobs = _app.Services.GetRequiredService<JobRunner>();
+        var jobs = _backend.Jobs;
         Assert.NotNull(await jobs.RunAsync("rollups", CancellationToken.None));
 
         using var budgets = await http.PutAsync("v1/budgets", new StringContent($$"""
@@ -173,18 +146,7 @@ public sealed class DashboardBackend : IAsyncDisposable
         };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 }
 
 /// <summary>One seeded call as the test knows it, to compare what the page draws against.</summary>

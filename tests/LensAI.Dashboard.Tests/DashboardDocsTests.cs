@@ -1,6 +1,6 @@
 using System.Net;
 using LensAI.Backend.Keys;
-using LensAI.Server;
+using LensAI.Hosting;
 using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,8 +9,6 @@ namespace LensAI.Dashboard.Tests;
 /// <summary>docs/dashboard.md's commands, run as written (against a temp store instead of ./.lensai/data).</summary>
 public sealed class DashboardDocsTests : IDisposable
 {
-    private static readonly string[] s_dotnetRun = ["dotnet", "run", "--project", "functions/LensAI.Server"];
-
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lensai-dashboard-docs-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -18,25 +16,34 @@ public sealed class DashboardDocsTests : IDisposable
     {
         var lines = DocCommands.Lines("docs/dashboard.md", "dashboard-local");
         Assert.Equal(2, lines.Count);
-        var create = AppArguments(lines[0]);
-        var serve = AppArguments(lines[1]);
+        var create = BackendProcess.ServerArguments(lines[0]);
+        var serve = BackendProcess.ServerArguments(lines[1]);
         Assert.Equal(["keys", "create", "--project"], create.Take(3));
         var project = create[3];
         Assert.Empty(serve); // "serve" is the default command
 
-        // 1. keys create, exactly as written, into the temp store.
-        string[] store = ["--LensAI:Backend:Storage:LocalPath", Path.Combine(_directory, "store"), "--LensAI:Backend:WorkDirectory", Path.Combine(_directory, "work"), "--LensAI:Backend:RunScheduler", "false"];
-        Assert.Equal(0, await LensAIServer.RunAsync([.. create, .. store]));
+        // 1. keys create, exactly as written, into the temp store: the server forwards it to the lensai command line.
+        using (var stdout = new StringWriter())
+        using (var stderr = new StringWriter())
+        {
+            var code = await LensAI.Cli.Cli.RunAsync([.. create, "--data", Path.Combine(_directory, "store"), "--config", "LensAI:Backend:WorkDirectory=" + Path.Combine(_directory, "work")], stdout, stderr);
+            Assert.True(code == 0, stderr.ToString());
+            Assert.StartsWith("lsk_", stdout.ToString(), StringComparison.Ordinal);
+        }
 
-        // 2. serve (on a free port rather than the default one): the page is there, and a key of that project opens its report.
-        await using var app = LensAIServer.Build([.. serve, "--urls", "http://127.0.0.1:0", .. store]);
-        await app.StartAsync();
-        var keys = app.Services.GetRequiredService<ApiKeyStore>();
+        // 2. serve (the default command; on a free port rather than the default one, over the same store): the page is
+        // there, and a key of that project opens its report.
+        await using var backend = await TestBackend.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["LensAI:Backend:Storage:LocalPath"] = Path.Combine(_directory, "store"),
+            ["LensAI:Backend:WorkDirectory"] = Path.Combine(_directory, "work"),
+        });
+        var keys = backend.Services.GetRequiredService<ApiKeyStore>();
         var created = Assert.Single(await keys.ListAsync(project, CancellationToken.None));
         Assert.Null(created.Revoked);
-        var key = (await keys.CreateAsync(project, "docs test", CancellationToken.None)).Key; // the printed key is shown once; make a second one to call with
+        var key = await backend.CreateKeyAsync(project, "docs test"); // the printed key is shown once; make a second one to call with
 
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var http = backend.Client(null);
         using var page = await http.GetAsync("/dashboard");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode); // after the redirect to /dashboard/
         Assert.Contains("Open your project's dashboard", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -44,10 +51,9 @@ public sealed class DashboardDocsTests : IDisposable
         using var report = await http.GetAsync("/v1/report");
         Assert.Equal(HttpStatusCode.OK, report.StatusCode);
         Assert.Contains($"\"project\":\"{project}\"", await report.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        await app.StopAsync();
 
         // The address the doc tells the reader to open is where the embedded default listens.
-        Assert.Contains($"Open {LensAIServer.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
+        Assert.Contains($"Open {LensAIBackendApp.DefaultUrl}/dashboard in a browser", await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,21 +62,6 @@ public sealed class DashboardDocsTests : IDisposable
         var doc = await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "dashboard.md"));
         var relative = Path.GetRelativePath(RepositoryPaths.Root, Path.Combine(BrowserFixture.ArtifactsDirectory, "dashboard.png")).Replace('\\', '/');
         Assert.Contains($"`{relative}`", doc, StringComparison.Ordinal);
-    }
-
-    /// <summary>The function app's arguments of a documented <c>dotnet run --project functions/LensAI.Server [-- args]</c>.</summary>
-    private static string[] AppArguments(string line)
-    {
-        var words = DocCommands.SplitArguments(line);
-        Assert.Equal(s_dotnetRun, words.Take(4));
-        Assert.True(File.Exists(RepositoryPaths.Combine("functions", "LensAI.Server", "LensAI.Server.csproj")));
-        if (words.Count == 4)
-        {
-            return [];
-        }
-
-        Assert.Equal("--", words[4]);
-        return [.. words.Skip(5)];
     }
 
     public void Dispose()

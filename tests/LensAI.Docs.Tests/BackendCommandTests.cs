@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LensAI.Functions.Tests;
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 using Microsoft.Extensions.Configuration;
 
@@ -45,11 +43,12 @@ public sealed class BackendCommandTests
         using var folder = new TempFolder("lensai-docs-budgets");
         File.WriteAllText(Path.Combine(folder.Path, "budgets.json"), JsonBlockAfter("docs/budgets.md", "budgets"));
         var commands = DocCommands.Lines("docs/budgets.md", "budgets");
-        Assert.Equal(3, commands.Count);
+        Assert.Equal(4, commands.Count);
 
-        var set = await Run(commands[0], folder.Path);
-        Assert.Contains("Set 5 budget(s) for 'acme'", set.StandardError, StringComparison.Ordinal);
-        var list = await Run(commands[1], folder.Path);
+        Assert.StartsWith("lsk_", (await Run(commands[0], folder.Path)).StandardOutput, StringComparison.Ordinal);
+        var set = await Run(commands[1], folder.Path);
+        Assert.Contains("Set 5 budget(s) and a default per-user budget for 'acme'", set.StandardError, StringComparison.Ordinal);
+        var list = await Run(commands[2], folder.Path);
         using (var listed = JsonDocument.Parse(list.StandardOutput))
         {
             Assert.Equal(5, listed.RootElement.GetProperty("budgets").GetArrayLength());
@@ -57,9 +56,9 @@ public sealed class BackendCommandTests
         }
 
         // The curl line, as written, against the real app on a free loopback port instead of 5080.
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
-        var curl = commands[2].Replace("http://127.0.0.1:5080/", backend.BaseAddress.AbsoluteUri, StringComparison.Ordinal);
+        var curl = commands[3].Replace("http://127.0.0.1:5080/", backend.BaseAddress.AbsoluteUri, StringComparison.Ordinal);
         var put = await ProcessRunner.RunAsync("bash", ["-c", curl + " --fail-with-body --silent --show-error"], folder.Path, TimeSpan.FromSeconds(30), new Dictionary<string, string?> { ["LENSAI_API_KEY"] = key });
         Assert.True(put.ExitCode == 0, put.Describe());
         using var http = backend.Client(key);
@@ -76,13 +75,13 @@ public sealed class BackendCommandTests
         // 1: the defaults (data in ./.lensai/data); the port is a free one instead of 5080 so tests never collide.
         using var first = new TempFolder("lensai-docs-serve");
         var port = LoopbackPort.Free();
-        await ServeUntilHealthy([.. FunctionAppCommand.Arguments(commands[0]), "--urls", $"http://127.0.0.1:{port}"], first.Path, port, Path.Combine(first.Path, ".lensai", "data"));
+        await ServeUntilHealthy([.. BackendProcess.ServerArguments(commands[0]), "--urls", $"http://127.0.0.1:{port}"], first.Path, port, Path.Combine(first.Path, ".lensai", "data"));
 
         // 2: --urls and a storage folder; the documented 0.0.0.0:8080 becomes 127.0.0.1:<free>, /var/lib/lensai a temp folder.
         using var second = new TempFolder("lensai-docs-serve");
         port = LoopbackPort.Free();
         var data = Path.Combine(second.Path, "var-lib-lensai");
-        var arguments = FunctionAppCommand.Arguments(commands[1]).Select(a => a switch
+        var arguments = BackendProcess.ServerArguments(commands[1]).Select(a => a switch
         {
             "http://0.0.0.0:8080" => $"http://127.0.0.1:{port}",
             "/var/lib/lensai" => data,
@@ -122,37 +121,13 @@ public sealed class BackendCommandTests
 
     private static async Task ServeUntilHealthy(List<string> arguments, string workingDirectory, int port, string dataFolder)
     {
-        await using var server = FunctionAppCommand.Start(arguments, workingDirectory);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            Assert.False(server.HasExited, "The server exited: " + server.Describe());
-            try
-            {
-                using var response = await http.GetAsync(new Uri("healthz", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{string.Join(' ', arguments)} did not answer /healthz within 60 s: {server.Describe()}");
-            await Task.Delay(100);
-        }
-
+        await using var server = await BackendProcess.ServeAsync(arguments, workingDirectory, port);
         Assert.True(Directory.Exists(dataFolder), $"{dataFolder} was not created.");
     }
 
     private static async Task<ProcessResult> Run(string command, string workingDirectory)
     {
-        var result = await FunctionAppCommand.RunAsync(FunctionAppCommand.Arguments(command), workingDirectory);
+        var result = await BackendProcess.RunServerAsync(BackendProcess.ServerArguments(command), workingDirectory);
         Assert.True(result.ExitCode == 0, result.Describe());
         return result;
     }

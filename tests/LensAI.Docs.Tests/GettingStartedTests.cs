@@ -1,4 +1,3 @@
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 
 namespace LensAI.Docs.Tests;
@@ -19,20 +18,17 @@ public sealed class GettingStartedTests
         var commands = DocCommands.Lines("docs/getting-started.md", "backend");
         Assert.Equal(2, commands.Count);
         using var folder = new TempFolder("lensai-docs-start");
-        var create = await FunctionAppCommand.RunAsync(FunctionAppCommand.Arguments(commands[0]), folder.Path);
+        var create = await BackendProcess.RunServerAsync(BackendProcess.ServerArguments(commands[0]), folder.Path);
         Assert.True(create.ExitCode == 0, create.Describe());
         var key = create.StandardOutput.Trim();
         Assert.StartsWith("lsk_", key, StringComparison.Ordinal);
 
         // The server from the second command (on a free port instead of 5080) takes events with that key.
         var port = LoopbackPort.Free();
-        await using var server = FunctionAppCommand.Start([.. FunctionAppCommand.Arguments(commands[1]), "--urls", $"http://127.0.0.1:{port}"], folder.Path);
+        await using var server = await BackendProcess.ServeAsync([.. BackendProcess.ServerArguments(commands[1]), "--urls", $"http://127.0.0.1:{port}"], folder.Path, port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        using (var response = await LoopbackPort.SendWhenListeningAsync(
-            http,
-            () => new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = LensAI.Functions.Tests.Batches.Content(LensAI.Functions.Tests.Batches.Json([LensAI.Functions.Tests.Batches.Event()])) },
-            () => server.HasExited ? server.Describe() : null))
+        using (var response = await http.PostAsync(new Uri("v1/events", UriKind.Relative), Batches.Content(Batches.Json([Batches.Event()]))))
         {
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, body);

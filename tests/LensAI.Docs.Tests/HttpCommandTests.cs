@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using LensAI.Backend.Billing;
-using LensAI.Functions.Tests;
-using LensAI.Packaging.Tests;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Http;
 
@@ -14,7 +12,7 @@ public sealed class HttpCommandTests
     public async Task Export_curl_downloads_the_projects_parquet_under_the_servers_file_name()
     {
         // Events inside the documented range (2026-11-01 .. 2026-11-22); the age limit is lifted so the dates stay valid.
-        await using var backend = await BackendHost.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "3650.00:00:00" });
+        await using var backend = await TestBackend.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "3650.00:00:00" });
         var key = await backend.CreateKeyAsync("acme");
         using (var http = backend.Client(key))
         {

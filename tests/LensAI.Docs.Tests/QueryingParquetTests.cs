@@ -1,7 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
-using LensAI.Functions.Tests;
 using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +15,7 @@ public sealed class QueryingParquetTests
     [Fact]
     public async Task The_documented_duckdb_queries_deduplicate_and_aggregate_the_raw_parts()
     {
-        await using var backend = await BackendHost.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "3650.00:00:00" });
+        await using var backend = await TestBackend.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "3650.00:00:00" });
         var key = await backend.CreateKeyAsync("acme");
         var day = new DateTimeOffset(2026, 11, 10, 9, 0, 0, TimeSpan.Zero);
         var events = new List<UsageEvent>();

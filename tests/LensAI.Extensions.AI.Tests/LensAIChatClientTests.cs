@@ -1,4 +1,5 @@
 using System.Net;
+using LensAI.Testing;
 using Microsoft.Extensions.AI;
 
 namespace LensAI.Extensions.AI.Tests;

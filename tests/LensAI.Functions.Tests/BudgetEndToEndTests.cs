@@ -62,7 +62,7 @@ public sealed class BudgetEndToEndTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
         await using var slack = await SlackStub.StartAsync();
-        await using var backend = await BackendHost.StartAsync(
+        await using var backend = await TestBackend.StartAsync(
             configure: b => b.Services.AddSingleton<TimeProvider>(time),
             settings: new()
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using LensAI.Backend.DuckDb;
+using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LensAI.Functions.Tests;
@@ -11,7 +12,7 @@ public sealed class ExportTests
     [InlineData("csv")]
     public async Task Export_streams_the_callers_own_deduplicated_events_for_the_range(string format)
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var acme = await backend.CreateKeyAsync("acme");
         var globex = await backend.CreateKeyAsync("globex");
         var now = DateTimeOffset.UtcNow;
@@ -49,7 +50,7 @@ public sealed class ExportTests
     [InlineData("from=2026-11-01&to=2026-11-21&format=xlsx", "parquet or csv")]
     public async Task Bad_export_requests_are_400(string query, string message)
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         using var http = backend.Client(await backend.CreateKeyAsync("acme"));
         var response = await http.GetAsync("v1/export?" + query);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -59,7 +60,7 @@ public sealed class ExportTests
     [Fact]
     public async Task An_empty_range_exports_an_empty_file_with_the_schema()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         using var http = backend.Client(await backend.CreateKeyAsync("acme"));
         var response = await http.GetAsync("v1/export?from=2026-11-01&to=2026-11-02");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -18,7 +18,7 @@ public sealed class IngestEndToEndTests
     [Fact]
     public async Task Every_contract_field_round_trips_from_the_sdk_to_parquet()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         var sent = new List<UsageEvent>();
         await using (var lens = LensAIClient.Create(new LensAIOptions { Endpoint = backend.BaseAddress, ApiKey = key, EnableSpool = false }))

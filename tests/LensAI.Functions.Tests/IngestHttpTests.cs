@@ -1,21 +1,22 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LensAI.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LensAI.Functions.Tests;
 
 /// <summary>POST /v1/events over real HTTP: every kind of bad input gets its status and a message naming the problem.</summary>
 public sealed class IngestHttpTests : IAsyncLifetime
 {
-    private BackendHost _backend = null!;
+    private TestBackend _backend = null!;
     private string _key = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        _backend = await BackendHost.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxRequestBytes"] = "1048576", ["LensAI:Backend:Limits:MaxDecompressedBytes"] = "16777216" });
+        _backend = await TestBackend.StartAsync(settings: new() { ["LensAI:Backend:Limits:MaxRequestBytes"] = "1048576", ["LensAI:Backend:Limits:MaxDecompressedBytes"] = "16777216" });
         _key = await _backend.CreateKeyAsync("acme");
         _http = _backend.Client(_key);
     }

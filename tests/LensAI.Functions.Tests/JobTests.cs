@@ -6,6 +6,7 @@ using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
 using LensAI.Backend.Storage;
+using LensAI.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LensAI.Functions.Tests;
@@ -13,7 +14,7 @@ namespace LensAI.Functions.Tests;
 /// <summary>Compaction, rollups and job leases, on the real app and a local store.</summary>
 public sealed class JobTests
 {
-    private static async Task<List<UsageEvent>> IngestAsync(BackendHost backend, string key, int batches, int perBatch, bool resendEach = false)
+    private static async Task<List<UsageEvent>> IngestAsync(TestBackend backend, string key, int batches, int perBatch, bool resendEach = false)
     {
         var all = new List<UsageEvent>();
         using var http = backend.Client(key);
@@ -37,7 +38,7 @@ public sealed class JobTests
     [Fact]
     public async Task Compaction_merges_a_day_into_one_sorted_file_without_duplicates_and_keeps_totals()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         var sent = await IngestAsync(backend, key, batches: 4, perBatch: 25, resendEach: true);
         Assert.Equal(8, (await backend.PartsAsync("acme")).Count);
@@ -60,7 +61,7 @@ public sealed class JobTests
     public async Task A_crash_mid_swap_leaves_a_correct_dataset_and_the_next_run_finishes_the_job()
     {
         FailingDeletes? store = null;
-        await using var backend = await BackendHost.StartAsync(store: path => store = new FailingDeletes(new LocalFolderStore(path)));
+        await using var backend = await TestBackend.StartAsync(store: path => store = new FailingDeletes(new LocalFolderStore(path)));
         var key = await backend.CreateKeyAsync("acme");
         await IngestAsync(backend, key, batches: 3, perBatch: 20, resendEach: true);
         var before = (await backend.QueryAsync("acme", Totals))[0];
@@ -79,7 +80,7 @@ public sealed class JobTests
     [Fact]
     public async Task Two_instances_never_run_the_same_job_at_once()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var lease = await StorageLease.TryAcquireAsync(backend.Store, TimeProvider.System, "job-compaction", "other-instance", TimeSpan.FromMinutes(5), CancellationToken.None);
         Assert.NotNull(lease);
         Assert.Null(await backend.Jobs.RunAsync("compaction", CancellationToken.None)); // skipped: the other instance holds it
@@ -90,7 +91,7 @@ public sealed class JobTests
     [Fact]
     public async Task Rollups_match_the_raw_events_and_readers_include_what_arrived_since()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         await IngestAsync(backend, key, batches: 3, perBatch: 30, resendEach: true);
         await backend.Jobs.RunAsync("rollups", CancellationToken.None);

@@ -3,8 +3,7 @@ using System.Net;
 using System.Text.Json;
 using LensAI.Backend.Http;
 using LensAI.Backend.Jobs;
-using LensAI.Packaging.Tests;
-using LensAI.Server;
+using LensAI.Hosting;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -74,10 +73,10 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
         }
 
         // One timer per job the backend can run (Stripe configured, so all of them), on the job's own schedule:
-        // both come from JobSchedules, and no other place holds a schedule.
+        // both come from JobRegistry, and no other place holds a schedule.
         await using var worker = WorkerHost.Create(new() { ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai", ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost" });
-        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs;
-        Assert.Equal(5, jobs.Count);
+        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Definition).ToList();
+        Assert.Equal(JobRegistry.All, jobs.OrderBy(j => JobRegistry.All.ToList().IndexOf(j)));
         foreach (var job in jobs)
         {
             var trigger = Assert.Single(functions[job.Name].GetProperty("bindings").EnumerateArray());
@@ -104,7 +103,7 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
     [Fact]
     public async Task The_worker_answers_on_the_same_routes_and_methods_as_the_aspnet_app()
     {
-        await using var app = LensAIServer.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", artifacts.Folder.Combine("routes")]);
+        await using var app = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", artifacts.Folder.Combine("routes")]);
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .ToDictionary(e => e.RoutePattern.RawText!.TrimStart('/'), e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m => m.ToLowerInvariant()).Order().ToArray());
         var declared = typeof(LensAIFunctionsApp).Assembly.GetTypes().SelectMany(t => t.GetMethods())

@@ -7,7 +7,7 @@ namespace LensAI.Functions.Tests;
 /// <summary>Storage faults, re-sends and throttling: nothing lost, nothing counted twice.</summary>
 public sealed class ReliabilityTests
 {
-    private static async Task<List<UsageEvent>> SendThroughSdkAsync(BackendHost backend, string key, int calls, Action<LensAIOptions>? configure = null)
+    private static async Task<List<UsageEvent>> SendThroughSdkAsync(TestBackend backend, string key, int calls, Action<LensAIOptions>? configure = null)
     {
         var sent = new List<UsageEvent>();
         var options = new LensAIOptions { Endpoint = backend.BaseAddress, ApiKey = key, EnableSpool = false, RetryBaseDelay = TimeSpan.FromMilliseconds(10), MaxBatchDelay = TimeSpan.FromSeconds(30) };
@@ -29,7 +29,7 @@ public sealed class ReliabilityTests
     public async Task Storage_failure_mid_batch_is_503_with_nothing_written_and_the_sdk_retry_lands_one_copy()
     {
         FaultyStore? faulty = null;
-        await using var backend = await BackendHost.StartAsync(
+        await using var backend = await TestBackend.StartAsync(
             store: path => faulty = new FaultyStore(new LocalFolderStore(path)),
             settings: new() { ["LensAI:Backend:StorageRetryAfter"] = "00:00:01" });
         var key = await backend.CreateKeyAsync("acme");
@@ -60,7 +60,7 @@ public sealed class ReliabilityTests
     public async Task A_storage_timeout_is_503_not_a_hang()
     {
         FaultyStore? faulty = null;
-        await using var backend = await BackendHost.StartAsync(
+        await using var backend = await TestBackend.StartAsync(
             store: path => faulty = new FaultyStore(new LocalFolderStore(path)),
             settings: new() { ["LensAI:Backend:Writer:StorageTimeout"] = "00:00:00.500" });
         var key = await backend.CreateKeyAsync("acme");
@@ -75,7 +75,7 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task A_batch_resent_after_a_lost_acknowledgement_is_counted_once_by_every_reader()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         var events = Enumerable.Range(0, 50).Select(_ => Batches.Event()).ToList();
         using var http = backend.Client(key);
@@ -93,7 +93,7 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task Each_key_is_rate_limited_with_429_and_retry_after()
     {
-        await using var backend = await BackendHost.StartAsync(settings: new() { ["LensAI:Backend:RateLimitPerSecond"] = "1", ["LensAI:Backend:RateLimitBurst"] = "3" });
+        await using var backend = await TestBackend.StartAsync(settings: new() { ["LensAI:Backend:RateLimitPerSecond"] = "1", ["LensAI:Backend:RateLimitBurst"] = "3" });
         var limited = await backend.CreateKeyAsync("acme");
         var other = await backend.CreateKeyAsync("globex");
         using var http = backend.Client(limited);

@@ -13,7 +13,7 @@ public sealed class ReportTests
     [Fact]
     public async Task The_report_matches_the_raw_events_by_model_user_and_route()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("acme");
         using var http = backend.Client(key);
         var events = Enumerable.Range(0, 60).Select(i => Batches.Event(model: i % 3 == 0 ? "gpt-4o-2024-08-06" : "gpt-4o-mini-2024-07-18", userId: "user-" + (i % 5), route: i % 2 == 0 ? "POST /chat" : "POST /search", tokensIn: 1000 + i)).ToList();
@@ -48,9 +48,9 @@ public sealed class ReportTests
     /// A week of fast calls (80–399 ms, three an hour), today only six of them and one 30 s call alone in its hour,
     /// and one call just before the week's first day.
     /// </summary>
-    private static async Task<(BackendHost Backend, HttpClient Http)> SeedWeekAsync()
+    private static async Task<(TestBackend Backend, HttpClient Http)> SeedWeekAsync()
     {
-        var backend = await BackendHost.StartAsync(
+        var backend = await TestBackend.StartAsync(
             configure: b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(s_now)),
             settings: new() { ["LensAI:Backend:Limits:MaxEventAge"] = "30.00:00:00" });
         var http = backend.Client(await backend.CreateKeyAsync("acme"));

@@ -89,7 +89,7 @@ public sealed class StripeSyncTests
     {
         await using var stripe = await StripeStub.StartAsync();
         FaultyWatermark? store = null;
-        await using var backend = await BackendHost.StartAsync(
+        await using var backend = await TestBackend.StartAsync(
             store: path => store = new FaultyWatermark(new LocalFolderStore(path)),
             settings: new()
             {
@@ -145,7 +145,7 @@ public sealed class StripeSyncTests
         // so calls with different metadata split one (customer, hour) into rows with the same identifier, and Stripe
         // kept only the first: the customer was under-billed.
         await using var stripe = await StripeStub.StartAsync();
-        await using var backend = await BackendHost.StartAsync(settings: new()
+        await using var backend = await TestBackend.StartAsync(settings: new()
         {
             ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai",
             ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost",
@@ -176,7 +176,7 @@ public sealed class StripeSyncTests
     public async Task A_customer_stripe_refuses_is_recorded_with_stripes_message_and_the_others_are_billed()
     {
         await using var stripe = await StripeStub.StartAsync("cus_gone");
-        await using var backend = await BackendHost.StartAsync(settings: new()
+        await using var backend = await TestBackend.StartAsync(settings: new()
         {
             ["LensAI:Backend:Stripe:ApiKey"] = "sk_test_lensai",
             ["LensAI:Backend:Stripe:MeterEventName"] = "lensai_cost",

@@ -1,7 +1,7 @@
 using System.Reflection;
 using LensAI.Backend;
 using LensAI.Backend.Jobs;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,8 +27,8 @@ public sealed class WorkerCompositionTests
             Assert.NotNull(ActivatorUtilities.CreateInstance(scope.ServiceProvider, type));
         }
 
-        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Name).Order();
-        Assert.Equal([JobNames.BudgetCheck, JobNames.Compaction, JobNames.Retention, JobNames.Rollups], jobs);
+        var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Definition.Name).Order();
+        Assert.Equal([JobRegistry.BudgetCheckName, JobRegistry.CompactionName, JobRegistry.RetentionName, JobRegistry.RollupsName], jobs);
     }
 
     [Fact]
@@ -36,9 +36,8 @@ public sealed class WorkerCompositionTests
     {
         await using var worker = WorkerHost.Create(new() { ["LensAI:Backend:RunScheduler"] = "true" });
         Assert.DoesNotContain(worker.Services.GetServices<IHostedService>(), s => s is JobScheduler);
-        Assert.False(worker.Services.GetRequiredService<BackendOptions>().RunScheduler);
 
-        await using var server = LensAIServer.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(worker.DataDirectory, "server")]);
+        await using var server = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", Path.Combine(worker.DataDirectory, "server")]);
         Assert.Contains(server.Services.GetServices<IHostedService>(), s => s is JobScheduler); // the ASP.NET Core app's default
     }
 
@@ -71,7 +70,7 @@ public sealed class WorkerSettingsTests
         try
         {
             await using var worker = WorkerHost.Create();
-            await using var server = LensAIServer.Build(["--urls", "http://127.0.0.1:0"]);
+            await using var server = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0"]);
             foreach (var services in new[] { worker.Services, server.Services })
             {
                 var options = services.GetRequiredService<BackendOptions>();
@@ -79,7 +78,7 @@ public sealed class WorkerSettingsTests
                 Assert.Equal(12345, options.Limits.MaxRequestBytes);
                 Assert.Equal(9, options.SettingsFor("acme").RetentionDays);
                 Assert.Equal("s3cret-for-tests", services.GetRequiredService<LensAI.Backend.Alerts.AlertsOptions>().Slack.SigningSecret);
-                Assert.True(services.GetRequiredService<JobRunner>().TryGet(JobNames.StripeSync, out _));
+                Assert.True(services.GetRequiredService<JobRunner>().TryGet(JobRegistry.StripeSyncName, out _));
             }
 
             Assert.Equal(Path.Combine(data, "store"), server.Services.GetRequiredService<BackendOptions>().Storage.LocalPath);

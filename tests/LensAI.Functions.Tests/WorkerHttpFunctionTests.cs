@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LensAI.Backend.Alerts;
 using LensAI.Backend.Budgets;
+using LensAI.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,7 +33,7 @@ public sealed class WorkerHttpFunctionTests
     public async Task Every_endpoint_answers_as_the_aspnet_app_does_status_type_and_body()
     {
         var time = new LensAI.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await BackendHost.StartAsync(b => b.Services.AddSingleton<TimeProvider>(time), s_smallLimits);
+        await using var server = await TestBackend.StartAsync(b => b.Services.AddSingleton<TimeProvider>(time), s_smallLimits);
         await using var worker = WorkerHost.Create(s_smallLimits, b => b.Services.AddSingleton<TimeProvider>(time));
         var serverKey = await server.CreateKeyAsync("acme");
         var workerKey = await worker.CreateKeyAsync("acme");

@@ -2,6 +2,7 @@ using LensAI.Backend.Budgets;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Rollups;
 using LensAI.Budgets;
+using LensAI.Testing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -79,7 +80,7 @@ public sealed class WorkerTimerFunctionTests
     {
         await using (var unconfigured = WorkerHost.Create())
         {
-            Assert.False(unconfigured.Services.GetRequiredService<JobRunner>().TryGet(JobNames.StripeSync, out _));
+            Assert.False(unconfigured.Services.GetRequiredService<JobRunner>().TryGet(JobRegistry.StripeSyncName, out _));
             await unconfigured.Function<TimerFunctions>().StripeSyncAsync(s_onTime, CancellationToken.None); // logged and skipped, not an error
         }
 

@@ -43,7 +43,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Chat_completion_is_one_event_with_the_providers_usage(string file, bool sync)
     {
         await using var server = (await FixtureServer.StartAsync()).Serve(file);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         ChatCompletion completion = sync ? chat.CompleteChat(new UserChatMessage("hi")) : await chat.CompleteChatAsync(new UserChatMessage("hi"));
@@ -64,7 +64,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         const string File = "openai/chat-stream-include-usage.sse";
         await using var server = (await FixtureServer.StartAsync()).Serve(File);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         var updates = new List<StreamingChatCompletionUpdate>();
@@ -104,7 +104,7 @@ public sealed class OpenAIPipelinePolicyTests
             using var either = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, release.Token);
             await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         };
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         await foreach (var update in chat.CompleteChatStreamingAsync(new UserChatMessage("hi")))
@@ -130,7 +130,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         const string File = "openai/embeddings-multiple.json";
         await using var server = (await FixtureServer.StartAsync()).Serve(File);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var embeddings = new EmbeddingClient("text-embedding-3-small", s_key, test.Options(server));
 
         string[] inputs = ["one", "two", "three"];
@@ -150,7 +150,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Response_from_the_responses_client_of_an_OpenAIClient_is_one_event(string file)
     {
         await using var server = (await FixtureServer.StartAsync()).Serve(file);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var responses = new OpenAIClient(s_key, test.Options(server)).GetResponsesClient();
 
         ResponseResult response = await responses.CreateResponseAsync(new CreateResponseOptions(Model, [ResponseItem.CreateUserMessageItem("hi")]));
@@ -166,7 +166,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         const string File = "openai/responses-stream.sse";
         await using var server = (await FixtureServer.StartAsync()).Serve(File);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var options = new ResponsesClientOptions { Endpoint = server.V1, RetryPolicy = new ClientRetryPolicy(0) }.UseLensAI(test.Lens);
         var responses = new ResponsesClient(s_key, options);
 
@@ -194,7 +194,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Error_answer_reaches_the_caller_and_is_one_event_with_its_status(string file, int status, bool sync)
     {
         await using var server = (await FixtureServer.StartAsync()).Serve(file, status);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server, new ImmediateRetryPolicy(3)));
 
         var ex = sync
@@ -215,7 +215,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Rate_limited_call_retried_by_the_SDK_is_one_event()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/openrouter-chat-error-429-rate-limited.json", 429);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server, new ImmediateRetryPolicy(3)));
 
         var ex = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync(new UserChatMessage("hi")));
@@ -232,7 +232,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         const string File = "openai/chat-completion-basic.json";
         await using var server = await FixtureServer.StartAsync();
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var rateLimited = FixtureServer.Fixture("openai/openrouter-chat-error-429-rate-limited.json", 429);
         var ok = FixtureServer.Fixture(File);
         server.Then(ctx =>
@@ -260,7 +260,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Transport_HttpClient_that_also_carries_the_LensAI_handler_still_gives_one_event(string file)
     {
         await using var server = (await FixtureServer.StartAsync()).Serve(file);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         using var http = new HttpClient(test.Lens.CreateHandler(new SocketsHttpHandler()));
         var options = test.Options(server);
         options.Transport = new HttpClientPipelineTransport(http);
@@ -285,7 +285,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         // Control for the test above: the handler is live in that transport, so one event there means it stepped aside.
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         using var http = new HttpClient(test.Lens.CreateHandler(new SocketsHttpHandler()));
         var chat = new ChatClient(Model, s_key, new OpenAIClientOptions { Endpoint = server.V1, Transport = new HttpClientPipelineTransport(http) });
 
@@ -298,7 +298,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task UseLensAI_twice_on_the_same_options_still_gives_one_event()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server).UseLensAI(test.Lens));
 
         await chat.CompleteChatAsync(new UserChatMessage("hi"));
@@ -310,7 +310,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Network_failure_reaches_the_caller_and_is_one_error_event()
     {
         await using var server = await FixtureServer.StartAsync();
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var failure = new HttpRequestException("Connection refused (simulated).");
         using var http = new HttpClient(new StubHandler((_, _) => throw failure));
         var options = test.Options(server);
@@ -331,7 +331,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         await using var server = await FixtureServer.StartAsync();
         server.Default = async ctx => await Task.Delay(Timeout.Infinite, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
         using var cts = new CancellationTokenSource();
 
@@ -349,7 +349,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Endpoint_LensAI_does_not_recognize_passes_through_unrecorded()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(new Uri("https://llm.internal.example/v1"));
+        await using var test = OpenAITestLens.Create(new Uri("https://llm.internal.example/v1"));
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         ChatCompletion completion = await chat.CompleteChatAsync(new UserChatMessage("hi"));
@@ -362,7 +362,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Disabled_LensAI_records_nothing()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(server.V1, o => o.Enabled = false);
+        await using var test = OpenAITestLens.Create(server.V1, o => o.Enabled = false);
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         await chat.CompleteChatAsync(new UserChatMessage("hi"));
@@ -374,7 +374,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Attribution_scope_applies_to_the_event()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
 
         using (test.Lens.BeginScope(userId: "u-42", route: "POST /chat"))
@@ -391,7 +391,7 @@ public sealed class OpenAIPipelinePolicyTests
     public async Task Protocol_method_with_a_stream_body_sends_the_whole_body_and_reads_its_model()
     {
         await using var server = (await FixtureServer.StartAsync()).Serve("openai/chat-completion-basic.json");
-        await using var test = new TestLens(server.V1);
+        await using var test = OpenAITestLens.Create(server.V1);
         var chat = new ChatClient(Model, s_key, test.Options(server));
         const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""";
         using var body = BinaryContent.Create(new MemoryStream(Encoding.UTF8.GetBytes(Body)));
@@ -410,7 +410,7 @@ public sealed class OpenAIPipelinePolicyTests
     {
         const string File = "openai/chat-stream-include-usage.sse";
         await using var server = (await FixtureServer.StartAsync()).Serve(File);
-        await using var test = new TestLens(server.V1, o => o.OpenAICompatibleEndpoints[0].InjectStreamUsage = inject);
+        await using var test = OpenAITestLens.Create(server.V1, o => o.OpenAICompatibleEndpoints[0].InjectStreamUsage = inject);
         var chat = new ChatClient(Model, s_key, test.Options(server));
         const string Body = """{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
 

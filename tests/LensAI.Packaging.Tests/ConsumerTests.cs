@@ -1,5 +1,4 @@
 using System.Globalization;
-using LensAI.Functions.Tests;
 using LensAI.Pricing;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +15,7 @@ public sealed class ConsumerTests(PackedPackages packages)
     [Fact]
     public async Task A_fresh_project_restores_the_packages_from_the_local_feed_builds_and_lands_priced_events_in_parquet()
     {
-        await using var backend = await BackendHost.StartAsync();
+        await using var backend = await TestBackend.StartAsync();
         var key = await backend.CreateKeyAsync("consumer");
         var recorded = Fixtures.Bytes("openai/chat-completion-basic.json");
         var openAICalls = 0;

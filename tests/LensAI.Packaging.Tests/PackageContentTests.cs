@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Xml.Linq;
+using LensAI.Testing;
 
 namespace LensAI.Packaging.Tests;
 

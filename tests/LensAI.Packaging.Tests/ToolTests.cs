@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using LensAI.Functions.Tests;
+using LensAI.Testing;
 
 namespace LensAI.Packaging.Tests;
 

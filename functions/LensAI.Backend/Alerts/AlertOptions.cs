@@ -12,11 +12,14 @@ public sealed class AlertsOptions
     /// <summary>The generic JSON webhook (<c>LensAI:Backend:Alerts:Webhook</c>).</summary>
     public WebhookOptions Webhook { get; set; } = new();
 
-    /// <summary>Every problem with the configured channels, each naming its option; empty when usable.</summary>
+    /// <summary>
+    /// Every problem with the configured channels, each naming its option; empty when usable. A Slack signing secret
+    /// alone (actions verified, no alerts sent from here) is not a channel and is fine.
+    /// </summary>
     public IReadOnlyList<string> GetValidationErrors()
     {
         var errors = new List<string>();
-        if (Slack.IsConfigured || !string.IsNullOrEmpty(Slack.SigningSecret))
+        if (Slack.IsConfigured)
         {
             Slack.AddValidationErrors(errors, SectionName + ":Slack:");
         }

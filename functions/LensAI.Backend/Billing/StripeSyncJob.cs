@@ -35,11 +35,7 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
     /// <summary>On the first run, how far back to start.</summary>
     public TimeSpan FirstRunLookback { get; init; } = TimeSpan.FromDays(1);
 
-    public string Name => JobNames.StripeSync;
-
-    public string Schedule => JobSchedules.StripeSync;
-
-    public TimeSpan Interval => TimeSpan.FromHours(1);
+    public JobDefinition Definition => JobRegistry.StripeSync;
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {

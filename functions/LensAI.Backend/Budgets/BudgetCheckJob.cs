@@ -37,11 +37,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
     private const int MaxAttempts = 50;
     private const int SentHistory = 2000;
 
-    public string Name => JobNames.BudgetCheck;
-
-    public string Schedule => JobSchedules.BudgetCheck;
-
-    public TimeSpan Interval => TimeSpan.FromSeconds(20);
+    public JobDefinition Definition => JobRegistry.BudgetCheck;
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {

@@ -6,19 +6,13 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management).</summary>
-public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time, ApiKeyGuard guard)
+public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
 {
     /// <summary><c>GET /v1/budgets/status</c>: the kill-switch document, with an ETag (a matching <c>If-None-Match</c> gets 304).</summary>
     public async Task<IResult> StatusAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
-        if (!access.Admitted)
-        {
-            return access.Denied;
-        }
-
-        var project = access.Project;
+        var project = ApiCaller.Of(http).Project;
         var stored = await budgets.GetStatusAsync(project, http.RequestAborted).ConfigureAwait(false);
         var body = stored?.Content ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
             new BudgetStatusDocument { ProjectId = project, GeneratedAt = time.GetUtcNow(), Budgets = [] }, BudgetStatusJsonContext.Default.BudgetStatusDocument);
@@ -37,15 +31,10 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
     public async Task<IResult> BudgetsAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
-        if (!access.Admitted)
-        {
-            return access.Denied;
-        }
-
+        var caller = ApiCaller.Of(http);
         if (!HttpMethods.IsPut(http.Request.Method))
         {
-            var current = await budgets.GetBudgetsAsync(access.Project, http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
+            var current = await budgets.GetBudgetsAsync(caller.Project, http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
             return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
         }
 
@@ -70,9 +59,9 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
                 new Dictionary<string, object?> { ["errors"] = ex.Errors.Select(e => new Dictionary<string, string> { ["pointer"] = e.Pointer, ["message"] = e.Message }).ToList() });
         }
 
-        var actor = "api-key:" + (http.Request.Headers.Authorization.ToString() is { Length: > 19 } auth ? auth.Substring(11, 8) : "?");
-        await budgets.SetBudgetsAsync(access.Project, file, actor, http.RequestAborted).ConfigureAwait(false);
-        await check.CheckProjectAsync(access.Project, http.RequestAborted).ConfigureAwait(false);
+        var actor = "api-key:" + caller.KeyPrefix;
+        await budgets.SetBudgetsAsync(caller.Project, file, actor, http.RequestAborted).ConfigureAwait(false);
+        await check.CheckProjectAsync(caller.Project, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(file, BudgetJsonContext.Default.BudgetFile);
     }
 }

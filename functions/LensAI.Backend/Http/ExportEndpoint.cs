@@ -5,19 +5,13 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /v1/export?from=&amp;to=&amp;format=parquet|csv</c>: the caller's own events for the range (<c>to</c> exclusive), deduplicated.</summary>
-public sealed class ExportEndpoint(ExportService export, ApiKeyGuard guard)
+public sealed class ExportEndpoint(ExportService export)
 {
     /// <summary>Handles one request.</summary>
     public async Task<IResult> GetAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
-        if (!access.Admitted)
-        {
-            return access.Denied;
-        }
-
-        var project = access.Project;
+        var project = ApiCaller.Of(http).Project;
         var query = http.Request.Query;
         if (QueryValues.Instant(query["from"]) is not { } start || QueryValues.Instant(query["to"]) is not { } end)
         {

@@ -11,19 +11,13 @@ namespace LensAI.Backend.Http;
 /// every bad field, a wrong key 401, an oversize body 413 (checked against <c>Content-Length</c> and again while
 /// reading, so a gzip bomb never inflates past the limit), throttling 429, storage down 503 with <c>Retry-After</c>.
 /// </summary>
-public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options, ApiKeyGuard guard)
+public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options)
 {
     /// <summary>Handles one request (<c>POST /v1/events</c>).</summary>
     public async Task<IResult> PostAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
-        if (!access.Admitted)
-        {
-            return access.Denied;
-        }
-
-        var project = access.Project;
+        var project = ApiCaller.Of(http).Project;
         var limits = ingest.Limits;
         var request = http.Request;
         if (request.ContentLength > limits.MaxRequestBytes)

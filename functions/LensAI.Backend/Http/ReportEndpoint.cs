@@ -9,18 +9,13 @@ namespace LensAI.Backend.Http;
 /// (default <c>to</c> − 7 days) is aligned down to the start of its report bucket — the UTC hour for ranges up to two
 /// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant.
 /// </summary>
-public sealed class ReportEndpoint(ReportService reports, TimeProvider time, ApiKeyGuard guard)
+public sealed class ReportEndpoint(ReportService reports, TimeProvider time)
 {
     /// <summary>Handles one request.</summary>
     public async Task<IResult> GetAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var access = await guard.AdmitAsync(http).ConfigureAwait(false);
-        if (!access.Admitted)
-        {
-            return access.Denied;
-        }
-
+        var caller = ApiCaller.Of(http);
         var query = http.Request.Query;
         var end = QueryValues.Instant(query["to"]) ?? time.GetUtcNow();
         var start = QueryValues.Instant(query["from"]) ?? end.AddDays(-7);
@@ -35,7 +30,7 @@ public sealed class ReportEndpoint(ReportService reports, TimeProvider time, Api
             return Problems.Of(400, "invalid-top", "Invalid top", $"top must be a whole number from 1 to 100; got '{text}'.");
         }
 
-        var report = await reports.BuildAsync(access.Project, start, end, Math.Clamp(top, 1, 100), http.RequestAborted).ConfigureAwait(false);
+        var report = await reports.BuildAsync(caller.Project, start, end, Math.Clamp(top, 1, 100), http.RequestAborted).ConfigureAwait(false);
         return Results.Json(report, ReportJsonContext.Default.ProjectReport);
     }
 }

@@ -16,11 +16,7 @@ public sealed class CompactionJob(EventStore events, TimeProvider time, string w
     /// <summary>Partitions with fewer parts are left alone.</summary>
     public int MinParts { get; init; } = 2;
 
-    public string Name => JobNames.Compaction;
-
-    public string Schedule => JobSchedules.Compaction;
-
-    public TimeSpan Interval => TimeSpan.FromHours(1);
+    public JobDefinition Definition => JobRegistry.Compaction;
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {

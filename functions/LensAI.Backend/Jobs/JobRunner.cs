@@ -6,12 +6,39 @@ namespace LensAI.Backend.Jobs;
 
 /// <summary>
 /// Runs a job by name under a storage lease (two instances never run the same job at once), measuring and logging it.
-/// Used by the embedded scheduler, the Azure Functions worker's timer functions and the CLI.
+/// Used by the in-process scheduler, the Azure Functions worker's timer functions and the CLI. It takes only jobs that
+/// <see cref="JobRegistry"/> declares, each once.
 /// </summary>
-public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
+public sealed partial class JobRunner
 {
     private static readonly string s_owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-    private readonly Dictionary<string, IBackendJob> _jobs = jobs.ToDictionary(j => j.Name, StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IBackendJob> _jobs;
+    private readonly IObjectStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<JobRunner> _logger;
+
+    public JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        _jobs = new Dictionary<string, IBackendJob>(StringComparer.OrdinalIgnoreCase);
+        foreach (var job in jobs)
+        {
+            var name = job.Definition.Name;
+            if (!JobRegistry.TryGet(name, out var declared) || declared != job.Definition)
+            {
+                throw new ArgumentException($"Job '{name}' ({job.GetType().Name}) is not declared in JobRegistry.", nameof(jobs));
+            }
+
+            if (!_jobs.TryAdd(name, job))
+            {
+                throw new ArgumentException($"Job '{name}' is registered twice.", nameof(jobs));
+            }
+        }
+
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
 
     public IReadOnlyCollection<IBackendJob> Jobs => _jobs.Values;
 
@@ -25,10 +52,10 @@ public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStor
             throw new ArgumentException($"Unknown job '{name}'. Jobs: {string.Join(", ", _jobs.Keys.Order())}.", nameof(name));
         }
 
-        var lease = await StorageLease.TryAcquireAsync(store, time, "job-" + job.Name, owner ?? s_owner, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+        var lease = await StorageLease.TryAcquireAsync(_store, _time, "job-" + job.Definition.Name, owner ?? s_owner, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
-            LogSkipped(logger, job.Name);
+            LogSkipped(_logger, job.Definition.Name);
             return null;
         }
 
@@ -36,12 +63,12 @@ public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStor
         try
         {
             var result = await job.RunAsync(cancellationToken).ConfigureAwait(false);
-            LogRan(logger, job.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.Summary);
+            LogRan(_logger, job.Definition.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.Summary);
             return result;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFailed(logger, job.Name, ex);
+            LogFailed(_logger, job.Definition.Name, ex);
             throw;
         }
         finally
@@ -59,13 +86,13 @@ public sealed partial class JobRunner(IEnumerable<IBackendJob> jobs, IObjectStor
     {
         if (!_jobs.ContainsKey(name))
         {
-            LogNotConfigured(logger, name);
+            LogNotConfigured(_logger, name);
             return null;
         }
 
         if (isPastDue)
         {
-            LogPastDue(logger, name);
+            LogPastDue(_logger, name);
         }
 
         return await RunAsync(name, cancellationToken).ConfigureAwait(false);

@@ -4,22 +4,23 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Backend.Jobs;
 
 /// <summary>
-/// The embedded default's timer: runs every job at its interval, aligned to the clock (a 1-minute job at :00 of each
-/// minute), on a <see cref="TimeProvider"/> so tests drive it with a fake clock. Never registered in the Azure Functions
-/// worker, whose timer functions call the same jobs on their <see cref="JobSchedules"/>.
+/// The ASP.NET Core app's in-process timer: runs every job at the occurrences of its <see cref="JobRegistry"/> schedule
+/// (the NCRONTAB expression the Azure Functions timers follow, so a job runs at the same minute and second in every
+/// host), on a <see cref="TimeProvider"/> so tests drive it with a fake clock. Off when
+/// <c>LensAI:Backend:RunScheduler</c> is false; never registered in the Azure Functions worker, whose timer functions
+/// run the jobs. A run that overruns its next occurrence skips it: the following one is taken from when it ended.
 /// </summary>
-public sealed partial class JobScheduler(JobRunner runner, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
+public sealed partial class JobScheduler(JobRunner runner, BackendOptions options, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
-        => Task.WhenAll(runner.Jobs.Select(job => LoopAsync(job, stoppingToken)));
+        => options.RunScheduler ? Task.WhenAll(runner.Jobs.Select(job => LoopAsync(job.Definition, stoppingToken))) : Task.CompletedTask;
 
-    private async Task LoopAsync(IBackendJob job, CancellationToken stoppingToken)
+    private async Task LoopAsync(JobDefinition job, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var interval = job.Interval.Ticks;
-            var next = new DateTimeOffset(((now.UtcTicks / interval) + 1) * interval, TimeSpan.Zero);
+            var next = job.NextAfter(now);
             try
             {
                 await Task.Delay(next - now, time, stoppingToken).ConfigureAwait(false);

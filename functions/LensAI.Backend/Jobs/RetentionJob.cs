@@ -9,11 +9,7 @@ namespace LensAI.Backend.Jobs;
 /// </summary>
 public sealed class RetentionJob(IObjectStore store, Func<string, ProjectSettings> settings, TimeProvider time) : IBackendJob
 {
-    public string Name => JobNames.Retention;
-
-    public string Schedule => JobSchedules.Retention;
-
-    public TimeSpan Interval => TimeSpan.FromDays(1);
+    public JobDefinition Definition => JobRegistry.Retention;
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {

@@ -46,13 +46,14 @@ public sealed partial class ApiKeyStore : IDisposable
     public static bool IsValidProjectId(string? project) => project is not null && ProjectIdPattern().IsMatch(project);
 
     /// <summary>Returns the project of a valid, unrevoked key; <see langword="null"/> otherwise.</summary>
-    public async ValueTask<string?> AuthenticateAsync(string? presented, CancellationToken cancellationToken)
+    public async ValueTask<string?> AuthenticateAsync(ApiKey presented, CancellationToken cancellationToken)
     {
-        if (!TryParse(presented, out var prefix))
+        if (presented.Value is null)
         {
             return null;
         }
 
+        var prefix = presented.Prefix;
         var snapshot = await CurrentAsync(forceIfOlderThan: null, cancellationToken).ConfigureAwait(false);
         if (!snapshot.ByPrefix.TryGetValue(prefix, out var record))
         {
@@ -64,7 +65,7 @@ public sealed partial class ApiKeyStore : IDisposable
             }
         }
 
-        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented!));
+        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented.Value));
         var storedHash = Convert.FromHexString(record.Sha256);
         return CryptographicOperations.FixedTimeEquals(presentedHash, storedHash) && record.Revoked is null ? record.Project : null;
     }
@@ -76,17 +77,16 @@ public sealed partial class ApiKeyStore : IDisposable
             throw new ArgumentException($"'{project}' is not a valid project id: use 1–63 lowercase letters, digits, '-' or '_', starting with a letter or digit.", nameof(project));
         }
 
-        var prefix = RandomToken(8);
-        var key = $"lsk_{prefix}_{RandomToken(32)}";
-        var record = new ApiKeyRecord(prefix, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))), project, name, _time.GetUtcNow(), null);
+        var key = ApiKey.Create(RandomToken(8), RandomToken(32));
+        var record = new ApiKeyRecord(key.Prefix, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Value))), project, name, _time.GetUtcNow(), null);
         await UpdateAsync(list => list.Add(record), cancellationToken).ConfigureAwait(false);
-        return new CreatedApiKey(key, record);
+        return new CreatedApiKey(key.Value, record);
     }
 
     /// <summary>Revokes the key with this prefix (or the full key); returns whether a key was revoked.</summary>
     public async Task<bool> RevokeAsync(string prefixOrKey, CancellationToken cancellationToken)
     {
-        var prefix = TryParse(prefixOrKey, out var p) ? p : prefixOrKey;
+        var prefix = ApiKey.PrefixOf(prefixOrKey);
         var found = false;
         await UpdateAsync(list =>
         {
@@ -106,18 +106,6 @@ public sealed partial class ApiKeyStore : IDisposable
     {
         var snapshot = await CurrentAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         return snapshot.Records.Where(r => project is null || r.Project == project).OrderBy(r => r.Created).ToList();
-    }
-
-    internal static bool TryParse(string? key, out string prefix)
-    {
-        prefix = "";
-        if (key is null || key.Length != 4 + 8 + 1 + 32 || !key.StartsWith("lsk_", StringComparison.Ordinal) || key[12] != '_')
-        {
-            return false;
-        }
-
-        prefix = key.Substring(4, 8);
-        return true;
     }
 
     private async Task UpdateAsync(Action<List<ApiKeyRecord>> change, CancellationToken cancellationToken)

@@ -16,11 +16,7 @@ namespace LensAI.Backend.Rollups;
 /// </summary>
 public sealed class RollupJob(EventStore events, string workDirectory) : IBackendJob
 {
-    public string Name => JobNames.Rollups;
-
-    public string Schedule => JobSchedules.Rollups;
-
-    public TimeSpan Interval => TimeSpan.FromHours(1);
+    public JobDefinition Definition => JobRegistry.Rollups;
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {

@@ -226,26 +226,6 @@ public sealed class ObjectStoreOptionsTests
     }
 
     [Fact]
-    public void The_backend_uses_a_token_credential_registered_before_it()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["LensAI:Backend:Storage:Kind"] = "AzureBlob",
-            ["LensAI:Backend:Storage:AzureBlob:AccountUrl"] = "https://acme.blob.core.windows.net",
-            ["LensAI:Backend:Storage:AzureBlob:Container"] = "lensai",
-        }).Build();
-
-        var without = Assert.Throws<ArgumentException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddLensAIBackend(configuration));
-        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
-            .AddSingleton<Azure.Core.TokenCredential>(new Azure.Identity.ClientSecretCredential("tenant", "client", "secret"))
-            .AddLensAIBackend(configuration);
-        using var provider = services.BuildServiceProvider();
-
-        Assert.Contains("Storage:AzureBlob:AccountUrl needs a way to authenticate", without.Message, StringComparison.Ordinal);
-        Assert.IsType<AzureBlobStore>(provider.GetRequiredService<IObjectStore>());
-    }
-
-    [Fact]
     public void Root_prefixes_are_normalized()
     {
         Assert.Equal("", ObjectKeys.NormalizeRootPrefix(null));

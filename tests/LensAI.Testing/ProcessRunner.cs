@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace LensAI.Packaging.Tests;
+namespace LensAI.Testing;
 
 /// <summary>What a finished child process printed, and how it ended.</summary>
 public sealed record ProcessResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed)

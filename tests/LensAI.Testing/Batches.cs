@@ -4,16 +4,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace LensAI.Functions.Tests;
+namespace LensAI.Testing;
 
 /// <summary>Builds wire batches the way the SDK does (and broken ones the way attackers do).</summary>
-internal static class Batches
+public static class Batches
 {
     private static int s_counter;
 
     public static UsageEvent Event(DateTimeOffset? ts = null, string model = "gpt-4o-mini-2024-07-18", int tokensIn = 1000, int tokensOut = 100, string? userId = "u1", string? route = "POST /chat") => new()
     {
-        EventId = EventIds.NewUlid(DateTimeOffset.UtcNow)[..20] + Interlocked.Increment(ref s_counter).ToString("D6", System.Globalization.CultureInfo.InvariantCulture),
+        EventId = "evt-" + Guid.NewGuid().ToString("N")[..20] + Interlocked.Increment(ref s_counter).ToString("D6", System.Globalization.CultureInfo.InvariantCulture),
         Timestamp = ts ?? DateTimeOffset.UtcNow.AddSeconds(-5),
         Provider = "openai",
         Model = model,

@@ -84,6 +84,7 @@ public static class Cli
         return root;
     }
 
+    /// <summary>The version of the executable running the commands (the lensai tool, or the server forwarding to them).</summary>
     internal static string Version { get; } =
-        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        (Assembly.GetEntryAssembly() ?? typeof(Cli).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 }

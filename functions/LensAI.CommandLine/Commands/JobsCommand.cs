@@ -9,13 +9,11 @@ namespace LensAI.Cli.Commands;
 /// <summary><c>jobs run &lt;name&gt;</c> and <c>jobs list</c>: the backend's timer jobs, on demand.</summary>
 internal static class JobsCommand
 {
-    /// <summary>Every job the backend has (stripe-sync only when Stripe is configured).</summary>
-    public static readonly string[] Names = ["compaction", "rollups", "budget-check", "retention", "stripe-sync"];
-
     public static Command Create(CliContext context)
     {
-        var name = new Argument<string>("job") { Description = "The job: " + string.Join(", ", Names) + "." };
-        name.AcceptOnlyFromAmong(Names);
+        var names = JobRegistry.All.Select(j => j.Name).ToArray();
+        var name = new Argument<string>("job") { Description = "The job: " + string.Join(", ", names) + "." };
+        name.AcceptOnlyFromAmong(names);
         var run = new Command("run", "Run one job now, under its storage lease (exit code 1 when another instance holds it).") { name };
         context.SetBackendAction(run, async (parse, backend, ct) =>
         {
@@ -55,17 +53,19 @@ internal static class JobsCommand
             return ExitCodes.Ok;
         });
 
-        var list = new Command("list", "List the jobs with their schedules.");
+        var list = new Command("list", "List the jobs with their schedules (NCRONTAB, UTC: the same in the in-process scheduler and the Azure Functions timers).");
         context.SetBackendAction(list, (_, backend, _) =>
         {
-            var jobs = backend.Get<JobRunner>().Jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+            var runner = backend.Get<JobRunner>();
             var table = new Table().RoundedBorder().Title("Jobs");
-            table.AddColumns("Job", "Every (embedded default)", "Schedule (Azure Functions timer)");
-            foreach (var n in Names)
+            table.AddColumns("Job", "Schedule", "When", "What");
+            foreach (var job in JobRegistry.All)
             {
-                table.AddRow(jobs.TryGetValue(n, out var job)
-                    ? [new Text(n), new Text(Every(job.Interval)), new Text(job.Schedule)]
-                    : [new Text(n), new Markup("[grey]not configured[/]"), new Text("")]);
+                table.AddRow(
+                    new Text(job.Name),
+                    new Text(job.Schedule),
+                    runner.TryGet(job.Name, out _) ? new Text(job.When) : new Markup("[grey]not configured[/]"),
+                    new Text(job.Description));
             }
 
             context.Out.Write(table);
@@ -74,8 +74,4 @@ internal static class JobsCommand
 
         return new Command("jobs", "Run the backend's jobs: compaction, rollups, budget check, retention, Stripe usage sync.") { run, list };
     }
-
-    private static string Every(TimeSpan interval) => interval.TotalHours >= 1 && interval.TotalHours % 1 == 0
-        ? Format.Count((long)interval.TotalHours) + " h"
-        : interval.TotalMinutes >= 1 && interval.TotalMinutes % 1 == 0 ? Format.Count((long)interval.TotalMinutes) + " min" : Format.Count((long)interval.TotalSeconds) + " s";
 }

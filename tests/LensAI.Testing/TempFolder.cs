@@ -1,4 +1,4 @@
-namespace LensAI.Packaging.Tests;
+namespace LensAI.Testing;
 
 /// <summary>A temp folder outside the repository (so no Directory.Build.props applies), deleted on dispose.</summary>
 public sealed class TempFolder : IDisposable

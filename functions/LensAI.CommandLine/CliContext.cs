@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using DuckDB.NET.Data;
 using LensAI.Backend.Storage;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
 namespace LensAI.Cli;
@@ -93,6 +94,12 @@ internal sealed class CliContext
         {
             Error(ex.Message);
             ErrWriter.WriteLine($"Run 'lensai {name} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        catch (OptionsValidationException ex)
+        {
+            // A bad setting (--config, LensAI__… variables, appsettings.json): every failure names its key.
+            Error("Configuration: " + string.Join(" ", ex.Failures));
             return ExitCodes.Usage;
         }
         catch (CommandFailedException ex)

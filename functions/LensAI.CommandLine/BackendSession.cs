@@ -2,7 +2,7 @@ using LensAI.Backend;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.Keys;
 using LensAI.Backend.Storage;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,7 +13,7 @@ namespace LensAI.Cli;
 internal sealed record BackendSettings(string? DataFolder, IReadOnlyList<string> Config, bool Verbose, string WorkingDirectory, string? Urls = null);
 
 /// <summary>
-/// The backend in process, built exactly as the function app builds it (<see cref="LensAIServer.Build"/>): same
+/// The backend in process, built exactly as the ASP.NET Core app builds it (<see cref="LensAIBackendApp.Build"/>): same
 /// configuration sources (appsettings.json, <c>LensAI__…</c> environment variables, then these switches), same
 /// services. Commands other than <c>serve</c> never start the web server or the job scheduler.
 /// </summary>
@@ -76,7 +76,7 @@ internal sealed class BackendSession : IAsyncDisposable
         try
         {
             string? missingFolder = null;
-            var app = LensAIServer.Build([.. args], builder =>
+            var app = LensAIBackendApp.Build([.. args], builder =>
             {
                 // The default local store is .lensai/data under the working directory, as for the function app.
                 if (string.IsNullOrEmpty(builder.Configuration[LocalPathKey])

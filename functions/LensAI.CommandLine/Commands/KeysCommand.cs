@@ -87,10 +87,10 @@ internal static class KeysCommand
             {
                 if (!await store.RevokeAsync(value, ct).ConfigureAwait(false))
                 {
-                    throw new CommandFailedException($"No active key with prefix '{PrefixOf(value)}' (see 'lensai keys list').");
+                    throw new CommandFailedException($"No active key with prefix '{ApiKey.PrefixOf(value)}' (see 'lensai keys list').");
                 }
 
-                context.Note($"Revoked {PrefixOf(value)}.");
+                context.Note($"Revoked {ApiKey.PrefixOf(value)}.");
                 return ExitCodes.Ok;
             }
 
@@ -113,10 +113,6 @@ internal static class KeysCommand
 
         return new Command("keys", "Manage per-project API keys.") { create, list, revoke };
     }
-
-    /// <summary>The prefix of a whole key (<c>lsk_&lt;prefix&gt;_&lt;secret&gt;</c>), so an error never echoes a secret; anything else as given.</summary>
-    private static string PrefixOf(string value)
-        => value.StartsWith("lsk_", StringComparison.Ordinal) && value.Length > 12 && value[12] == '_' ? value.Substring(4, 8) : value;
 
     private static void WriteJson(TextWriter output, IReadOnlyList<ApiKeyRecord> records)
     {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using LensAI.Server;
+using LensAI.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -13,7 +13,7 @@ internal static class ServeCommand
     {
         var urls = new Option<string?>("--urls")
         {
-            Description = $"Where to listen (default {LensAIServer.DefaultUrl}; port 0 picks a free one). Semicolon-separated for several.",
+            Description = $"Where to listen (default {LensAIBackendApp.DefaultUrl}; port 0 picks a free one). Semicolon-separated for several.",
             HelpName = "urls",
         };
         var noJobs = new Option<bool>("--no-jobs") { Description = "Do not run the timer jobs (compaction, rollups, budget check…) on the in-process scheduler." };
