@@ -78,7 +78,7 @@ internal sealed class BackendSession : IAsyncDisposable
             string? missingFolder = null;
             var app = LensAIBackendApp.Build([.. args], builder =>
             {
-                // The default local store is .lensai/data under the working directory, as for the function app.
+                // The default local store is .lensai/data under the working directory, as for the backend.
                 if (string.IsNullOrEmpty(builder.Configuration[LocalPathKey])
                     && string.Equals(builder.Configuration[KindKey] ?? "Local", "Local", StringComparison.OrdinalIgnoreCase))
                 {

@@ -9,7 +9,7 @@ namespace LensAI.Cli;
 /// <summary>
 /// The <c>lensai</c> command line: <c>serve</c>, <c>keys</c>, <c>budgets</c>, <c>report</c>, <c>query</c>,
 /// <c>export</c> and <c>jobs</c>, each thin over the backend library and run in process on the same storage
-/// configuration as the function app. Exit codes are in <see cref="ExitCodes"/>.
+/// configuration as the backend. Exit codes are in <see cref="ExitCodes"/>.
 /// </summary>
 public static class Cli
 {
@@ -63,7 +63,7 @@ public static class Cli
         // A named root rather than RootCommand (named after the entry assembly, LensAI.Cli), so help says "lensai".
         var root = new Command("lensai", $"""
             lensai {Version} — LensAI from the command line: the embedded backend, API keys, budgets, cost and latency reports,
-            SQL over the project's Parquet events, exports and the backend's jobs. Storage is the function app's: a local
+            SQL over the project's Parquet events, exports and the backend's jobs. Storage is the backend's: a local
             folder (--data, default .lensai/data) or S3 / Azure Blob from LensAI__Backend__Storage__… settings.
             Exit codes: 0 ok, 1 failed, 2 usage (bad command line, unknown project, unusable configuration).
             """)

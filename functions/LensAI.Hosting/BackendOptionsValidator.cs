@@ -1,5 +1,6 @@
 using Azure.Core;
 using LensAI.Backend;
+using LensAI.Backend.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,15 @@ internal sealed class BackendOptionsValidator(IServiceProviderIsService services
         if (writer.FlushWindow < TimeSpan.Zero)
         {
             errors.Add($"{P}Writer:FlushWindow must not be negative; got {writer.FlushWindow}.");
+        }
+
+        foreach (var (key, folder) in new[] { ("WorkDirectory", options.WorkDirectory), ("Writer:TempDirectory", writer.TempDirectory) })
+        {
+            if (folder is not null && folder.AsSpan().IndexOfAny(ObjectStoreOptions.GlobCharacters) >= 0)
+            {
+                // Parts are read back from these folders through DuckDB's read_parquet, which expands the characters.
+                errors.Add($"{P}{key} must not contain '*', '?' or '[' (DuckDB reads them as a file pattern); got '{folder}'.");
+            }
         }
 
         foreach (var (project, settings) in options.Projects)

@@ -14,9 +14,9 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Samples;
 
 /// <summary>
-/// The embedded default backend (the function app: ingest, Parquet on a local folder, DuckDB, jobs) started in this
+/// The embedded default backend (the backend: ingest, Parquet on a local folder, DuckDB, jobs) started in this
 /// process on 127.0.0.1, with a fresh project API key. The samples use it when <c>LENSAI_ENDPOINT</c> is not set; in
-/// your app, point <c>LensAI:Endpoint</c> at the deployed function app instead.
+/// your app, point <c>LensAI:Endpoint</c> at the deployed backend instead.
 /// </summary>
 public sealed class LocalBackend : IAsyncDisposable
 {

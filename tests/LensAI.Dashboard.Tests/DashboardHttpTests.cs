@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using LensAI.Testing;
 
@@ -164,36 +163,5 @@ public sealed class DashboardHttpTests(BackendFixture fixture) : IClassFixture<B
             var text = await _http.GetStringAsync(path);
             Assert.DoesNotMatch("(?:https?:)?//[a-z0-9.-]+\\.[a-z]{2,}/", text);
         }
-    }
-
-    [Theory]
-    [InlineData("/dashboard", 301)]
-    [InlineData("/dashboard/", 200)]
-    [InlineData("/dashboard/dashboard.js", 200)]
-    [InlineData("/dashboard/nope.js", 404)]
-    public async Task The_functions_worker_serves_the_same_dashboard_from_its_anonymous_route(string path, int status)
-    {
-        // The isolated worker's function: anonymous (the page holds no data; the key is checked by /v1/report), on the
-        // same route and methods as the ASP.NET Core app, answering as that app does.
-        var run = typeof(LensAI.Functions.DashboardFunction).GetMethod(nameof(LensAI.Functions.DashboardFunction.Run))!;
-        Assert.Equal("dashboard", run.GetCustomAttribute<Microsoft.Azure.Functions.Worker.FunctionAttribute>()!.Name);
-        var trigger = run.GetParameters()[0].GetCustomAttribute<Microsoft.Azure.Functions.Worker.HttpTriggerAttribute>()!;
-        Assert.Equal(Microsoft.Azure.Functions.Worker.AuthorizationLevel.Anonymous, trigger.AuthLevel);
-        Assert.Equal("dashboard/{*path}", trigger.Route);
-        Assert.Equal(["get", "head"], trigger.Methods!);
-
-        var function = new LensAI.Functions.DashboardFunction(new LensAI.Backend.Http.DashboardEndpoint());
-        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = _backend.Services };
-        http.Request.Method = "GET";
-        http.Request.Path = path;
-        http.Response.Body = new MemoryStream();
-        await function.Run(http.Request).ExecuteAsync(http);
-        Assert.Equal(status, http.Response.StatusCode);
-
-        using var expected = await _http.GetAsync(path.TrimStart('/'));
-        Assert.Equal(status, (int)expected.StatusCode);
-        Assert.Equal(await expected.Content.ReadAsByteArrayAsync(), ((MemoryStream)http.Response.Body).ToArray());
-        Assert.Equal(expected.Content.Headers.ContentType?.ToString(), http.Response.ContentType);
-        Assert.Equal(expected.Headers.CacheControl?.ToString(), http.Response.Headers.CacheControl.ToString() is { Length: > 0 } c ? System.Net.Http.Headers.CacheControlHeaderValue.Parse(c).ToString() : null);
     }
 }

@@ -18,6 +18,8 @@ public sealed class HostingCompositionTests
         { "LensAI:Backend:Storage:Kind", "S3", "LensAI:Backend:Storage:S3:Bucket" },
         { "LensAI:Backend:Writer:StorageTimeout", "-00:00:01", "LensAI:Backend:Writer:StorageTimeout must be a positive duration" },
         { "LensAI:Backend:Alerts:Slack:WebhookUrl", "http://hooks.example/x", "LensAI:Backend:Alerts:Slack:WebhookUrl" },
+        { "LensAI:Backend:Storage:LocalPath", "/tmp/lensai-data[1]", "LensAI:Backend:Storage:LocalPath must not contain '*', '?' or '['" },
+        { "LensAI:Backend:WorkDirectory", "/tmp/lensai-work-*", "LensAI:Backend:WorkDirectory must not contain '*', '?' or '['" },
         { "LensAI:Backend:Stripe:MeterEventName", "lensai_cost", "" },
     };
 

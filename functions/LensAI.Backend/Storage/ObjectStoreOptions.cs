@@ -35,6 +35,9 @@ public sealed class ObjectStoreOptions
     /// <summary>Every problem with these options, each naming its option; empty when they are usable.</summary>
     public IReadOnlyList<string> GetValidationErrors() => GetValidationErrors(azureCredentialInCode: false);
 
+    /// <summary>The characters DuckDB's <c>read_parquet</c> treats as a file pattern in any path.</summary>
+    internal const string GlobCharacters = "*?[";
+
     /// <summary>
     /// As <see cref="GetValidationErrors()"/>; <paramref name="azureCredentialInCode"/> says a <c>TokenCredential</c>
     /// from code will authenticate an Azure Blob <see cref="AzureBlobStoreOptions.AccountUrl"/> that has no other way.
@@ -52,6 +55,11 @@ public sealed class ObjectStoreOptions
                 else if (LocalPath.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
                 {
                     errors.Add("Storage:LocalPath contains characters that are not valid in a path.");
+                }
+                else if (LocalPath.AsSpan().IndexOfAny(GlobCharacters) >= 0)
+                {
+                    // DuckDB's read_parquet expands these in every path it is given, so a part under such a folder could not be read.
+                    errors.Add($"Storage:LocalPath must not contain '*', '?' or '[' (DuckDB reads them as a file pattern); got '{LocalPath}'.");
                 }
 
                 break;

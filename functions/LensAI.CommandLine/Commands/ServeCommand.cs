@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace LensAI.Cli.Commands;
 
-/// <summary><c>serve</c>: the function app as the embedded default (ingest, budgets status, export, report, jobs on a scheduler).</summary>
+/// <summary><c>serve</c>: the backend as the embedded default (ingest, budgets status, export, report, jobs on a scheduler).</summary>
 internal static class ServeCommand
 {
     public static Command Create(CliContext context)
@@ -17,7 +17,7 @@ internal static class ServeCommand
             HelpName = "urls",
         };
         var noJobs = new Option<bool>("--no-jobs") { Description = "Do not run the timer jobs (compaction, rollups, budget check…) on the in-process scheduler." };
-        var serve = new Command("serve", "Run the LensAI backend (the function app's embedded default) until Ctrl+C.") { urls, noJobs };
+        var serve = new Command("serve", "Run the LensAI backend (the backend's embedded default) until Ctrl+C.") { urls, noJobs };
         serve.SetAction((parse, cancellationToken) => context.RunAsync(parse, async ct =>
         {
             var settings = context.Settings(parse) with { Urls = parse.GetValue(urls) };

@@ -5,7 +5,7 @@ using LensAI.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-// Shared by the adapter test projects (linked into them).
+// Shared by the SDK test projects (LensAI.Testing sees the SDK's internals for the client's clock and budget poll).
 namespace LensAI.Tests.Budgets;
 
 /// <summary>
