@@ -242,6 +242,7 @@ public sealed class WorkerHttpFunctionTests
         var globex = await worker.CreateKeyAsync("globex");
         var report = worker.Function<ReportFunction>();
         var statuses = new List<int>();
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 10; i++)
         {
             var http = worker.Request("GET", "/v1/report", acme);
@@ -255,7 +256,10 @@ public sealed class WorkerHttpFunctionTests
         }
 
         Assert.Contains(429, statuses);
-        Assert.True(statuses.Count(s => s == 200) <= 3 + 2, string.Join(",", statuses)); // the burst, plus at most what refilled meanwhile
+        // The burst, plus at most what refilled meanwhile (one token a second, on the limiter's own clock: a loaded
+        // machine that takes longer over the ten requests legitimately sees more of them pass).
+        var refilled = (int)Math.Ceiling(elapsed.Elapsed.TotalSeconds) + 1;
+        Assert.True(statuses.Count(s => s == 200) <= 3 + refilled, $"{string.Join(",", statuses)} in {elapsed.Elapsed}");
         var other = worker.Request("GET", "/v1/report", globex);
         Assert.Equal(200, (await WorkerHost.ExecuteAsync(other, report.RunAsync(other.Request))).Status);
     }
