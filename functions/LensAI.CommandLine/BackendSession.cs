@@ -9,9 +9,6 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Cli;
 
-/// <summary>The storage and configuration switches every command takes.</summary>
-internal sealed record BackendSettings(string? DataFolder, IReadOnlyList<string> Config, bool Verbose, string WorkingDirectory, string? Urls = null);
-
 /// <summary>
 /// The backend in process, built exactly as the ASP.NET Core app builds it (<see cref="LensAIBackendApp.Build"/>): same
 /// configuration sources (appsettings.json, <c>LensAI__…</c> environment variables, then these switches), same

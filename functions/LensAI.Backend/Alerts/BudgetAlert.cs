@@ -2,36 +2,6 @@ using System.Globalization;
 
 namespace LensAI.Backend.Alerts;
 
-/// <summary>Why an alert is sent.</summary>
-public enum BudgetAlertKind
-{
-    /// <summary>Spend crossed one of the budget's thresholds (50/75/90/100 % by default).</summary>
-    Threshold,
-
-    /// <summary>The period-end projection crossed 100 % ("projected to exceed on …").</summary>
-    Forecast,
-
-    /// <summary>Calls the price catalogue could not price (reported, never counted as $0).</summary>
-    Unpriced,
-}
-
-/// <summary>What a budget applies to: a kind (<c>project</c>, <c>user</c>, <c>route</c>, <c>model</c>, <c>metadata</c>) and, except for the whole project, a value.</summary>
-/// <param name="Kind">The scope kind, e.g. <c>user</c>.</param>
-/// <param name="Value">The scoped value, e.g. <c>alice</c>; <c>team=search</c> for a metadata scope; null for <c>project</c>.</param>
-public sealed record BudgetScope(string Kind, string? Value = null)
-{
-    /// <summary>The whole project.</summary>
-    public static BudgetScope Project { get; } = new("project");
-
-    /// <summary><c>user alice</c>, <c>metadata team=search</c>, or <c>project</c>.</summary>
-    public override string ToString() => string.IsNullOrEmpty(Value) ? Kind : Kind + " " + Value;
-}
-
-/// <summary>A name (model, user) and the cost it drove in the period.</summary>
-/// <param name="Name">The model id or user id.</param>
-/// <param name="CostUsd">Its cost in the period, USD.</param>
-public sealed record CostShare(string Name, decimal CostUsd);
-
 /// <summary>
 /// One alert to send about one budget in one period. <see cref="AlertId"/> is stable across re-runs, restarts and
 /// instances (see <see cref="CreateId"/>): channels pass it on (<c>alert_id</c>) so a receiver can drop a repeat.

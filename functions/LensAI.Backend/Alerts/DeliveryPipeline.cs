@@ -8,38 +8,6 @@ using Polly.Timeout;
 
 namespace LensAI.Backend.Alerts;
 
-/// <summary>How one HTTP attempt ended, as the channel's classifier reads the answer.</summary>
-internal enum AttemptKind
-{
-    /// <summary>Accepted.</summary>
-    Success,
-
-    /// <summary>Worth retrying: 429, 5xx, <c>ratelimited</c>, network trouble, a timeout.</summary>
-    Transient,
-
-    /// <summary>Refused for good: retrying the same request will not help.</summary>
-    Permanent,
-
-    /// <summary>An answer that does not say whether the message went out: not retried now, left for the next run.</summary>
-    Ambiguous,
-}
-
-/// <summary>One attempt's classification.</summary>
-internal sealed record AttemptOutcome(AttemptKind Kind, string Message)
-{
-    public int? StatusCode { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public TimeSpan? RetryAfter { get; init; }
-
-    /// <summary>A channel-specific value from a successful answer (Slack's message <c>ts</c>) or a parsed error.</summary>
-    public object? Value { get; init; }
-}
-
-/// <summary>The end of a delivery: the deciding attempt, how many were made, and a message for the caller.</summary>
-internal readonly record struct DeliveryOutcome(AttemptOutcome Last, int Attempts, string Message);
-
 /// <summary>
 /// The retry core shared by the Slack client and the JSON webhook client (Stripe meter events retry inside Stripe.net):
 /// one Polly pipeline per client, built once with the client's <see cref="TimeProvider"/> — an overall deadline

@@ -12,38 +12,6 @@ using Stripe.Billing;
 
 namespace LensAI.Backend.Billing;
 
-/// <summary>What became of one meter event.</summary>
-public enum MeterEventStatus
-{
-    /// <summary>Stripe accepted it (200), or answered the stored 200 of an earlier send with the same <c>Idempotency-Key</c>.</summary>
-    Delivered,
-
-    /// <summary>429, 409, 5xx, network trouble, a timeout or an unreadable answer outlasted the retries: keep it pending, send it next run.</summary>
-    RetryLater,
-
-    /// <summary>Stripe refused it (400, 401, 402, 403, 404…) or it cannot be sent (too old): <see cref="StripeMeterEventResult.Message"/> says why.</summary>
-    Failed,
-}
-
-/// <summary>One usage record for a Stripe billing meter.</summary>
-/// <param name="CustomerId">The Stripe customer id (<c>cus_…</c>), sent as <c>payload[stripe_customer_id]</c>.</param>
-/// <param name="Value">The usage: micro-dollars or tokens (see <see cref="StripeOptions.ValueUnit"/>), sent as <c>payload[value]</c>.</param>
-/// <param name="Identifier">Stable id for dedupe (see <see cref="StripeMeterClient.CreateIdentifier"/>), also the <c>Idempotency-Key</c>.</param>
-/// <param name="Timestamp">When the usage happened (the hour's start); sent as unix seconds.</param>
-/// <param name="EventName">The meter's event name; null uses <see cref="StripeOptions.MeterEventName"/>.</param>
-public sealed record StripeMeterEvent(string CustomerId, long Value, string Identifier, DateTimeOffset Timestamp, string? EventName = null);
-
-/// <summary>The outcome of a meter event send. Expected failures come back here, never as exceptions.</summary>
-/// <param name="Status">Delivered, retry later, or failed.</param>
-/// <param name="Message">What happened, naming the identifier and the customer; for a Stripe refusal it carries Stripe's own message.</param>
-/// <param name="HttpStatus">The last HTTP status, if any answer came.</param>
-/// <param name="Error">Stripe's error object, when it sent one.</param>
-public sealed record StripeMeterEventResult(MeterEventStatus Status, string Message, int? HttpStatus = null, StripeError? Error = null)
-{
-    /// <summary>True when <see cref="Status"/> is <see cref="MeterEventStatus.Delivered"/>.</summary>
-    public bool IsDelivered => Status == MeterEventStatus.Delivered;
-}
-
 /// <summary>
 /// Sends usage to a Stripe billing meter with Stripe.net's <see cref="MeterEventService"/>
 /// (<c>POST /v1/billing/meter_events</c>). The event's identifier is also its <c>Idempotency-Key</c>, so Stripe.net's

@@ -2,16 +2,6 @@ using LensAI.Backend.Alerts;
 
 namespace LensAI.Backend.Billing;
 
-/// <summary>What a meter event's value counts.</summary>
-public enum StripeValueUnit
-{
-    /// <summary>Cost in millionths of a US dollar (<c>micro_usd</c>): $0.25 → 250000.</summary>
-    MicroUsd,
-
-    /// <summary>Tokens, input and output together (<c>tokens</c>).</summary>
-    Tokens,
-}
-
 /// <summary>
 /// Stripe usage-based billing, bound from <c>LensAI:Backend:Stripe</c>. Off until <see cref="ApiKey"/> and
 /// <see cref="MeterEventName"/> are set. <see cref="ToString"/> never prints the key.

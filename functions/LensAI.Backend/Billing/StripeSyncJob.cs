@@ -9,18 +9,6 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Billing;
 
-/// <summary>Who pays for a project's usage in Stripe (<c>_system/stripe/&lt;project&gt;.json</c>).</summary>
-public sealed class StripeCustomerMap
-{
-    /// <summary>user_id → Stripe customer id. Users not listed are billed by the metadata key on their calls, if any.</summary>
-    [JsonPropertyName("users")]
-    public Dictionary<string, string> Users { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Bills the whole project to one customer (when set, per-user mapping is not used).</summary>
-    [JsonPropertyName("project_customer")]
-    public string? ProjectCustomer { get; set; }
-}
-
 /// <summary>
 /// Hourly: pushes each customer's usage of every complete hour since the watermark to Stripe as Billing Meter Events
 /// (value in micro-dollars of cost, or tokens). Each event's identifier is <c>project:customer:hour</c>, so a re-run
@@ -169,12 +157,3 @@ public sealed partial class StripeSyncJob(IObjectStore store, EventStore events,
     [LoggerMessage(1, LogLevel.Error, "Stripe refused meter event {Identifier} of project {Project} for customer {Customer}: {Message}")]
     private static partial void LogRefused(ILogger logger, string project, string identifier, string customer, string message);
 }
-
-internal sealed record StripeWatermark(
-    [property: JsonPropertyName("through")] DateTimeOffset Through,
-    [property: JsonPropertyName("last_errors")] IReadOnlyList<string> LastErrors);
-
-[JsonSerializable(typeof(StripeCustomerMap))]
-[JsonSerializable(typeof(StripeWatermark))]
-[JsonSourceGenerationOptions(WriteIndented = true)]
-internal sealed partial class StripeJsonContext : JsonSerializerContext;

@@ -8,12 +8,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace LensAI.Backend.Dashboard;
 
-/// <summary>One static file of the dashboard, ready to serve (and its gzip form when that is smaller).</summary>
-internal sealed record DashboardAsset(string Path, byte[] Content, byte[]? Gzip, string ContentType, string Version)
-{
-    public string ETag { get; } = "\"" + Version + "\"";
-}
-
 /// <summary>
 /// The dashboard's static files, embedded in this assembly under <c>LensAI.Dashboard/&lt;path&gt;</c> by
 /// <c>Dashboard/ChartJs.targets</c> (the page, its script and style, and the Chart.js file fetched from npm at build

@@ -7,18 +7,6 @@ using LensAI.Backend.Storage;
 
 namespace LensAI.Backend.Keys;
 
-/// <summary>A stored API key: only its SHA-256 hash and a short public prefix to find it.</summary>
-public sealed record ApiKeyRecord(
-    [property: JsonPropertyName("prefix")] string Prefix,
-    [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("project")] string Project,
-    [property: JsonPropertyName("name")] string? Name,
-    [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("revoked")] DateTimeOffset? Revoked);
-
-/// <summary>A key as created: the secret is shown once and never stored.</summary>
-public sealed record CreatedApiKey(string Key, ApiKeyRecord Record);
-
 /// <summary>
 /// Per-project API keys (<c>lsk_&lt;prefix&gt;_&lt;secret&gt;</c>) kept in object storage as SHA-256 hashes
 /// (<c>_system/api-keys.json</c>), compared in constant time, revocable. Updates use conditional writes, so two
@@ -187,9 +175,3 @@ public sealed partial class ApiKeyStore : IDisposable
         public long LoadedAt { get; } = loadedAt;
     }
 }
-
-internal sealed record KeyFile([property: JsonPropertyName("keys")] IReadOnlyList<ApiKeyRecord> Keys);
-
-[JsonSerializable(typeof(KeyFile))]
-[JsonSourceGenerationOptions(WriteIndented = true)]
-internal sealed partial class KeysJsonContext : JsonSerializerContext;

@@ -1,0 +1,17 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace LensAI.Backend.Alerts;
+
+/// <summary>What a button did.</summary>
+public enum SlackResolutionKind
+{
+    /// <summary>"Override 1 h": calls allowed until <see cref="SlackResolution.OverrideUntil"/>.</summary>
+    Override,
+
+    /// <summary>"Raise 10 %": the limit is now <see cref="SlackResolution.NewLimitUsd"/>.</summary>
+    Raised,
+}

@@ -1,0 +1,22 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Jobs;
+using LensAI.Backend.Parquet;
+using LensAI.Backend.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Billing;
+
+/// <summary>Who pays for a project's usage in Stripe (<c>_system/stripe/&lt;project&gt;.json</c>).</summary>
+public sealed class StripeCustomerMap
+{
+    /// <summary>user_id → Stripe customer id. Users not listed are billed by the metadata key on their calls, if any.</summary>
+    [JsonPropertyName("users")]
+    public Dictionary<string, string> Users { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Bills the whole project to one customer (when set, per-user mapping is not used).</summary>
+    [JsonPropertyName("project_customer")]
+    public string? ProjectCustomer { get; set; }
+}

@@ -1,0 +1,17 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using LensAI.Backend.Storage;
+
+namespace LensAI.Backend.Keys;
+
+/// <summary>A stored API key: only its SHA-256 hash and a short public prefix to find it.</summary>
+public sealed record ApiKeyRecord(
+    [property: JsonPropertyName("prefix")] string Prefix,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("project")] string Project,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("created")] DateTimeOffset Created,
+    [property: JsonPropertyName("revoked")] DateTimeOffset? Revoked);
