@@ -209,7 +209,15 @@ public sealed class PriceCatalog
         yield return name;
         if (name.StartsWith("ft:", StringComparison.Ordinal))
         {
-            yield break; // fine-tuned models are priced differently from their base: overrides only
+            // A fine-tuned model (ft:<base>:<org>:<suffix>:<id>) bills its base's fine-tuned rate, never the base's own:
+            // ft:<base> is the only fallback (an override for the full name still wins).
+            var end = name.IndexOf(':', 3);
+            if (end > 3)
+            {
+                yield return name[..end];
+            }
+
+            yield break;
         }
 
         foreach (var prefix in s_prefixes)

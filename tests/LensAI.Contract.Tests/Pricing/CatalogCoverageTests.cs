@@ -42,6 +42,62 @@ public sealed partial class CatalogCoverageTests
         Assert.True(missing.Count == 0, "Neither priced nor listed in \"unpriced\": " + string.Join(", ", missing));
     }
 
+    /// <summary>
+    /// Every OpenAI, Anthropic, Gemini and Mistral chat, responses and embedding model in the public LiteLLM catalogue
+    /// (../shared/fixtures/prices, 2026-03-03) that was not deprecated before 2024 either gets a price from our catalogue
+    /// or is listed in "unpriced" with its reason: a model a user may call is never silently unknown.
+    /// </summary>
+    [Fact]
+    public void Every_current_model_in_the_public_catalogue_is_priced_or_deliberately_unpriced()
+    {
+        var listed = PublicCatalogueModels();
+        Assert.True(listed.Count > 200, $"the scan found only {listed.Count} models");
+        var unknown = listed
+            .Where(m => !PriceCatalog.Default.TryGetPrice(m.Provider, m.Model, out _) && !IsUnpriced(m.Provider, m.Model))
+            .Select(m => $"{m.Provider}/{m.Model}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.True(unknown.Count == 0, $"{unknown.Count} neither priced nor listed in \"unpriced\": " + string.Join(", ", unknown));
+    }
+
+    private static List<(string Provider, string Model)> PublicCatalogueModels()
+    {
+        using var stream = File.OpenRead(Fixtures.PathOf("prices/model_prices_and_context_window.json"));
+        using var document = JsonDocument.Parse(stream);
+        var models = new List<(string, string)>();
+        foreach (var entry in document.RootElement.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Object
+                || !entry.Value.TryGetProperty("litellm_provider", out var litellmProvider)
+                || !entry.Value.TryGetProperty("mode", out var mode)
+                || mode.GetString() is not ("chat" or "responses" or "embedding"))
+            {
+                continue;
+            }
+
+            var provider = litellmProvider.GetString() switch
+            {
+                "openai" => "openai",
+                "anthropic" => "anthropic",
+                "gemini" => "gemini",
+                "mistral" => "mistral",
+                _ => null,
+            };
+            if (provider is null
+                || (entry.Value.TryGetProperty("deprecation_date", out var deprecated)
+                    && string.CompareOrdinal(deprecated.GetString(), "2024-01-01") < 0))
+            {
+                continue;
+            }
+
+            var name = entry.Name;
+            var slash = name.IndexOf('/', StringComparison.Ordinal);
+            models.Add((provider, slash < 0 ? name : name[(slash + 1)..]));
+        }
+
+        return models;
+    }
+
     [Theory]
     [InlineData("openai", "gpt-4o-mini-2024-07-18", "gpt-4o-mini")]
     [InlineData("openai", "gpt-4o-2024-08-06", "gpt-4o")]

@@ -67,11 +67,21 @@ public sealed class PriceCatalogMathTests
         => Assert.Equal(family, PriceCatalog.StripVersionSuffix(model));
 
     [Fact]
-    public void Fine_tuned_models_never_fall_back_to_their_base_model()
+    public void Fine_tuned_models_bill_their_fine_tuned_rate_never_their_base_models()
     {
-        Assert.Null(PriceCatalog.Default.Calculate("openai", "ft:gpt-4o-mini-2024-07-18:acme::abc123", new TokenUsage(10, 10)));
-        var custom = PriceCatalog.Default.WithOverrides([new ModelPrice { Provider = "openai", Model = "ft:gpt-4o-mini-2024-07-18:acme::abc123", InputPerMillion = 0.3m, OutputPerMillion = 1.2m }]);
-        Assert.Equal((10 * 0.3m + 10 * 1.2m) / 1_000_000m, custom.Calculate("openai", "ft:gpt-4o-mini-2024-07-18:acme::abc123", new TokenUsage(10, 10)));
+        // OpenAI's list price for inference on a fine-tuned gpt-4o-mini-2024-07-18: $0.30 / $1.20 per 1M (cached $0.15);
+        // the base model is $0.15 / $0.60.
+        const string Model = "ft:gpt-4o-mini-2024-07-18:acme::abc123";
+        Assert.Equal(((10 * 0.30m) + (10 * 1.20m)) / 1_000_000m, PriceCatalog.Default.Calculate("openai", Model, new TokenUsage(10, 10)));
+        Assert.True(PriceCatalog.Default.TryGetPrice("openai", Model, out var price));
+        Assert.Equal("ft:gpt-4o-mini-2024-07-18", price.Model);
+
+        // A base with no fine-tuned list price stays unpriced: never the base's own rate.
+        Assert.Null(PriceCatalog.Default.Calculate("openai", "ft:gpt-5-mini-2025-08-07:acme::abc123", new TokenUsage(10, 10)));
+
+        // An override for the full name (a negotiated rate) wins.
+        var custom = PriceCatalog.Default.WithOverrides([new ModelPrice { Provider = "openai", Model = Model, InputPerMillion = 0.25m, OutputPerMillion = 1.0m }]);
+        Assert.Equal(((10 * 0.25m) + (10 * 1.0m)) / 1_000_000m, custom.Calculate("openai", Model, new TokenUsage(10, 10)));
     }
 
     [Fact]
