@@ -128,6 +128,43 @@ internal struct RawUsage
     /// <summary>Whether the response carried any usage number at all.</summary>
     public bool Seen;
 
+    /// <summary>
+    /// Whether the usage carried Anthropic's <c>iterations</c>: what each step of the request billed (a context
+    /// compaction, then the message). The top-level counts then describe the last step only, so the sums are billed.
+    /// </summary>
+    public bool HasIterations;
+
+    private IterationSums _iterations;
+
+    /// <summary>The counts summed over <c>usage.iterations</c>.</summary>
+    public enum IterationCount
+    {
+        Input,
+        Output,
+        CacheRead,
+        CacheCreation,
+        Ephemeral5m,
+        Ephemeral1h,
+    }
+
+    /// <summary>Starts a new <c>iterations</c> list (a later list, in a later stream event, replaces an earlier one).</summary>
+    public void BeginIterations()
+    {
+        _iterations = default;
+        HasIterations = true;
+    }
+
+    /// <summary>Adds one step's count.</summary>
+    public void AddIteration(IterationCount count, long value)
+    {
+        if (value > 0)
+        {
+            _iterations[(int)count] = checked(_iterations[(int)count] + value);
+        }
+    }
+
+    private readonly long Iteration(IterationCount count) => _iterations[(int)count];
+
     private readonly long? Get(int index) => (_seen & (1 << index)) != 0 ? _values[index] : null;
 
     private void Set(int index, long? value)
@@ -149,6 +186,12 @@ internal struct RawUsage
         private long _first;
     }
 
+    [System.Runtime.CompilerServices.InlineArray(6)]
+    private struct IterationSums
+    {
+        private long _first;
+    }
+
     /// <summary>
     /// Normalizes to DESIGN.md's semantics: input includes cached reads and writes, output includes reasoning.
     /// Counts a provider reports inconsistently are clamped so parts never exceed wholes; <paramref name="clamped"/> says so.
@@ -158,6 +201,15 @@ internal struct RawUsage
         long input, output, cached, write, write1h = 0, reasoning;
         switch (dialect)
         {
+            case UsageDialect.Anthropic when HasIterations:
+                // Compaction and the message are billed separately; the top-level usage holds only the last step.
+                cached = Iteration(IterationCount.CacheRead);
+                write = Math.Max(Iteration(IterationCount.CacheCreation), Iteration(IterationCount.Ephemeral5m) + Iteration(IterationCount.Ephemeral1h));
+                write1h = Iteration(IterationCount.Ephemeral1h);
+                input = Iteration(IterationCount.Input) + cached + write;
+                output = Iteration(IterationCount.Output);
+                reasoning = 0;
+                break;
             case UsageDialect.Anthropic:
                 cached = CacheReadInputTokens ?? 0;
                 write = CacheCreationInputTokens ?? ((Ephemeral5mInputTokens ?? 0) + (Ephemeral1hInputTokens ?? 0));

@@ -32,6 +32,9 @@ internal sealed partial class UsageScanner : IDisposable
         UsageMetadata,
         Candidates,
         Candidate,
+        Iterations,
+        Iteration,
+        IterationCacheCreation,
     }
 
     private enum Name : byte
@@ -67,6 +70,13 @@ internal sealed partial class UsageScanner : IDisposable
         ThoughtsTokenCount,
         CachedContentTokenCount,
         ToolUsePromptTokenCount,
+        Iterations,
+        IterationInputTokens,
+        IterationOutputTokens,
+        IterationCacheReadInputTokens,
+        IterationCacheCreationInputTokens,
+        IterationEphemeral5m,
+        IterationEphemeral1h,
     }
 
     private Frames _frames;
@@ -350,6 +360,11 @@ internal sealed partial class UsageScanner : IDisposable
                 var frame = _depth == 0
                     ? (isObject ? Frame.Top : Frame.RootArray)
                     : ChildFrame(_depth > MaxDepth ? Frame.Other : Current, _pending, isObject);
+                if (frame == Frame.Iterations)
+                {
+                    Usage.BeginIterations(); // each list is complete: a later one replaces an earlier one
+                }
+
                 if (frame == Frame.Other)
                 {
                     if (_depth == 1 && Current == Frame.Top)
@@ -407,9 +422,19 @@ internal sealed partial class UsageScanner : IDisposable
             return isObject ? Frame.Candidate : Frame.Other;
         }
 
+        if (parent == Frame.Iterations)
+        {
+            return isObject ? Frame.Iteration : Frame.Other;
+        }
+
         if (!isObject)
         {
-            return parent == Frame.Top && name == Name.Candidates ? Frame.Candidates : Frame.Other;
+            return (parent, name) switch
+            {
+                (Frame.Top, Name.Candidates) => Frame.Candidates,
+                (Frame.Usage, Name.Iterations) => Frame.Iterations, // Anthropic: what each step (compaction, message) billed
+                _ => Frame.Other,
+            };
         }
 
         return (parent, name) switch
@@ -422,6 +447,7 @@ internal sealed partial class UsageScanner : IDisposable
             (Frame.Usage, Name.InputDetails) => Frame.InputDetails,
             (Frame.Usage, Name.OutputDetails) => Frame.OutputDetails,
             (Frame.Usage, Name.CacheCreation) => Frame.CacheCreation,
+            (Frame.Iteration, Name.CacheCreation) => Frame.IterationCacheCreation,
             _ => Frame.Other,
         };
     }
@@ -481,6 +507,18 @@ internal sealed partial class UsageScanner : IDisposable
                 if (name.SequenceEqual("prompt_tokens_details"u8) || name.SequenceEqual("input_tokens_details"u8)) return Name.InputDetails;
                 if (name.SequenceEqual("completion_tokens_details"u8) || name.SequenceEqual("output_tokens_details"u8)) return Name.OutputDetails;
                 if (name.SequenceEqual("cache_creation"u8)) return Name.CacheCreation;
+                if (name.SequenceEqual("iterations"u8)) return Name.Iterations;
+                return Name.None;
+            case Frame.Iteration:
+                if (name.SequenceEqual("input_tokens"u8)) return Name.IterationInputTokens;
+                if (name.SequenceEqual("output_tokens"u8)) return Name.IterationOutputTokens;
+                if (name.SequenceEqual("cache_read_input_tokens"u8)) return Name.IterationCacheReadInputTokens;
+                if (name.SequenceEqual("cache_creation_input_tokens"u8)) return Name.IterationCacheCreationInputTokens;
+                if (name.SequenceEqual("cache_creation"u8)) return Name.CacheCreation;
+                return Name.None;
+            case Frame.IterationCacheCreation:
+                if (name.SequenceEqual("ephemeral_5m_input_tokens"u8)) return Name.IterationEphemeral5m;
+                if (name.SequenceEqual("ephemeral_1h_input_tokens"u8)) return Name.IterationEphemeral1h;
                 return Name.None;
             case Frame.InputDetails:
                 if (name.SequenceEqual("cached_tokens"u8)) return Name.CachedTokens;
@@ -539,6 +577,12 @@ internal sealed partial class UsageScanner : IDisposable
             case Name.ThoughtsTokenCount: Usage.ThoughtsTokenCount = value; break;
             case Name.CachedContentTokenCount: Usage.CachedContentTokenCount = value; break;
             case Name.ToolUsePromptTokenCount: Usage.ToolUsePromptTokenCount = value; break;
+            case Name.IterationInputTokens: Usage.AddIteration(RawUsage.IterationCount.Input, value); break;
+            case Name.IterationOutputTokens: Usage.AddIteration(RawUsage.IterationCount.Output, value); break;
+            case Name.IterationCacheReadInputTokens: Usage.AddIteration(RawUsage.IterationCount.CacheRead, value); break;
+            case Name.IterationCacheCreationInputTokens: Usage.AddIteration(RawUsage.IterationCount.CacheCreation, value); break;
+            case Name.IterationEphemeral5m: Usage.AddIteration(RawUsage.IterationCount.Ephemeral5m, value); break;
+            case Name.IterationEphemeral1h: Usage.AddIteration(RawUsage.IterationCount.Ephemeral1h, value); break;
             default: break;
         }
     }

@@ -158,6 +158,42 @@ public sealed class FixtureCaptureTests
         }
     }
 
+    [Fact]
+    public async Task A_compacted_anthropic_stream_bills_every_step_not_only_the_last()
+    {
+        // The fixture's usage.iterations: a compaction step (100 in, 83 out, 55,096 cache read) and the message
+        // (181 in, 8 out); its top-level usage holds only the message. Claude Sonnet 4.6 list price: $3 / $15 per 1M,
+        // cache reads $0.30. Hand-computed: (281 × 3 + 91 × 15 + 55,096 × 0.30) / 1M = $0.0187368.
+        const string File = "anthropic/messages-stream-cache-read-compaction.sse";
+        var body = Fixtures.Bytes(File);
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, "text/event-stream"));
+        using var response = await http.PostAsync(Anthropic, new StringContent("""{"model":"claude-sonnet-4-6","stream":true}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+
+        var e = client.Single();
+        Assert.Equal(new TokenUsage(281 + 55_096, 91, 55_096, 0, 0), e.Usage);
+        Assert.Equal(0.0187368m, e.CostUsd);
+    }
+
+    [Fact]
+    public async Task A_compacted_anthropic_message_bills_every_step_with_its_cache_writes()
+    {
+        // A non-streamed message with the same usage shape as the recorded stream (usage at the end of the document,
+        // where the tail reader takes it; the iterations array sends it to the general reader).
+        const string Usage = """{"input_tokens":181,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":8,"iterations":[{"input_tokens":100,"output_tokens":83,"cache_read_input_tokens":55096,"cache_creation_input_tokens":40,"cache_creation":{"ephemeral_5m_input_tokens":30,"ephemeral_1h_input_tokens":10},"type":"compaction"},{"input_tokens":181,"output_tokens":8,"cache_read_input_tokens":0,"cache_creation_input_tokens":0,"type":"message"}]}""";
+        var body = System.Text.Encoding.UTF8.GetBytes($$"""{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{{Usage}}}""");
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, "application/json"));
+        using var response = await http.PostAsync(Anthropic, new StringContent("""{"model":"claude-sonnet-4-6"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+
+        // $3 in, $15 out, $0.30 cache read, $3.75 5-minute and $6 1-hour cache writes per 1M (Claude Sonnet 4.6).
+        var e = client.Single();
+        Assert.Equal(new TokenUsage(281 + 55_096 + 40, 91, 55_096, 40, 0) { CacheWrite1hTokens = 10 }, e.Usage);
+        Assert.Equal(((281 * 3m) + (91 * 15m) + (55_096 * 0.30m) + (30 * 3.75m) + (10 * 6m)) / 1_000_000m, e.CostUsd);
+    }
+
     private static StringContent JsonBody(Case c)
         => new(c.Sse && c.Provider != "gemini" && c.Provider != "vertex_ai"
             ? """{"model":"requested-model","stream":true,"stream_options":{"include_usage":true}}"""

@@ -88,6 +88,25 @@ internal static class FixtureExpectations
             {
                 Flatten(p.Value, key + ".", into);
             }
+            else if (p.Value.ValueKind == JsonValueKind.Array && key == "iterations")
+            {
+                // Anthropic: each step (compaction, message) as billed; a later list replaces an earlier one.
+                foreach (var stale in into.Keys.Where(k => k.StartsWith("iterations.", StringComparison.Ordinal)).ToList())
+                {
+                    into.Remove(stale);
+                }
+
+                into["iterations.count"] = p.Value.GetArrayLength();
+                foreach (var step in p.Value.EnumerateArray())
+                {
+                    var numbers = new Dictionary<string, long>();
+                    Flatten(step, "", numbers);
+                    foreach (var (name, value) in numbers)
+                    {
+                        into["iterations." + name] = into.GetValueOrDefault("iterations." + name) + value;
+                    }
+                }
+            }
         }
     }
 
@@ -107,6 +126,14 @@ internal static class FixtureExpectations
                 return new TokenUsage((int)Get("input_tokens"), (int)Get("output_tokens"),
                     (int)Get("input_tokens_details.cached_tokens"), (int)Get("input_tokens_details.cache_write_tokens"),
                     (int)Get("output_tokens_details.reasoning_tokens"));
+            case "anthropic" when n.ContainsKey("iterations.count"):
+                // With iterations (context compaction), the top level holds only the last step: every step is billed.
+                var stepsRead = Get("iterations.cache_read_input_tokens");
+                var stepsWrite = Get("iterations.cache_creation_input_tokens");
+                return new TokenUsage((int)(Get("iterations.input_tokens") + stepsRead + stepsWrite), (int)Get("iterations.output_tokens"), (int)stepsRead, (int)stepsWrite, 0)
+                {
+                    CacheWrite1hTokens = (int)Get("iterations.cache_creation.ephemeral_1h_input_tokens"),
+                };
             case "anthropic":
                 // input_tokens excludes cache reads and writes: add them back.
                 var read = Get("cache_read_input_tokens");
