@@ -8,12 +8,13 @@ internal readonly struct BudgetDecision
         Reservation = reservation;
     }
 
-    public BudgetDecision(BudgetEntry blockedBy, BudgetBlockReason reason, long committedNano, long estimateNano)
+    public BudgetDecision(BudgetEntry blockedBy, BudgetBlockReason reason, long committedNano, long estimateNano, string? unpricedModel = null)
     {
         BlockedBy = blockedBy;
         Reason = reason;
         CommittedNano = committedNano;
         EstimateNano = estimateNano;
+        UnpricedModel = unpricedModel;
     }
 
     public BudgetReservation? Reservation { get; }
@@ -26,6 +27,9 @@ internal readonly struct BudgetDecision
     public long CommittedNano { get; }
 
     public long EstimateNano { get; }
+
+    /// <summary>The call's model when the catalogue could not price it and the estimate used the fallback rates.</summary>
+    public string? UnpricedModel { get; }
 
     public bool IsBlocked => BlockedBy is not null;
 }

@@ -150,7 +150,7 @@ internal sealed class BudgetGuard
                 return default;
             }
 
-            var estimate = Estimate(request);
+            var estimate = Estimate(request, out var unpriced);
             BudgetEntry? over = null;
             long overCommitted = 0;
             BudgetReservation? reservation = null;
@@ -197,10 +197,10 @@ internal sealed class BudgetGuard
             {
                 if (block)
                 {
-                    return new BudgetDecision(over, BudgetBlockReason.Projected, overCommitted, estimate);
+                    return new BudgetDecision(over, BudgetBlockReason.Projected, overCommitted, estimate, unpriced ? request.Model : null);
                 }
 
-                Warn(over, BudgetBlockReason.Projected, overCommitted, estimate);
+                Warn(over, BudgetBlockReason.Projected, overCommitted, estimate, unpriced ? request.Model : null);
             }
             else if (flagged is not null)
             {
@@ -304,7 +304,7 @@ internal sealed class BudgetGuard
     {
         var entry = decision.BlockedBy!;
         var status = entry.Status;
-        var detail = Detail(entry, decision.Reason, decision.CommittedNano, decision.EstimateNano);
+        var detail = Detail(entry, decision.Reason, decision.CommittedNano, decision.EstimateNano, decision.UnpricedModel);
         _metrics.BudgetBlocked.Add(1, new KeyValuePair<string, object?>("scope", status.Scope));
         if (ShouldLog(status.BudgetId))
         {
@@ -449,11 +449,14 @@ internal sealed class BudgetGuard
 
     /// <summary>
     /// The most this call can cost: the requested model's catalogue price for input ≈ <see cref="BudgetRequest.InputTokens"/>
-    /// and output = the request's cap or <see cref="LensAIBudgetOptions.DefaultMaxOutputTokens"/>. An unpriced (or
-    /// unknown) model estimates 0: its actual cost, if any, still counts once recorded.
+    /// and output = the request's cap or <see cref="LensAIBudgetOptions.DefaultMaxOutputTokens"/>. A model the catalogue
+    /// cannot price is estimated at <see cref="LensAIBudgetOptions.UnpricedInputPerMillion"/> and
+    /// <see cref="LensAIBudgetOptions.UnpricedOutputPerMillion"/> (so a budget can hold it back), and
+    /// <paramref name="unpriced"/> says so; its recorded cost is still the catalogue's (none) or an override's.
     /// </summary>
-    internal long Estimate(in BudgetRequest request)
+    internal long Estimate(in BudgetRequest request, out bool unpriced)
     {
+        unpriced = false;
         if (request.Model is null)
         {
             return 0;
@@ -464,7 +467,9 @@ internal sealed class BudgetGuard
         var rates = Rates(request.Provider, request.Model);
         if (!rates.Priced)
         {
-            return 0;
+            unpriced = true;
+            var fallback = Math.Ceiling(((input * _options.UnpricedInputPerMillion) + (output * _options.UnpricedOutputPerMillion)) * 1_000m);
+            return fallback >= NanoUsd.Max ? NanoUsd.Max : (long)fallback; // USD per 1M tokens × 1,000 = nano-USD per token
         }
 
         if (rates.Tiered)
@@ -504,13 +509,13 @@ internal sealed class BudgetGuard
         }
     }
 
-    private void Warn(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate)
+    private void Warn(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate, string? unpricedModel = null)
     {
         var status = entry.Status;
         _metrics.BudgetWarnings.Add(1, new KeyValuePair<string, object?>("scope", status.Scope));
         if (ShouldLog(status.BudgetId))
         {
-            Log.BudgetWarning(_logger, status.BudgetId, status.Scope, status.ScopeValue, status.Period, Detail(entry, reason, committed, estimate));
+            Log.BudgetWarning(_logger, status.BudgetId, status.Scope, status.ScopeValue, status.Period, Detail(entry, reason, committed, estimate, unpricedModel));
         }
     }
 
@@ -531,7 +536,7 @@ internal sealed class BudgetGuard
         return true;
     }
 
-    private static string Detail(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate)
+    private string Detail(BudgetEntry entry, BudgetBlockReason reason, long committed, long estimate, string? unpricedModel = null)
     {
         if (reason == BudgetBlockReason.Flagged)
         {
@@ -540,7 +545,7 @@ internal sealed class BudgetGuard
 
         var inProcess = committed - entry.SpentNano;
         return string.Create(CultureInfo.InvariantCulture,
-            $"spend {NanoUsd.ToUsd(entry.SpentNano)} USD at the last status, {NanoUsd.ToUsd(inProcess)} USD in process and in flight since, and this call's estimate {NanoUsd.ToUsd(estimate)} USD against the limit {NanoUsd.ToUsd(entry.LimitNano)} USD");
+            $"spend {NanoUsd.ToUsd(entry.SpentNano)} USD at the last status, {NanoUsd.ToUsd(inProcess)} USD in process and in flight since, and this call's estimate {NanoUsd.ToUsd(estimate)} USD against the limit {NanoUsd.ToUsd(entry.LimitNano)} USD{(unpricedModel is null ? "" : $" (the catalogue has no price for model '{unpricedModel}': estimated at the fallback {_options.UnpricedInputPerMillion} / {_options.UnpricedOutputPerMillion} USD per 1M input / output tokens, LensAI:Budgets:UnpricedInputPerMillion and UnpricedOutputPerMillion)")}");
     }
 
     /// <summary>The model without its snapshot suffix (cached), when the document has model budgets; else null.</summary>

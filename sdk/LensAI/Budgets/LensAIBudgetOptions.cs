@@ -37,6 +37,20 @@ public sealed class LensAIBudgetOptions
     /// </summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
 
+    /// <summary>
+    /// The input price, in USD per 1M tokens, assumed for a call's in-flight estimate when the catalogue cannot price its
+    /// model (a private deployment, a model newer than the catalogue), so that a budget can hold it back before it is
+    /// sent. Default 15 (with <see cref="UnpricedOutputPerMillion"/>: the rates of the dearest common models); 0 estimates
+    /// such calls at $0, as before. The call's recorded cost is still what the catalogue or an override gives it.
+    /// </summary>
+    public decimal UnpricedInputPerMillion { get; set; } = 15m;
+
+    /// <summary>
+    /// The output price, in USD per 1M tokens, assumed for an unpriced model's in-flight estimate. Default 75. See
+    /// <see cref="UnpricedInputPerMillion"/>.
+    /// </summary>
+    public decimal UnpricedOutputPerMillion { get; set; } = 75m;
+
     internal void Validate(List<string> errors)
     {
         if (!Enum.IsDefined(Mode))
@@ -52,6 +66,16 @@ public sealed class LensAIBudgetOptions
         if (DefaultMaxOutputTokens <= 0)
         {
             errors.Add($"LensAI:Budgets:DefaultMaxOutputTokens must be positive; got {DefaultMaxOutputTokens}.");
+        }
+
+        if (UnpricedInputPerMillion is < 0 or > 1_000_000m)
+        {
+            errors.Add($"LensAI:Budgets:UnpricedInputPerMillion must be between 0 and 1000000 USD per 1M tokens; got {UnpricedInputPerMillion}.");
+        }
+
+        if (UnpricedOutputPerMillion is < 0 or > 1_000_000m)
+        {
+            errors.Add($"LensAI:Budgets:UnpricedOutputPerMillion must be between 0 and 1000000 USD per 1M tokens; got {UnpricedOutputPerMillion}.");
         }
     }
 }

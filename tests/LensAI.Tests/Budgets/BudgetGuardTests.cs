@@ -172,7 +172,7 @@ public sealed class BudgetGuardTests
             bodyBytes = (await probe.Content!.ReadAsByteArrayAsync()).Length;
         }
 
-        var estimate = test.Guard.Estimate(new BudgetRequest("openai", "gpt-4o", default, bodyBytes / 4, 2000));
+        var estimate = test.Guard.Estimate(new BudgetRequest("openai", "gpt-4o", default, bodyBytes / 4, 2000), out _);
         Assert.InRange(estimate - NanoUsd.From(test.Lens.Catalog.Calculate("openai", "gpt-4o", new TokenUsage(bodyBytes / 4, 2000))!.Value), 0, 1);
         var expectedAdmitted = (int)(NanoUsd.From(0.10m) / estimate);
         Assert.Equal(4, expectedAdmitted);
@@ -380,10 +380,31 @@ public sealed class BudgetGuardTests
     }
 
     [Fact]
-    public async Task An_unpriced_model_estimates_zero_yet_a_budget_at_its_limit_still_blocks_it()
+    public async Task An_unpriced_model_is_estimated_at_the_fallback_rates_and_the_exception_says_so()
     {
-        await using var test = await BudgetLens.StartAsync(Doc(Budget(limit: 1m, spent: 0.999m)));
-        Assert.Equal(0, test.Guard.Estimate(new BudgetRequest("openai", "my-finetune", default, 10_000, 10_000)));
+        // 10,000 input and 10,000 output tokens at the default fallback of $15 / $75 per 1M: $0.15 + $0.75 = $0.90.
+        await using var test = await BudgetLens.StartAsync(Doc(Budget(limit: 1m, spent: 0.5m)));
+        Assert.Equal(900_000_000, test.Guard.Estimate(new BudgetRequest("openai", "my-finetune", default, 10_000, 10_000), out var unpriced));
+        Assert.True(unpriced);
+
+        // $0.50 spent + $0.90 estimated > $1: held back before it is sent, and the message names the fallback.
+        var blocked = await Assert.ThrowsAsync<LensAIBudgetExceededException>(() => SendAsync(test, Provider(), ChatRequest("my-finetune", maxTokens: 10_000)));
+        Assert.Contains("no price for model 'my-finetune'", blocked.Message, StringComparison.Ordinal);
+        Assert.Contains("LensAI:Budgets:UnpricedInputPerMillion", blocked.Message, StringComparison.Ordinal);
+
+        // A small call still fits: 100 output tokens at $75 per 1M.
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(test, Provider(), ChatRequest("my-finetune", maxTokens: 100)));
+    }
+
+    [Fact]
+    public async Task With_a_zero_fallback_an_unpriced_model_estimates_zero_yet_a_budget_at_its_limit_still_blocks_it()
+    {
+        await using var test = await BudgetLens.StartAsync(Doc(Budget(limit: 1m, spent: 0.999m)), o =>
+        {
+            o.Budgets.UnpricedInputPerMillion = 0;
+            o.Budgets.UnpricedOutputPerMillion = 0;
+        });
+        Assert.Equal(0, test.Guard.Estimate(new BudgetRequest("openai", "my-finetune", default, 10_000, 10_000), out _));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(test, Provider(), ChatRequest("my-finetune", maxTokens: 100_000)));
 
         test.Guard.Apply(Doc(Budget(limit: 1m, spent: 1m)));
@@ -411,7 +432,8 @@ public sealed class BudgetGuardTests
 
         for (var i = 0; i < 2; i++) // computed, then from the rates table
         {
-            var estimate = test.Guard.Estimate(new BudgetRequest(provider, model, default, input, output));
+            var estimate = test.Guard.Estimate(new BudgetRequest(provider, model, default, input, output), out var unpriced);
+            Assert.False(unpriced);
             Assert.InRange(estimate - NanoUsd.From(exact.Value), 0, 1);
         }
     }
