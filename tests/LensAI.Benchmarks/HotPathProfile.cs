@@ -69,20 +69,21 @@ internal static class HotPathProfile
         var body = Fixture.Bytes("chat-completion-basic.json");
         var url = Transports.ChatUrl(Transport.InMemory);
         var requestBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}"""u8.ToArray();
-        void Time(string name, Action action)
+        void Time(string name, Action action, int perAction = 1)
         {
-            for (var i = 0; i < n / 10; i++)
+            var count = Math.Max(10, n / perAction);
+            for (var i = 0; i < count / 10; i++)
             {
                 action();
             }
 
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < count; i++)
             {
                 action();
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {clock.Elapsed.TotalMicroseconds * 1000 / n,8:0} ns"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {clock.Elapsed.TotalMicroseconds * 1000 / count / perAction,8:0} ns"));
         }
 
         var engine = lens.Engine;
@@ -102,6 +103,11 @@ internal static class HotPathProfile
         });
         var call = new LensAI.Capture.CapturedCall("openai", "gpt-4o-mini-2024-07-18", "chat", false, new TokenUsage(11, 9), UsageStatus.Ok, 200, DateTimeOffset.UtcNow, 1, null, "chatcmpl-1", default);
         Time("record (price, event, enqueue)", () => engine.Record(call));
+        var events = Enumerable.Range(0, 500).Select(_ => engine.Record(call)).ToList();
+        Time("ship: serialize + gzip, per event", () =>
+        {
+            using var payload = LensAI.Shipping.BatchSerializer.Serialize(events, 0, events.Count);
+        }, events.Count);
         Time("capture + record", () =>
         {
             var capture = new LensAI.Capture.CallCapture(engine, new LensAI.Capture.ProviderRoute("openai", "chat", LensAI.Capture.UsageDialect.OpenAIChat), default, default);
