@@ -62,28 +62,35 @@ internal static class HotPathProfile
             $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMicroseconds / calls:0.00} µs/call, exceptions {exceptions} {firstException}"));
     }
 
-    /// <summary>Times the pieces of one capture on this thread (a rough split of where the time goes).</summary>
+    /// <summary>Times the pieces of one capture on this thread (a rough split of where the time goes), best of 200 short rounds.</summary>
     private static void Parts(int n)
     {
         using var lens = Fixture.Lens(o => o.ApiKey = null);
         var body = Fixture.Bytes("chat-completion-basic.json");
         var url = Transports.ChatUrl(Transport.InMemory);
         var requestBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}"""u8.ToArray();
+        // The fastest of 200 short rounds: on a shared machine the minimum is what the code costs, the rest is other load.
         void Time(string name, Action action, int perAction = 1)
         {
-            var count = Math.Max(10, n / perAction);
-            for (var i = 0; i < count / 10; i++)
-            {
-                action();
-            }
-
-            var clock = Stopwatch.StartNew();
+            var count = Math.Max(10, n / perAction / 200);
             for (var i = 0; i < count; i++)
             {
                 action();
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {clock.Elapsed.TotalMicroseconds * 1000 / count / perAction,8:0} ns"));
+            var best = double.MaxValue;
+            for (var round = 0; round < 200; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < count; i++)
+                {
+                    action();
+                }
+
+                best = Math.Min(best, clock.Elapsed.TotalMicroseconds * 1000 / count / perAction);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {best,8:0} ns"));
         }
 
         var engine = lens.Engine;
@@ -95,6 +102,14 @@ internal static class HotPathProfile
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
             var read = LensAI.Capture.RequestInspector.ReadAsync(request, default).AsTask().Result;
             System.Buffers.ArrayPool<byte>.Shared.Return(read.Rented!);
+        });
+        Time("parse request body (in memory)", () => LensAI.Capture.RequestInspector.Parse(requestBody));
+        Time("bare Utf8JsonReader pass (body)", () =>
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(body);
+            while (reader.Read())
+            {
+            }
         });
         Time("scan body", () =>
         {
