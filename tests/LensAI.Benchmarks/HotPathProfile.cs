@@ -6,7 +6,8 @@ namespace LensAI.Benchmarks;
 /// <summary>
 /// A plain loop of calls for profilers (<c>dotnet-trace</c>, <c>dotnet-counters</c>) and for what BenchmarkDotNet
 /// does not see: CPU spent off the caller's thread (the shipping side) and thread-pool work items per call.
-/// Prints, per call: wall time, process CPU time, thread-pool work items completed, bytes allocated (all threads).
+/// Prints, per call: wall time, process CPU time, thread-pool work items completed, bytes allocated (all threads);
+/// and the events dropped in the whole run.
 /// </summary>
 internal static class HotPathProfile
 {
@@ -25,6 +26,19 @@ internal static class HotPathProfile
             Interlocked.Increment(ref exceptions);
             firstException ??= e.Exception.GetType().Name + ": " + e.Exception.Message;
         };
+        var dropped = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "LensAI" && instrument.Name == "lensai.events.dropped")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref dropped, value));
+        listener.Start();
         var transport = variant.StartsWith("sockets", StringComparison.Ordinal) ? Transport.Sockets : Transport.InMemory;
         // Variants for the profile story: "-nobudgets" (budget guard off), "-noship" (no endpoint: nothing shipped).
         using var call = new HttpCall(transport, o =>
@@ -59,7 +73,7 @@ internal static class HotPathProfile
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{variant}: {calls:N0} calls, wall {wall.TotalMicroseconds / calls:0.00} µs/call, process CPU {cpuUsed.TotalMicroseconds / calls:0.00} µs/call, " +
             $"thread-pool work items {(ThreadPool.CompletedWorkItemCount - items) / (double)calls:0.0000}/call, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B/call, " +
-            $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMicroseconds / calls:0.00} µs/call, exceptions {exceptions} {firstException}"));
+            $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMicroseconds / calls:0.00} µs/call, events dropped {Interlocked.Read(ref dropped):N0}, exceptions {exceptions} {firstException}"));
     }
 
     /// <summary>Times the pieces of one capture on this thread (a rough split of where the time goes), best of 200 short rounds.</summary>
@@ -123,6 +137,18 @@ internal static class HotPathProfile
         {
             using var payload = LensAI.Shipping.BatchSerializer.Serialize(events, 0, events.Count);
         }, events.Count);
+        var sse = Fixture.Bytes("chat-stream-include-usage.sse");
+        Time("stream: capture per 64-byte chunk", () =>
+        {
+            var capture = new LensAI.Capture.CallCapture(engine, new LensAI.Capture.ProviderRoute("openai", "chat", LensAI.Capture.UsageDialect.OpenAIChat), default, default);
+            capture.OnResponse(200, true);
+            for (var at = 0; at < sse.Length; at += 64)
+            {
+                capture.OnBytes(sse.AsSpan(at, Math.Min(64, sse.Length - at)));
+            }
+
+            capture.Complete(LensAI.Capture.CaptureEnd.Completed);
+        }, (sse.Length + 63) / 64);
         Time("capture + record", () =>
         {
             var capture = new LensAI.Capture.CallCapture(engine, new LensAI.Capture.ProviderRoute("openai", "chat", LensAI.Capture.UsageDialect.OpenAIChat), default, default);
