@@ -57,6 +57,7 @@ internal static class HotPathProfile
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu = process.TotalProcessorTime;
+        var threads = ThreadCpu();
         var items = ThreadPool.CompletedWorkItemCount;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
@@ -69,11 +70,45 @@ internal static class HotPathProfile
         var wall = clock.Elapsed;
         await Task.Delay(100); // let the batcher finish the last batch: its CPU counts too
         process.Refresh();
-        var cpuUsed = process.TotalProcessorTime - cpu - TimeSpan.FromTicks(0);
+        var cpuUsed = process.TotalProcessorTime - cpu;
+        var perThread = string.Join(", ", ThreadCpu()
+            .Select(t => (t.Key, Used: t.Value - threads.GetValueOrDefault(t.Key)))
+            .Where(t => t.Used > TimeSpan.FromMilliseconds(10))
+            .OrderByDescending(t => t.Used)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Used.TotalMicroseconds / calls:0.00}")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{variant}: {calls:N0} calls, wall {wall.TotalMicroseconds / calls:0.00} µs/call, process CPU {cpuUsed.TotalMicroseconds / calls:0.00} µs/call, " +
             $"thread-pool work items {(ThreadPool.CompletedWorkItemCount - items) / (double)calls:0.0000}/call, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)calls:0} B/call, " +
             $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMicroseconds / calls:0.00} µs/call, events dropped {Interlocked.Read(ref dropped):N0}, exceptions {exceptions} {firstException}"));
+        Console.WriteLine($"  CPU µs/call by thread: {perThread}");
+    }
+
+    /// <summary>CPU time used so far by each thread of this process, summed by thread name (Linux: /proc/self/task).</summary>
+    private static Dictionary<string, TimeSpan> ThreadCpu()
+    {
+        var used = new Dictionary<string, TimeSpan>();
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return used;
+        }
+
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime, in clock ticks (1/100 s)
+                used[name] = used.GetValueOrDefault(name) + TimeSpan.FromMilliseconds(ticks * 10);
+            }
+            catch (IOException)
+            {
+                // the thread ended meanwhile
+            }
+        }
+
+        return used;
     }
 
     /// <summary>Times the pieces of one capture on this thread (a rough split of where the time goes), best of 200 short rounds.</summary>
