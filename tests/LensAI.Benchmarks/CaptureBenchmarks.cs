@@ -20,6 +20,7 @@ namespace LensAI.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
+[MedianColumn]
 public class HandlerOverheadBenchmarks
 {
     private readonly HttpCall _call = new(Transport.InMemory);
@@ -44,6 +45,7 @@ public class HandlerOverheadBenchmarks
 /// </summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
+[MedianColumn]
 public class SocketsOverheadBenchmarks
 {
     private readonly HttpCall _call = new(Transport.Sockets);
@@ -87,6 +89,7 @@ public class SocketsOverheadBenchmarks
 /// </summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
+[MedianColumn]
 public class ChatClientOverheadBenchmarks
 {
     private const string SourceName = "LensAI.Benchmarks.ChatClient";
@@ -149,6 +152,7 @@ public class ChatClientOverheadBenchmarks
 /// <summary>Streaming: a recorded SSE chat stream read in 64-byte chunks, untracked vs through LensAI's tee.</summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
+[MedianColumn]
 public class StreamingOverheadBenchmarks
 {
     private HttpMessageInvoker _untracked = null!;
@@ -198,6 +202,7 @@ public class StreamingOverheadBenchmarks
 /// <summary>The hot path of shipping: TryEnqueue into the event queue (drained by the background batcher).</summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
+[MedianColumn]
 public class QueueBenchmarks
 {
     private LensAIClient _lens = null!;

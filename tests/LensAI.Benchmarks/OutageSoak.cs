@@ -224,13 +224,25 @@ internal static class OutageSoak
                         }
                     }
 
+                    // An empty 200 (nothing rejected): HttpListener sends headers and a body in separate segments,
+                    // and the body then waits out the client's delayed ACK (~40 ms a batch, not the SDK's time).
                     context.Response.StatusCode = 200;
-                    context.Response.ContentType = "application/json";
-                    await context.Response.OutputStream.WriteAsync("""{"rejected":[]}"""u8.ToArray());
+                    context.Response.ContentLength64 = 0;
+                }
+                catch (Exception ex) when (ex is HttpListenerException or IOException or JsonException)
+                {
+                    context.Response.StatusCode = 500; // the client gave up (or sent garbage): it keeps the batch
                 }
                 finally
                 {
-                    context.Response.Close();
+                    try
+                    {
+                        context.Response.Close();
+                    }
+                    catch (HttpListenerException)
+                    {
+                        // the client is gone
+                    }
                 }
             }
         }

@@ -134,11 +134,20 @@ internal sealed partial class UsageScanner
             return true;
         }
 
+        /// <summary>
+        /// Whitespace between tokens is a few bytes (a newline and an indent in pretty-printed bodies): a byte loop,
+        /// cheaper than setting up a vectorized search for runs this short.
+        /// </summary>
         public void SkipWhiteSpace()
         {
-            var rest = _bytes[_at..];
-            var skip = rest.IndexOfAnyExcept(" \t\r\n"u8);
-            _at += skip < 0 ? rest.Length : skip;
+            var bytes = _bytes;
+            var at = _at;
+            while ((uint)at < (uint)bytes.Length && bytes[at] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+            {
+                at++;
+            }
+
+            _at = at;
         }
 
         public bool TryConsume(byte b)
@@ -174,6 +183,25 @@ internal sealed partial class UsageScanner
             }
 
             var start = ++_at;
+
+            // Names and the values kept are short: a byte loop first, the vectorized search for what is longer.
+            var bytes = _bytes;
+            var limit = Math.Min(bytes.Length, _at + 32);
+            for (var i = _at; i < limit; i++)
+            {
+                if (bytes[i] == (byte)'"')
+                {
+                    value = bytes[start..i];
+                    _at = i + 1;
+                    return true;
+                }
+
+                if (bytes[i] == (byte)'\\')
+                {
+                    break;
+                }
+            }
+
             while (true)
             {
                 var rest = _bytes[_at..];

@@ -124,17 +124,38 @@ internal sealed partial class UsageScanner : IDisposable
     /// <summary>
     /// Whether an SSE event can be passed over without parsing: its id and model are already known, and it carries
     /// none of what the scanner still looks for (usage, an end or error event, a Gemini finish reason). Most events
-    /// of a stream are content deltas: a few vectorized searches instead of a parse.
+    /// of a stream are content deltas: a few vectorized searches instead of a parse. OpenAI's chat stream with
+    /// <c>include_usage</c> puts <c>"usage":null</c> in every delta: that is no usage either.
     /// </summary>
     public bool CanSkip(ReadOnlySpan<byte> data)
         => Model is not null && ResponseId is not null
-           && data.IndexOf("usage"u8) < 0
+           && !MentionsUsage(data)
            && data.IndexOf("_stop\""u8) < 0
            && data.IndexOf("error"u8) < 0
            && data.IndexOf("\"response.completed\""u8) < 0
            && data.IndexOf("\"response.incomplete\""u8) < 0
            && data.IndexOf("\"response.failed\""u8) < 0
            && data.IndexOf("finishReason"u8) < 0;
+
+    /// <summary>Whether <c>usage</c> appears anywhere other than as <c>"usage":null</c>.</summary>
+    private static bool MentionsUsage(ReadOnlySpan<byte> data)
+    {
+        while (true)
+        {
+            var at = data.IndexOf("usage"u8);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            if (at == 0 || data[at - 1] != (byte)'"' || !data[(at + 5)..].StartsWith("\":null"u8))
+            {
+                return true;
+            }
+
+            data = data[(at + 5)..];
+        }
+    }
 
     /// <summary>Scans the next chunk of a JSON body; call once more with <paramref name="final"/> at the end.</summary>
     public void ScanChunk(ReadOnlySpan<byte> chunk, bool final)

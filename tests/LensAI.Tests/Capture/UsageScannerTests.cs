@@ -77,6 +77,12 @@ public sealed class UsageScannerTests
         Assert.False(scanner.CanSkip("""{"type":"response.completed","response":{}}"""u8));
         Assert.False(scanner.CanSkip("""{"candidates":[{"finishReason":"STOP"}]}"""u8));
 
+        // OpenAI's include_usage deltas carry "usage":null: nothing to read. Any other mention of usage is read.
+        Assert.True(scanner.CanSkip("""{"id":"c-1","model":"m-1","choices":[{"delta":{"content":"lo"}}],"usage":null}"""u8));
+        Assert.False(scanner.CanSkip("""{"id":"c-1","model":"m-1","choices":[],"usage":null,"x":{"usage":{"prompt_tokens":1}}}"""u8));
+        Assert.False(scanner.CanSkip("""{"id":"c-1","model":"m-1","choices":[],"usage": {"prompt_tokens":1}}"""u8));
+        Assert.False(scanner.CanSkip("""{"id":"c-1","model":"m-1","usage_note":null}"""u8));
+
         using var fresh = new UsageScanner();
         Assert.False(fresh.CanSkip("""{"id":"c-1","model":"m-1"}"""u8)); // id and model not known yet
     }
