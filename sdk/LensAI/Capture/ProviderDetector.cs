@@ -1,14 +1,5 @@
 namespace LensAI.Capture;
 
-/// <summary>What a request is: which provider, which operation, how its usage reads.</summary>
-internal readonly record struct ProviderRoute(
-    string Provider,
-    string Operation,
-    UsageDialect Dialect,
-    bool StreamFromUrl = false,
-    string? ModelFromUrl = null,
-    bool CanInjectStreamUsage = false);
-
 /// <summary>Recognizes LLM API calls by URL. Anything it does not recognize passes through uncaptured.</summary>
 internal sealed class ProviderDetector
 {

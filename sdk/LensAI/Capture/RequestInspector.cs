@@ -4,16 +4,6 @@ using System.Text.Json;
 
 namespace LensAI.Capture;
 
-/// <summary>What LensAI reads from a request body: the requested model, whether it streams, its output cap.</summary>
-internal struct RequestInfo
-{
-    public string? Model;
-    public bool Stream;
-    public bool HasStreamOptions;
-    public int? MaxOutputTokens;
-    public int BodyBytes;
-}
-
 /// <summary>
 /// Reads the top level of a JSON request body without changing what is sent. Only bodies that can be read
 /// without consuming them are read (byte/string/memory content, or content that buffers itself).

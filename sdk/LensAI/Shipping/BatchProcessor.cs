@@ -347,10 +347,3 @@ internal sealed class BatchProcessor : IEventSink, IAsyncDisposable
         // _wake is not disposed: a call racing with shutdown may still set it (it holds no kernel handle).
     }
 }
-
-/// <summary>Where recorded events go: the batch processor.</summary>
-internal interface IEventSink
-{
-    /// <summary>Never blocks, never throws; returns <see langword="false"/> when the event was dropped (and counted).</summary>
-    bool TryEnqueue(UsageEvent usageEvent);
-}

@@ -251,17 +251,3 @@ internal sealed class DiskSpool
         return dash >= 0 && int.TryParse(name[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0;
     }
 }
-
-/// <summary>A batch taken from the spool for sending: <see cref="Complete"/> once delivered, <see cref="Release"/> to put it back.</summary>
-internal sealed class SpoolLease(DiskSpool spool, string path, byte[] payload, int eventCount)
-{
-    public string Path { get; } = path;
-
-    public byte[] Payload { get; } = payload;
-
-    public int EventCount { get; } = eventCount;
-
-    public void Complete() => spool.Complete(this);
-
-    public void Release() => spool.Release(this);
-}

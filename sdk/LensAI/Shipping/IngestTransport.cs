@@ -11,27 +11,6 @@ using Polly.Timeout;
 
 namespace LensAI.Shipping;
 
-/// <summary>The outcome of one POST of one payload.</summary>
-internal enum ShipOutcome
-{
-    /// <summary>The endpoint accepted the batch (some events may have been rejected individually).</summary>
-    Delivered,
-
-    /// <summary>The endpoint refused the batch as invalid (400): retrying cannot help.</summary>
-    Rejected,
-
-    /// <summary>The batch is too large (413): split it.</summary>
-    TooLarge,
-
-    /// <summary>The API key was refused (401/403): keep the data, fix the key.</summary>
-    Unauthorized,
-
-    /// <summary>The endpoint could not be reached or kept failing (after retries), or the circuit is open.</summary>
-    Unavailable,
-}
-
-internal readonly record struct ShipResult(ShipOutcome Outcome, int RejectedEvents = 0, string? Detail = null);
-
 /// <summary>
 /// Sends gzip batches to <c>POST {endpoint}/v1/events</c> and settles them: delivered (counted in
 /// <c>lensai.events.shipped</c>), rejected (dropped as <c>rejected</c>), or too large (413: split in halves, each
