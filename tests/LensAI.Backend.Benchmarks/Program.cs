@@ -23,6 +23,18 @@ if (mode == "rollups")
     return;
 }
 
+if (mode == "writers")
+{
+    using var raw = new MemoryStream();
+    using (var gz = new GZipStream(new MemoryStream(Batch(1000)), CompressionMode.Decompress))
+    {
+        gz.CopyTo(raw);
+    }
+
+    await LensAI.Backend.Benchmarks.WriterBenchmark.RunAsync(raw.ToArray());
+    return;
+}
+
 if (mode == "profile")
 {
     using var raw = new MemoryStream();
