@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Parquet;
-using Parquet;
-using Parquet.Schema;
+using DuckDB.NET.Data;
 
 namespace LensAI.Backend.Benchmarks;
 
@@ -15,21 +15,6 @@ namespace LensAI.Backend.Benchmarks;
 /// </summary>
 internal static class WriterBenchmark
 {
-    private static readonly DateTimeDataField s_ts = new("ts", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
-    private static readonly DateTimeDataField s_ingestedAt = new("ingested_at", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
-    private static readonly DecimalDataField s_cost = new("cost_usd", 18, 9, isNullable: true);
-    private static readonly MapField s_metadata = new("metadata", new DataField<string>("key", false), new DataField<string>("value", true));
-
-    private static readonly ParquetSchema s_schema = new(
-        new DataField<string>("event_id", false), s_ts, new DataField<string>("project_id", false), new DataField<string>("request_id", true),
-        new DataField<string>("user_id", true), new DataField<string>("route", true), new DataField<string>("provider", false),
-        new DataField<string>("model", false), new DataField<string>("operation", false), new DataField<bool>("stream", false),
-        new DataField<int>("tokens_in", false), new DataField<int>("tokens_out", false), new DataField<int>("tokens_cached_in", false),
-        new DataField<int>("tokens_cache_write", false), new DataField<int>("tokens_cache_write_1h", false), new DataField<int>("tokens_reasoning", false),
-        s_cost, new DataField<string>("price_version", true), new DataField<int>("latency_ms", false), new DataField<int?>("ttft_ms", true),
-        new DataField<string>("status", false), new DataField<int?>("http_status", true), s_metadata, new DataField<string>("sdk", false),
-        new DataField<string>("cost_source", true), s_ingestedAt);
-
     public static async Task RunAsync(byte[] json)
     {
         var now = DateTimeOffset.UtcNow;
@@ -40,7 +25,6 @@ internal static class WriterBenchmark
         connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
         var dir = Path.Combine(Path.GetTempPath(), "lensai-writer-bench-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest };
         Console.WriteLine($"writer alone, ZSTD, {EventSchema.Columns.Length} columns, median per part (DuckDB {db.Version}, Parquet.Net 6.1.0)");
         foreach (var size in new[] { 100, 1_000, 10_000, 100_000 })
         {
@@ -59,7 +43,7 @@ internal static class WriterBenchmark
                 {
                     foreach (var row in rows)
                     {
-                        EventWriter.AppendRow(appender, row);
+                        AppendRow(appender, row);
                     }
                 }
 
@@ -67,7 +51,7 @@ internal static class WriterBenchmark
                 duck.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
 
                 t = Stopwatch.GetTimestamp();
-                await WriteManagedAsync(rows, netFile, options);
+                await WriteManagedAsync(rows, netFile);
                 managed.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             }
 
@@ -97,88 +81,43 @@ internal static class WriterBenchmark
         return values[values.Count / 2];
     }
 
-    private static async Task WriteManagedAsync(List<StoredEvent> rows, string path, ParquetOptions options)
+    private static async Task WriteManagedAsync(List<StoredEvent> rows, string path)
     {
-        var n = rows.Count;
-        var fields = s_schema.GetDataFields();
         await using var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        await using var writer = await ParquetWriter.CreateAsync(s_schema, file, options);
-        using var group = writer.CreateRowGroup();
-        string?[] S(Func<StoredEvent, string?> get)
-        {
-            var a = new string?[n];
-            for (var i = 0; i < n; i++)
-            {
-                a[i] = get(rows[i]);
-            }
+        await PartFile.WriteAsync(rows, file, CancellationToken.None);
+    }
 
-            return a;
-        }
-
-        T[] V<T>(Func<StoredEvent, T> get)
-        {
-            var a = new T[n];
-            for (var i = 0; i < n; i++)
-            {
-                a[i] = get(rows[i]);
-            }
-
-            return a;
-        }
-
-        var f = 0;
-        await group.WriteAsync(fields[f++], S(r => r.Event.EventId));
-        await group.WriteAsync<DateTime>(fields[f++], V(r => r.Event.Timestamp.UtcDateTime));
-        await group.WriteAsync(fields[f++], S(r => r.Project));
-        await group.WriteAsync(fields[f++], S(r => r.Event.RequestId));
-        await group.WriteAsync(fields[f++], S(r => r.Event.UserId));
-        await group.WriteAsync(fields[f++], S(r => r.Event.Route));
-        await group.WriteAsync(fields[f++], S(r => r.Event.Provider));
-        await group.WriteAsync(fields[f++], S(r => r.Event.Model));
-        await group.WriteAsync(fields[f++], S(r => r.Event.Operation));
-        await group.WriteAsync<bool>(fields[f++], V(r => r.Event.Stream));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensIn));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensOut));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensCachedIn));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensCacheWrite));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensCacheWrite1h));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TokensReasoning));
-        await group.WriteAsync<decimal>(fields[f++], V<decimal?>(r => r.CostUsd is { } c ? decimal.Round(c, 9, MidpointRounding.AwayFromZero) : null).AsMemory());
-        await group.WriteAsync(fields[f++], S(r => r.PriceVersion));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.LatencyMs));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.TtftMs).AsMemory());
-        await group.WriteAsync(fields[f++], S(r => r.Event.Status.ToWireName()));
-        await group.WriteAsync<int>(fields[f++], V(r => r.Event.HttpStatus).AsMemory());
-
-        // The map: one key and one value per entry, repetition level 0 on a row's first entry and 1 on the rest.
-        var keys = new List<string?>(n * 2);
-        var values = new List<string?>(n * 2);
-        var levels = new List<int>(n * 2);
-        foreach (var row in rows)
-        {
-            if (row.Event.Metadata is not { Count: > 0 } metadata)
-            {
-                keys.Add(null);
-                values.Add(null);
-                levels.Add(0);
-                continue;
-            }
-
-            var first = true;
-            foreach (var (k, v) in metadata)
-            {
-                keys.Add(k);
-                values.Add(v);
-                levels.Add(first ? 0 : 1);
-                first = false;
-            }
-        }
-
-        var rep = levels.ToArray();
-        await group.WriteAsync(fields[f++], keys, rep);
-        await group.WriteAsync(fields[f++], values, rep);
-        await group.WriteAsync(fields[f++], S(r => r.Event.Sdk));
-        await group.WriteAsync(fields[f++], S(r => r.CostSource));
-        await group.WriteAsync<DateTime>(fields[f++], V(r => r.IngestedAt.UtcDateTime));
+    /// <summary>One event into the DuckDB staging table (the ingest path's row writer before the switch to <see cref="PartFile"/>).</summary>
+    internal static void AppendRow(DuckDBAppender appender, StoredEvent stored)
+    {
+        var e = stored.Event;
+        appender.CreateRow()
+            .AppendValue(e.EventId)
+            .AppendValue(e.Timestamp)
+            .AppendValue(stored.Project)
+            .AppendValue(e.RequestId)
+            .AppendValue(e.UserId)
+            .AppendValue(e.Route)
+            .AppendValue(e.Provider)
+            .AppendValue(e.Model)
+            .AppendValue(e.Operation)
+            .AppendValue(e.Stream)
+            .AppendValue(e.TokensIn)
+            .AppendValue(e.TokensOut)
+            .AppendValue(e.TokensCachedIn)
+            .AppendValue(e.TokensCacheWrite)
+            .AppendValue(e.TokensCacheWrite1h)
+            .AppendValue(e.TokensReasoning)
+            .AppendValue(stored.CostUsd is { } cost ? decimal.Round(cost, 9, MidpointRounding.AwayFromZero) : null)
+            .AppendValue(stored.PriceVersion)
+            .AppendValue(e.LatencyMs)
+            .AppendValue(e.TtftMs)
+            .AppendValue(e.Status.ToWireName())
+            .AppendValue(e.HttpStatus)
+            .AppendValue(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null)
+            .AppendValue(e.Sdk)
+            .AppendValue(stored.CostSource)
+            .AppendValue(stored.IngestedAt)
+            .EndRow();
     }
 }
