@@ -86,7 +86,12 @@ internal static class BackendServices
     public static IServiceCollection AddIngest(this IServiceCollection services)
     {
         services.TryAddSingleton<IngestMetrics>();
-        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<EventWriter>(sp, sp.GetRequiredService<BackendOptions>().Writer));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<BackendOptions>();
+            options.Writer.TempDirectory ??= options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "parts");
+            return ActivatorUtilities.CreateInstance<EventWriter>(sp, options.Writer);
+        });
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<BackendOptions>();

@@ -40,7 +40,7 @@ internal static class Profile
             {
                 foreach (var e in clean)
                 {
-                    WriterBenchmark.AppendRow(a, new StoredEvent(e, "load", 0.000123m, "v", "catalog", now));
+                    EventWriter.AppendRow(a, new StoredEvent(e, "load", 0.000123m, "v", "catalog", now));
                 }
             }
 
@@ -55,7 +55,7 @@ internal static class Profile
             t = Stopwatch.GetTimestamp();
             using (var part = new MemoryStream())
             {
-                PartFile.WriteAsync(clean.Select(e => new StoredEvent(e, "load", 0.000123m, "v", "catalog", now)).ToList(), part, CancellationToken.None).GetAwaiter().GetResult();
+                ManagedPartWriter.WriteAsync(clean.Select(e => new StoredEvent(e, "load", 0.000123m, "v", "catalog", now)).ToList(), part, CancellationToken.None).GetAwaiter().GetResult();
             }
 
             managed += Stopwatch.GetElapsedTime(t).TotalMilliseconds;

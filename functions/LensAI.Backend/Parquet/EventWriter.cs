@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
+using DuckDB.NET.Data;
+using LensAI.Backend.DuckDb;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Storage;
 using Microsoft.Extensions.Logging;
@@ -15,38 +19,45 @@ public sealed class EventWriterOptions
     /// <summary>Most events per part file. Default 100,000.</summary>
     public int MaxEventsPerPart { get; set; } = 100_000;
 
-    /// <summary>Parts written at once. Default 2.</summary>
+    /// <summary>Parts written at once (each with its own DuckDB connection). Default 2.</summary>
     public int Concurrency { get; set; } = 2;
 
     /// <summary>Longest a part upload may take before the batches in it fail with 503. Default 30 s.</summary>
     public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where Parquet files are written before upload. Default: a folder under the system temp path.</summary>
+    public string? TempDirectory { get; set; }
 }
 
 /// <summary>
 /// Writes accepted events as ZSTD Parquet parts, <c>events/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/part-&lt;ULID&gt;.parquet</c>,
-/// with the managed <see cref="PartFile"/> writer (no DuckDB on the ingest path). Batches that arrive together are
-/// committed together (group commit): a part holds one or more whole batches of one (project, day), is written in
-/// memory and uploaded whole, and each batch is
+/// through DuckDB. Batches that arrive together are committed together (group commit): a part holds one or more
+/// whole batches of one (project, day), is written to a local file first and uploaded whole, and each batch is
 /// acknowledged only once every part holding its events is stored. A failure fails the batches in that part (503):
 /// the SDK re-sends them; events that did land in another part are deduplicated by <c>event_id</c> when read.
 /// </summary>
 public sealed partial class EventWriter : IAsyncDisposable
 {
     private readonly IObjectStore _store;
+    private readonly DuckDbConnectionFactory _duckDb;
     private readonly EventWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly IngestMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _loops;
+    private readonly string _tempDirectory;
 
-    public EventWriter(IObjectStore store, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
+    public EventWriter(IObjectStore store, DuckDbConnectionFactory duckDb, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
     {
         _store = store;
+        _duckDb = duckDb;
         _options = options;
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _tempDirectory = options.TempDirectory ?? Path.Combine(Path.GetTempPath(), "lensai-parts-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(_tempDirectory);
         _loops = Enumerable.Range(0, Math.Max(1, options.Concurrency)).Select(_ => Task.Run(LoopAsync)).ToArray();
     }
 
@@ -61,6 +72,8 @@ public sealed partial class EventWriter : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        using var connection = _duckDb.Open();
+        connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
         var reader = _queue.Reader;
         var gathered = new List<Pending>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -79,7 +92,7 @@ public sealed partial class EventWriter : IAsyncDisposable
                 count += Gather(reader, gathered, count);
             }
 
-            await WriteGroupAsync(gathered).ConfigureAwait(false);
+            await WriteGroupAsync(connection, gathered).ConfigureAwait(false);
         }
     }
 
@@ -95,36 +108,35 @@ public sealed partial class EventWriter : IAsyncDisposable
         return count;
     }
 
-    private async Task WriteGroupAsync(List<Pending> batches)
+    private async Task WriteGroupAsync(DuckDBConnection connection, List<Pending> batches)
     {
-        var groups = new Dictionary<(string Project, DateOnly Day), (HashSet<Pending> Batches, List<StoredEvent> Rows)>();
+        var groups = new Dictionary<(string Project, DateOnly Day), List<(Pending Batch, StoredEvent Event)>>();
         foreach (var batch in batches)
         {
             foreach (var e in batch.Events)
             {
                 var key = (batch.Project, DateOnly.FromDateTime(e.Event.Timestamp.UtcDateTime));
-                if (!groups.TryGetValue(key, out var group))
+                if (!groups.TryGetValue(key, out var list))
                 {
-                    groups[key] = group = ([], []);
+                    groups[key] = list = [];
                 }
 
-                group.Batches.Add(batch);
-                group.Rows.Add(e);
+                list.Add((batch, e));
             }
         }
 
         var failed = new Dictionary<Pending, Exception>();
-        foreach (var ((project, day), (inPart, rows)) in groups)
+        foreach (var ((project, day), rows) in groups)
         {
             try
             {
-                await WritePartAsync(project, day, rows).ConfigureAwait(false);
+                await WritePartAsync(connection, project, day, rows).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 LogPartFailed(_logger, project, day, rows.Count, ex);
                 var error = ex as ObjectStoreException ?? new ObjectStoreException($"Writing a part of project {project} for {day:yyyy-MM-dd} failed: {ex.Message}", ex);
-                foreach (var batch in inPart)
+                foreach (var (batch, _) in rows)
                 {
                     failed.TryAdd(batch, error);
                 }
@@ -144,24 +156,80 @@ public sealed partial class EventWriter : IAsyncDisposable
         }
     }
 
-    private async Task WritePartAsync(string project, DateOnly day, List<StoredEvent> rows)
+    private async Task WritePartAsync(DuckDBConnection connection, string project, DateOnly day, List<(Pending Batch, StoredEvent Event)> rows)
     {
         var started = Stopwatch.GetTimestamp();
-        using var part = new MemoryStream();
-        await PartFile.WriteAsync(rows, part, CancellationToken.None).ConfigureAwait(false);
-        var key = EventSchema.PartitionPrefix(project, day) + $"part-{EventIds.NewUlid(_time.GetUtcNow())}.parquet"; // compaction sorts
-        using var timeout = new CancellationTokenSource(_options.StorageTimeout, _time);
+        connection.Execute("DELETE FROM staging");
+        using (var appender = connection.CreateAppender("staging"))
+        {
+            foreach (var (_, stored) in rows)
+            {
+                AppendRow(appender, stored);
+            }
+        }
+
+        var id = EventIds.NewUlid(_time.GetUtcNow());
+        var local = Path.Combine(_tempDirectory, $"part-{id}.parquet");
         try
         {
-            await _store.PutAsync(key, part.GetBuffer().AsMemory(0, (int)part.Length), timeout.Token).ConfigureAwait(false);
+            connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", local)); // compaction sorts
+            var key = EventSchema.PartitionPrefix(project, day) + $"part-{id}.parquet";
+            using var timeout = new CancellationTokenSource(_options.StorageTimeout, _time);
+            try
+            {
+                await _store.PutFileAsync(key, local, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+            {
+                throw new ObjectStoreException($"Uploading {key} timed out after {_options.StorageTimeout.TotalSeconds:0} s.", ex);
+            }
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        finally
         {
-            throw new ObjectStoreException($"Uploading {key} timed out after {_options.StorageTimeout.TotalSeconds:0} s.", ex);
+            File.Delete(local);
         }
 
         _metrics.StorageLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("store", _store.Kind));
         _metrics.PartEvents.Record(rows.Count);
+    }
+
+    /// <summary>
+    /// Writes one event into the staging table's columns (in <see cref="EventSchema.StagingColumns"/> order, that is
+    /// <see cref="UsageEventFields.All"/>'s, then the backend's columns; a test writes every field of the table through
+    /// here and reads it back). The cost is rounded to the column's 9 decimals half away from zero first — DuckDB's own
+    /// rule for a cast — because the appender would otherwise cut the extra digits.
+    /// </summary>
+    internal static void AppendRow(DuckDBAppender appender, StoredEvent stored)
+    {
+        var e = stored.Event;
+        appender.CreateRow()
+            .AppendValue(e.EventId)
+            .AppendValue(e.Timestamp)
+            .AppendValue(stored.Project)
+            .AppendValue(e.RequestId)
+            .AppendValue(e.UserId)
+            .AppendValue(e.Route)
+            .AppendValue(e.Provider)
+            .AppendValue(e.Model)
+            .AppendValue(e.Operation)
+            .AppendValue(e.Stream)
+            .AppendValue(e.TokensIn)
+            .AppendValue(e.TokensOut)
+            .AppendValue(e.TokensCachedIn)
+            .AppendValue(e.TokensCacheWrite)
+            .AppendValue(e.TokensCacheWrite1h)
+            .AppendValue(e.TokensReasoning)
+            .AppendValue(stored.CostUsd is { } cost ? decimal.Round(cost, 9, MidpointRounding.AwayFromZero) : null)
+            .AppendValue(stored.PriceVersion)
+            .AppendValue(e.LatencyMs)
+            .AppendValue(e.TtftMs)
+            .AppendValue(e.Status.ToWireName())
+            .AppendValue(e.HttpStatus)
+            .AppendValue(e.Metadata is { Count: > 0 } m ? JsonSerializer.Serialize(m, LensAIJsonContext.Default.IReadOnlyDictionaryStringString) : null)
+            .AppendValue(e.Sdk)
+            .AppendValue(stored.CostSource)
+            .AppendValue(stored.IngestedAt)
+            .EndRow();
     }
 
     public async ValueTask DisposeAsync()

@@ -107,16 +107,19 @@ public sealed class FieldTableTests : IDisposable
     }
 
     [Fact]
-    public async Task The_writer_stores_every_field_of_the_table_in_its_column_with_its_type()
+    public void The_writer_stores_every_field_of_the_table_in_its_column_with_its_type()
     {
         var stored = new StoredEvent(s_full with { ProjectId = null }, "acme", s_full.CostUsd, s_full.PriceVersion, "catalog", s_now);
         var file = _folder.File("part.parquet");
         using var duckDb = new DuckDbConnectionFactory();
         using var connection = duckDb.Open();
-        await using (var part = File.Create(file))
+        connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
+        using (var appender = connection.CreateAppender("staging"))
         {
-            await PartFile.WriteAsync([stored], part, CancellationToken.None);
+            EventWriter.AppendRow(appender, stored);
         }
+
+        connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", file));
 
         var types = connection.Query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))", r => (r.GetString(0), r.GetString(1)), ("path", file));
         Assert.Equal(

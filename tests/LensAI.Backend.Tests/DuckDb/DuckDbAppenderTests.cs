@@ -1,31 +1,33 @@
 using System.Globalization;
+using System.Text.Json;
 using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Parquet;
-using LensAI.Backend.Tests.DuckDb;
 
-namespace LensAI.Backend.Tests.Ingest;
+namespace LensAI.Backend.Tests.DuckDb;
 
 /// <summary>
-/// The ingest path's managed part writer (<see cref="PartFile"/>), read back by DuckDB as every reader does: exact
-/// decimals, microsecond UTC timestamps, NULLs and NULL maps, any text, and its errors.
+/// DuckDB.NET's appender on the ingest path (<see cref="EventWriter.AppendRow"/> into the staging table): exact
+/// decimals, microsecond UTC timestamps, NULLs, any text, and DuckDB's errors.
 /// </summary>
-public sealed class PartFileTests : IDisposable
+public sealed class DuckDbAppenderTests : IDisposable
 {
     private static readonly DateTimeOffset s_ts = new DateTimeOffset(2026, 11, 21, 12, 34, 56, TimeSpan.Zero).AddTicks(1234560); // .123456
 
     private readonly DuckDbConnectionFactory _duckDb = new();
     private readonly DuckDBConnection _connection;
-    private readonly DuckDbTempFolder _folder = new();
 
-    public PartFileTests() => _connection = _duckDb.Open();
+    public DuckDbAppenderTests()
+    {
+        _connection = _duckDb.Open();
+        _connection.Execute($"CREATE TEMP TABLE staging ({EventSchema.StagingColumns})");
+    }
 
     public void Dispose()
     {
         _connection.Dispose();
         _duckDb.Dispose();
-        _folder.Dispose();
     }
 
     [Fact]
@@ -46,10 +48,10 @@ public sealed class PartFileTests : IDisposable
         Assert.True(reader.Read());
         Assert.Equal(
             new object[] { "evt-0", s_ts, "acme", "req-1", "user-9", "POST /chat", "openai", "gpt-4o-mini-2024-07-18", "chat", true, 1000, 100, 500, 7, 3, 11,
-             0.002875m, "openai/2026-01", 250, 5, "rate_limited", 200, "lensai-dotnet/1.0.0", "computed", s_ts.AddSeconds(1) },
-            Enumerable.Range(0, reader.FieldCount).Where(i => i != 22).Select(i => i is 1 or 25 ? reader.GetFieldValue<DateTimeOffset>(i) : reader.GetValue(i)));
+             0.002875m, "openai/2026-01", 250, 5, "rate_limited", 200, JsonSerializer.Serialize(e.Metadata, LensAIJsonContext.Default.IReadOnlyDictionaryStringString), "lensai-dotnet/1.0.0", "computed", s_ts.AddSeconds(1) },
+            Enumerable.Range(0, reader.FieldCount).Select(i => i is 1 or 25 ? reader.GetFieldValue<DateTimeOffset>(i) : reader.GetValue(i)));
 
-        Assert.Equal(e.Metadata, reader.GetFieldValue<Dictionary<string, string>>(22));
+        Assert.Equal(e.Metadata, JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(22)));
 
         Assert.True(reader.Read());
         int[] nullable = [3, 4, 5, 16, 17, 19, 21, 22, 24];
@@ -154,39 +156,51 @@ public sealed class PartFileTests : IDisposable
     }
 
     [Fact]
-    public void A_null_in_a_required_column_throws_and_an_empty_map_is_stored_as_NULL()
+    public void A_NOT_NULL_violation_is_DuckDBs_error_and_a_missing_table_names_it()
     {
-        Assert.ThrowsAny<Exception>(() => Append(Stored(0, null) with { Project = null! }));
+        _connection.Execute("CREATE TEMP TABLE strict (name VARCHAR NOT NULL)");
+        var error = Assert.Throws<DuckDBException>(() =>
+        {
+            using var appender = _connection.CreateAppender("strict");
+            appender.CreateRow().AppendNullValue().EndRow();
+        });
+        Assert.Contains("NOT NULL constraint failed", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _connection.ScalarInt64("SELECT count(*) FROM strict"));
 
-        var empty = Stored(0, null);
-        Append(empty with { Event = empty.Event with { Metadata = new Dictionary<string, string>() } }, Stored(1, null));
-        Assert.Equal(2, _connection.ScalarInt64("SELECT count(*) FROM staging WHERE metadata IS NULL"));
+        Assert.Contains("ghost", Assert.Throws<DuckDBException>(() => _connection.CreateAppender("ghost")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Maps_of_any_size_round_trip_between_rows_without_one()
+    public void A_part_file_filtered_in_the_scan_finds_every_row_its_statistics_cover()
     {
-        var rows = Enumerable.Range(0, 50).Select(i =>
+        // Readers filter parts in the scan, where DuckDB skips row groups by min/max statistics: a writer with wrong
+        // statistics (Parquet.Net 6.1.0 writes microsecond timestamps' in milliseconds) loses rows only here.
+        Append([.. Enumerable.Range(0, 10).Select(i => Stored(i, i / 100m, userId: "u" + i, ts: s_ts.AddMinutes(i)))]);
+        var path = Path.Combine(Path.GetTempPath(), $"lensai-part-{Guid.NewGuid():N}.parquet");
+        try
         {
-            var s = Stored(i, null);
-            return s with { Event = s.Event with { Metadata = i % 3 == 0 ? null : Enumerable.Range(0, i % 7).ToDictionary(k => "k" + k, k => k == 2 ? "" : "v" + i + "-" + k) } };
-        }).ToArray();
-        Append(rows);
+            _connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", path));
+            long Count(string where, params (string, object?)[] parameters)
+                => _connection.ScalarInt64($"SELECT count(*) FROM read_parquet($path) WHERE {where}", [("path", path), .. parameters]);
 
-        var read = _connection.Query("SELECT tokens_in, metadata FROM staging ORDER BY tokens_in", r => (r.GetInt32(0), r.IsDBNull(1) ? null : r.GetFieldValue<Dictionary<string, string>>(1)));
-        Assert.Equal(rows.Select(r => r.Event.Metadata is { Count: > 0 } m ? m : null), read.Select(r => (IReadOnlyDictionary<string, string>?)r.Item2));
+            Assert.Equal(5, Count("ts >= $from AND ts < $to", ("from", s_ts.AddMinutes(2)), ("to", s_ts.AddMinutes(7))));
+            Assert.Equal(3, Count("ingested_at = $at AND tokens_in < 3", ("at", s_ts.AddSeconds(1))));
+            Assert.Equal(4, Count("cost_usd >= 0.06"));
+            Assert.Equal(1, Count("user_id = 'u7' AND event_id = 'evt-7'"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
-    /// <summary>Writes the events as one part and loads it into the table <c>staging</c> the assertions read.</summary>
     private void Append(params StoredEvent[] events)
     {
-        var path = _folder.File($"part-{Guid.NewGuid():N}.parquet");
-        using (var file = File.Create(path))
+        using var appender = _connection.CreateAppender("staging");
+        foreach (var e in events)
         {
-            PartFile.WriteAsync(events, file, CancellationToken.None).GetAwaiter().GetResult();
+            EventWriter.AppendRow(appender, e);
         }
-
-        _connection.Execute("CREATE OR REPLACE TEMP TABLE staging AS SELECT * FROM read_parquet($path)", ("path", path));
     }
 
     private static StoredEvent Stored(int i, decimal? cost, string? userId = null, string? route = null, string model = "gpt-4o-mini-2024-07-18", DateTimeOffset? ts = null)
