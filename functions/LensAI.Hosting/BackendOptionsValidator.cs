@@ -35,6 +35,11 @@ internal sealed class BackendOptionsValidator(IServiceProviderIsService services
         Positive(errors, writer.MaxEventsPerPart, "Writer:MaxEventsPerPart");
         Positive(errors, writer.Concurrency, "Writer:Concurrency");
         Positive(errors, writer.StorageTimeout, "Writer:StorageTimeout");
+        if (writer.MergeAfterParts < 0 || writer.MergeFactor < 2 || writer.MergeBaseBytes <= 0 || writer.MergeMaxBytes <= 0)
+        {
+            errors.Add($"{P}Writer:MergeAfterParts must not be negative, Writer:MergeFactor must be at least 2, and Writer:MergeBaseBytes and Writer:MergeMaxBytes must be positive.");
+        }
+
         if (writer.FlushWindow < TimeSpan.Zero)
         {
             errors.Add($"{P}Writer:FlushWindow must not be negative; got {writer.FlushWindow}.");

@@ -89,6 +89,11 @@ internal static class BackendServices
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<BackendOptions>();
+            return ActivatorUtilities.CreateInstance<PartMerger>(sp, options.Writer, Work(options, "merge"));
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<BackendOptions>();
             options.Writer.TempDirectory ??= options.WorkDirectory is null ? null : Path.Combine(options.WorkDirectory, "parts");
             return ActivatorUtilities.CreateInstance<EventWriter>(sp, options.Writer);
         });

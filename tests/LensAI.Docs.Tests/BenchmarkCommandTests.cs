@@ -45,6 +45,9 @@ public sealed partial class BenchmarkCommandTests
     public void The_ingest_profile_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "profile"), "profile");
 
     [Fact]
+    public void The_part_writer_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "writers"), "writers");
+
+    [Fact]
     public void The_rollups_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "rollups"), "rollups");
 
     private static void ModeCommand(string line, string mode)

@@ -28,6 +28,10 @@ public static class EventSchema
                 : f.Name)
             .Concat(s_backendColumns.Select(c => c.Name)));
 
+    /// <summary>Every stored column with its DuckDB type and nullability, in order: the field table's, then the backend's.</summary>
+    internal static readonly (string Name, string Type, bool Nullable)[] StoredColumns =
+        [.. UsageEventFields.All.Select(f => (f.Name, f.ColumnType, f.IsNullable)), .. s_backendColumns];
+
     /// <summary>Every stored column, in order.</summary>
     public static readonly string[] Columns = [.. UsageEventFields.All.Select(f => f.Name), .. s_backendColumns.Select(c => c.Name)];
 

@@ -27,6 +27,18 @@ public sealed class EventWriterOptions
 
     /// <summary>Where Parquet files are written before upload. Default: a folder under the system temp path.</summary>
     public string? TempDirectory { get; set; }
+
+    /// <summary>Parts one instance writes into a (project, day) before it merges that partition's full size tiers in the background (0 = never; the hourly compaction still runs). Default 16.</summary>
+    public int MergeAfterParts { get; set; } = 16;
+
+    /// <summary>Parts of one size tier merged together, and the size ratio between tiers. Default 8.</summary>
+    public int MergeFactor { get; set; } = 8;
+
+    /// <summary>Parts smaller than this are the lowest size tier. Default 64 KiB.</summary>
+    public long MergeBaseBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Parts larger than this are left to the hourly compaction. Default 512 MiB.</summary>
+    public long MergeMaxBytes { get; set; } = 512L * 1024 * 1024;
 }
 
 /// <summary>
@@ -48,8 +60,11 @@ public sealed partial class EventWriter : IAsyncDisposable
     private readonly Task[] _loops;
     private readonly string _tempDirectory;
 
-    public EventWriter(IObjectStore store, DuckDbConnectionFactory duckDb, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger)
+    private readonly Jobs.PartMerger? _merger;
+
+    public EventWriter(IObjectStore store, DuckDbConnectionFactory duckDb, EventWriterOptions options, TimeProvider time, IngestMetrics metrics, ILogger<EventWriter> logger, Jobs.PartMerger? merger = null)
     {
+        _merger = merger;
         _store = store;
         _duckDb = duckDb;
         _options = options;
@@ -131,6 +146,7 @@ public sealed partial class EventWriter : IAsyncDisposable
             try
             {
                 await WritePartAsync(connection, project, day, rows).ConfigureAwait(false);
+                _merger?.PartWritten(project, day);
             }
             catch (Exception ex)
             {

@@ -170,6 +170,30 @@ public sealed class DuckDbAppenderTests : IDisposable
         Assert.Contains("ghost", Assert.Throws<DuckDBException>(() => _connection.CreateAppender("ghost")).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_part_file_filtered_in_the_scan_finds_every_row_its_statistics_cover()
+    {
+        // Readers filter parts in the scan, where DuckDB skips row groups by min/max statistics: a writer with wrong
+        // statistics (Parquet.Net 6.1.0 writes microsecond timestamps' in milliseconds) loses rows only here.
+        Append([.. Enumerable.Range(0, 10).Select(i => Stored(i, i / 100m, userId: "u" + i, ts: s_ts.AddMinutes(i)))]);
+        var path = Path.Combine(Path.GetTempPath(), $"lensai-part-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            _connection.Execute($"COPY (SELECT {EventSchema.SelectStored} FROM staging) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", path));
+            long Count(string where, params (string, object?)[] parameters)
+                => _connection.ScalarInt64($"SELECT count(*) FROM read_parquet($path) WHERE {where}", [("path", path), .. parameters]);
+
+            Assert.Equal(5, Count("ts >= $from AND ts < $to", ("from", s_ts.AddMinutes(2)), ("to", s_ts.AddMinutes(7))));
+            Assert.Equal(3, Count("ingested_at = $at AND tokens_in < 3", ("at", s_ts.AddSeconds(1))));
+            Assert.Equal(4, Count("cost_usd >= 0.06"));
+            Assert.Equal(1, Count("user_id = 'u7' AND event_id = 'evt-7'"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private void Append(params StoredEvent[] events)
     {
         using var appender = _connection.CreateAppender("staging");
