@@ -1,11 +1,36 @@
 using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Net.Http.Headers;
 
 namespace LensAI.Backend.Http;
 
 /// <summary>The request body was longer than the endpoint accepts (answered 413).</summary>
 internal sealed class RequestBodyTooLargeException() : Exception("The request body is too large.");
+
+/// <summary>Bytes follow the end of a gzip body (answered 400): one gzip stream is the whole body, nothing after it.</summary>
+internal sealed class TrailingGzipDataException() : Exception("Bytes follow the end of the gzip data.");
+
+/// <summary>
+/// The most bytes an endpoint's request body may hold (0: no body at all), as endpoint metadata: the ASP.NET Core app
+/// hands it to Kestrel (<see cref="IRequestSizeLimitMetadata"/>), and the handlers enforce the same limit themselves,
+/// so it holds in every host. Every route <c>MapLensAIApi</c> maps carries one (a test sends each one byte too many).
+/// </summary>
+public sealed class BodyLimit(long maxBytes) : IRequestSizeLimitMetadata
+{
+    /// <summary>No body at all (the GET endpoints).</summary>
+    public static BodyLimit None { get; } = new(0);
+
+    /// <summary>A small JSON or form body: <c>PUT /v1/budgets</c>, Slack actions (1 MiB).</summary>
+    public static BodyLimit Small { get; } = new(RequestBody.MaxSmallBodyBytes);
+
+    /// <summary>The limit, in bytes.</summary>
+    public long MaxBytes { get; } = maxBytes;
+
+    long? IRequestSizeLimitMetadata.MaxRequestBodySize => Math.Max(MaxBytes, 1); // Kestrel takes no 0; the handler refuses any body
+}
 
 /// <summary>
 /// Bounded body reads for the handlers, so a size limit is enforced by the endpoint itself whatever the host
@@ -40,12 +65,53 @@ internal static class RequestBody
         => Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Payload too large", $"The body exceeds {max} bytes.");
 
     /// <summary>
+    /// The 413 answer when a request to an endpoint that takes no body (the GETs) carries one, announced by
+    /// <c>Content-Length</c> or sent chunked; null otherwise. The body is never read.
+    /// </summary>
+    public static IResult? RefuseAnyBody(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var hasBody = request.ContentLength > 0
+            || (request.ContentLength is null && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true });
+        return hasBody
+            ? Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-not-allowed", "Payload too large", "This endpoint takes no request body.")
+            : null;
+    }
+
+    /// <summary>
+    /// The 415 answer unless the body is JSON: <c>Content-Type</c> absent, or exactly <c>application/json</c> with at
+    /// most a <c>charset=utf-8</c> parameter (<c>application/jsonevil</c> and <c>text/plain</c> are refused).
+    /// </summary>
+    public static IResult? NotJson(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = request.ContentType;
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (MediaTypeHeaderValue.TryParse(text, out var type)
+            && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && type.Parameters.All(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)
+                && (p.Value.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || p.Value.Equals("\"utf-8\"", StringComparison.OrdinalIgnoreCase))))
+        {
+            return null;
+        }
+
+        var shown = text.Length > 100 ? text[..100] + "…" : text;
+        return Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", $"Content-Type must be application/json (charset utf-8); got '{shown}'.");
+    }
+
+    /// <summary>
     /// Reads the body into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), inflating
-    /// gzip on the way; stops as soon as <paramref name="max"/> is passed, so a gzip bomb never inflates past it.
+    /// gzip on the way; stops as soon as <paramref name="max"/> is passed, so a gzip bomb never inflates past it. A gzip
+    /// body must end where its gzip data ends: trailing bytes throw <see cref="TrailingGzipDataException"/>.
     /// </summary>
     public static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(Stream body, long max, bool gzip, CancellationToken cancellationToken)
     {
-        var source = gzip ? new GZipStream(body, CompressionMode.Decompress, leaveOpen: true) : body;
+        var raw = gzip ? new EndObservingStream(body) : null;
+        var source = raw is null ? body : new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, max + 1));
         var length = 0;
         try
@@ -63,7 +129,9 @@ internal static class RequestBody
                 var n = await source.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, max + 1 - length)), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    return (buffer, length);
+                    // The inflater asks its source for more only when it has used every byte it holds: a gzip stream
+                    // followed by other bytes ends without reaching the end of the body.
+                    return raw is null || raw.SawEnd ? (buffer, length) : throw new TrailingGzipDataException();
                 }
 
                 length += n;
@@ -84,6 +152,46 @@ internal static class RequestBody
             {
                 await source.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>A read-only pass-through that notes whether a read reached the end of the inner stream.</summary>
+    private sealed class EndObservingStream(Stream inner) : Stream
+    {
+        public bool SawEnd { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Note(inner.Read(buffer, offset, count), count);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => Note(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Note(int read, int asked)
+        {
+            SawEnd |= read == 0 && asked > 0;
+            return read;
         }
     }
 }
