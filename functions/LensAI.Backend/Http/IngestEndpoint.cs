@@ -68,9 +68,9 @@ public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, 
             {
                 return Problems.Of(400, "invalid-gzip", "Invalid gzip body", "Content-Encoding is gzip but the body is not valid gzip data.");
             }
-            catch (TrailingGzipDataException)
+            catch (GzipFramingException ex)
             {
-                return Problems.Of(400, "invalid-gzip", "Invalid gzip body", "Content-Encoding is gzip but bytes follow the end of the gzip data; send exactly one gzip stream.");
+                return Problems.Of(400, "invalid-gzip", "Invalid gzip body", $"Content-Encoding is gzip but {ex.Message}; send exactly one gzip stream.");
             }
             catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
             {

@@ -10,8 +10,11 @@ namespace LensAI.Backend.Http;
 /// <summary>The request body was longer than the endpoint accepts (answered 413).</summary>
 internal sealed class RequestBodyTooLargeException() : Exception("The request body is too large.");
 
-/// <summary>Bytes follow the end of a gzip body (answered 400): one gzip stream is the whole body, nothing after it.</summary>
-internal sealed class TrailingGzipDataException() : Exception("Bytes follow the end of the gzip data.");
+/// <summary>
+/// A gzip body that is not exactly one gzip stream (answered 400): bytes follow the end of its gzip data, or it ends
+/// before its gzip data does (its last four bytes are not the inflated length).
+/// </summary>
+internal sealed class GzipFramingException(string message) : Exception(message);
 
 /// <summary>
 /// The most bytes an endpoint's request body may hold (0: no body at all), as endpoint metadata: the ASP.NET Core app
@@ -106,7 +109,7 @@ internal static class RequestBody
     /// <summary>
     /// Reads the body into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), inflating
     /// gzip on the way; stops as soon as <paramref name="max"/> is passed, so a gzip bomb never inflates past it. A gzip
-    /// body must end where its gzip data ends: trailing bytes throw <see cref="TrailingGzipDataException"/>.
+    /// body must be exactly one gzip stream: trailing bytes or a cut-short stream throw <see cref="GzipFramingException"/>.
     /// </summary>
     public static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(Stream body, long max, bool gzip, CancellationToken cancellationToken)
     {
@@ -129,9 +132,8 @@ internal static class RequestBody
                 var n = await source.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, max + 1 - length)), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    // The inflater asks its source for more only when it has used every byte it holds: a gzip stream
-                    // followed by other bytes ends without reaching the end of the body.
-                    return raw is null || raw.SawEnd ? (buffer, length) : throw new TrailingGzipDataException();
+                    raw?.CheckFraming(length);
+                    return (buffer, length);
                 }
 
                 length += n;
@@ -155,10 +157,15 @@ internal static class RequestBody
         }
     }
 
-    /// <summary>A read-only pass-through that notes whether a read reached the end of the inner stream.</summary>
+    /// <summary>
+    /// A read-only pass-through that notes whether a read reached the end of the inner stream, and keeps the last four
+    /// bytes read (a gzip stream's last field: the inflated length, mod 2³²).
+    /// </summary>
     private sealed class EndObservingStream(Stream inner) : Stream
     {
-        public bool SawEnd { get; private set; }
+        private readonly byte[] _tail = new byte[4];
+        private long _read;
+        private bool _sawEnd;
 
         public override bool CanRead => true;
 
@@ -170,10 +177,31 @@ internal static class RequestBody
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => Note(inner.Read(buffer, offset, count), count);
+        /// <summary>
+        /// Once the inflater has returned everything: it asks its source for more only when it has used every byte it
+        /// holds, so a gzip stream followed by other bytes ends without reaching the end of the body; and zlib checks a
+        /// stream's trailer only when it gets there, so a stream cut short is caught by its length field.
+        /// </summary>
+        public void CheckFraming(long inflated)
+        {
+            if (!_sawEnd)
+            {
+                throw new GzipFramingException("bytes follow the end of the gzip data");
+            }
+
+            if (_read < 18 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail) != (uint)inflated)
+            {
+                throw new GzipFramingException("the body ends before its gzip data does");
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Note(buffer.AsSpan(offset, inner.Read(buffer, offset, count)), count);
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => Note(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return Note(buffer.Span[..n], buffer.Length);
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -188,10 +216,21 @@ internal static class RequestBody
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-        private int Note(int read, int asked)
+        private int Note(ReadOnlySpan<byte> read, int asked)
         {
-            SawEnd |= read == 0 && asked > 0;
-            return read;
+            _sawEnd |= read.Length == 0 && asked > 0;
+            _read += read.Length;
+            if (read.Length >= 4)
+            {
+                read[^4..].CopyTo(_tail);
+            }
+            else if (read.Length > 0)
+            {
+                _tail.AsSpan(read.Length).CopyTo(_tail); // shift left, then append
+                read.CopyTo(_tail.AsSpan(4 - read.Length));
+            }
+
+            return read.Length;
         }
     }
 }

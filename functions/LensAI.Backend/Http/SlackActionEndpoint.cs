@@ -144,7 +144,13 @@ public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions acti
 
                 var user = Member(root, "user");
                 (string?, string?)? action = null;
-                if (Member(root, "actions") is { ValueKind: JsonValueKind.Array } list && list.GetArrayLength() > 0)
+                var actions = Member(root, "actions");
+                if (actions is { ValueKind: not (JsonValueKind.Array or JsonValueKind.Null) })
+                {
+                    return null;
+                }
+
+                if (actions is { } list && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0)
                 {
                     if (list[0].ValueKind != JsonValueKind.Object)
                     {
