@@ -87,6 +87,33 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_endpoint_answers_with_the_callers_project_only()
+    {
+        using var globex = _backend.Client(await _backend.CreateKeyAsync("globex"));
+        Assert.Equal(200, (await Batches.PostAsync(_http, Batches.Content(Batches.Json([Batches.Event(userId: "acme-user")])))).Status);
+        var claimed = Batches.Node(Batches.Event(userId: "globex-user"));
+        claimed["project_id"] = "acme"; // the body claims the other project
+        Assert.Equal(200, (await Batches.PostAsync(globex, Batches.Content(Batches.Json(claimed)))).Status);
+        using (var put = await globex.PutAsync("v1/budgets", new StringContent("""{"budgets":[{"id":"globex-only","scope":"project","period":"daily","amount_usd":1,"action":"block"}]}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O", CultureInfo.InvariantCulture));
+        var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O", CultureInfo.InvariantCulture));
+        var answers = new Dictionary<string, string>
+        {
+            ["report"] = await _http.GetStringAsync($"v1/report?from={from}&to={to}"),
+            ["export"] = await _http.GetStringAsync($"v1/export?from={from}&to={to}&format=csv"),
+            ["budgets"] = await _http.GetStringAsync("v1/budgets"),
+            ["status"] = await _http.GetStringAsync("v1/budgets/status"),
+        };
+        Assert.Contains("acme-user", answers["report"], StringComparison.Ordinal);
+        Assert.Contains("acme-user", answers["export"], StringComparison.Ordinal);
+        Assert.All(answers, a => Assert.DoesNotContain("globex", a.Value, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_audits_metadata_bomb_gets_one_small_error()
     {
         // ~250 KB of one event's metadata keys (the audit's took 11.6 s and answered 25.7 MB): one error, a small body.

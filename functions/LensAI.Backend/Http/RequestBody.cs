@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace LensAI.Backend.Http;
@@ -17,11 +16,12 @@ internal sealed class RequestBodyTooLargeException() : Exception("The request bo
 internal sealed class GzipFramingException(string message) : Exception(message);
 
 /// <summary>
-/// The most bytes an endpoint's request body may hold (0: no body at all), as endpoint metadata: the ASP.NET Core app
-/// hands it to Kestrel (<see cref="IRequestSizeLimitMetadata"/>), and the handlers enforce the same limit themselves,
-/// so it holds in every host. Every route <c>MapLensAIApi</c> maps carries one (a test sends each one byte too many).
+/// The most bytes an endpoint's request body may hold (0: no body at all), as endpoint metadata: every route
+/// <c>MapLensAIApi</c> maps carries one (a test sends each one byte too many), and its handler enforces it, so it holds
+/// in every host. It is not handed to Kestrel as its own limit: Kestrel would close the connection on a client that
+/// sends too much instead of letting it read the 413.
 /// </summary>
-public sealed class BodyLimit(long maxBytes) : IRequestSizeLimitMetadata
+public sealed class BodyLimit(long maxBytes)
 {
     /// <summary>No body at all (the GET endpoints).</summary>
     public static BodyLimit None { get; } = new(0);
@@ -31,8 +31,6 @@ public sealed class BodyLimit(long maxBytes) : IRequestSizeLimitMetadata
 
     /// <summary>The limit, in bytes.</summary>
     public long MaxBytes { get; } = maxBytes;
-
-    long? IRequestSizeLimitMetadata.MaxRequestBodySize => Math.Max(MaxBytes, 1); // Kestrel takes no 0; the handler refuses any body
 }
 
 /// <summary>
