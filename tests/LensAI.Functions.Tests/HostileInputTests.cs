@@ -156,6 +156,10 @@ public sealed class HostileInputTests : IAsyncLifetime
             Assert.Equal(EventBatchReader.MaxErrorsPerEvent, r.GetProperty("errors").GetArrayLength());
             Assert.True(r.GetProperty("more_errors").GetInt32() > 20);
         });
+
+        // The SDK counts every refused event as dropped, not only the listed ones.
+        using var again = await _http.PostAsync("v1/events", Batches.Content(Encoding.UTF8.GetBytes(raw), gzip: true));
+        Assert.Equal(1000, (await LensAI.Shipping.IngestTransport.ReadRejectionsAsync(again, CancellationToken.None)).Rejected);
     }
 
     public static TheoryData<string, string> RefusedEvents() => new()
