@@ -14,6 +14,7 @@ public static class LensAIApiEndpointRouteBuilderExtensions
     /// The authenticated routes are one <c>/v1</c> group whose endpoint filter is <see cref="ApiKeyGuard"/>: the rate
     /// limit and the key are checked once per request, before any handler, and the handler reads the
     /// <see cref="ApiCaller"/>. Slack's callback (signed by Slack), <c>/healthz</c> and the dashboard's files need no key.
+    /// Every route carries its <see cref="BodyLimit"/> (none for the GETs), which its handler enforces too.
     /// </summary>
     public static IEndpointRouteBuilder MapLensAIApi(this IEndpointRouteBuilder app)
     {
@@ -21,16 +22,17 @@ public static class LensAIApiEndpointRouteBuilderExtensions
         var v1 = app.MapGroup(LensAIRoutes.Api).AddEndpointFilter(async (context, next) =>
             await context.HttpContext.RequestServices.GetRequiredService<ApiKeyGuard>().AdmitAsync(context.HttpContext).ConfigureAwait(false)
             ?? await next(context).ConfigureAwait(false));
-        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.Events), ([FromServices] IngestEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http));
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.BudgetsStatus), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.StatusAsync(http));
-        v1.MapMethods(LensAIRoutes.InApi(LensAIRoutes.Budgets), [HttpMethods.Get, HttpMethods.Put], ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.BudgetsAsync(http));
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Export), ([FromServices] ExportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http));
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Report), ([FromServices] ReportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http));
+        var ingestLimit = new BodyLimit(app.ServiceProvider.GetRequiredService<LensAI.Backend.BackendOptions>().Limits.MaxRequestBytes);
+        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.Events), ([FromServices] IngestEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(ingestLimit);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.BudgetsStatus), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.StatusAsync(http)).WithMetadata(BodyLimit.None);
+        v1.MapMethods(LensAIRoutes.InApi(LensAIRoutes.Budgets), [HttpMethods.Get, HttpMethods.Put], ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.BudgetsAsync(http)).WithMetadata(BodyLimit.Small);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Export), ([FromServices] ExportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Report), ([FromServices] ReportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
 
-        app.MapPost(LensAIRoutes.SlackActions, ([FromServices] SlackActionEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http));
-        app.MapGet(LensAIRoutes.Health, ([FromServices] HealthEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http));
+        app.MapPost(LensAIRoutes.SlackActions, ([FromServices] SlackActionEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(BodyLimit.Small);
+        app.MapGet(LensAIRoutes.Health, ([FromServices] HealthEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
         app.MapMethods(LensAIRoutes.Dashboard, [HttpMethods.Get, HttpMethods.Head], ([FromServices] DashboardEndpoint endpoint, HttpContext http) => endpoint.Get(http))
-            .ExcludeFromDescription();
+            .WithMetadata(BodyLimit.None).ExcludeFromDescription();
         return app;
     }
 }

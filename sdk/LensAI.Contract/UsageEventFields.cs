@@ -25,7 +25,7 @@ public static class UsageEventFields
         Of<DateTimeOffset>("ts", nameof(UsageEvent.Timestamp), "TIMESTAMPTZ", e => e.Timestamp, Required),
         Text("project_id", nameof(UsageEvent.ProjectId), e => e.ProjectId, MaxIdLength, SetOnIngest),
         Text("request_id", nameof(UsageEvent.RequestId), e => e.RequestId, MaxIdLength, NullableColumn),
-        Text("user_id", nameof(UsageEvent.UserId), e => e.UserId, MaxUserIdLength, NullableColumn | Attribution),
+        Text("user_id", nameof(UsageEvent.UserId), e => e.UserId, MaxUserIdLength, NullableColumn | Attribution | Redacted),
         Text("route", nameof(UsageEvent.Route), e => e.Route, MaxRouteLength, NullableColumn | Attribution | Redacted),
         Text("provider", nameof(UsageEvent.Provider), e => e.Provider, MaxIdLength, Required),
         Text("model", nameof(UsageEvent.Model), e => e.Model, MaxIdLength, Required),

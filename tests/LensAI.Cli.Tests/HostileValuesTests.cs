@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using LensAI.Backend.Budgets;
+using LensAI.Backend.Export;
 using LensAI.Backend.Keys;
 using LensAI.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -14,10 +15,12 @@ namespace LensAI.Cli.Tests;
 
 /// <summary>
 /// Values that break SQL built by pasting text — control characters, quotes, backslashes, LIKE wildcards, 10,000
-/// characters, emoji, RTL and CJK text, SQL and parameter syntax — in user_id, route, model, request_id and metadata
-/// keys and values, ingested through the real pipeline (the function app on loopback) and read back exactly by every
-/// reader: the report (the dashboard's data), export as Parquet and CSV (HTTP and CLI), <c>lensai query</c> over the
-/// <c>events</c> and <c>rollups</c> views, the budget check with budgets scoped to those values, rollups and compaction.
+/// characters, emoji, RTL and CJK text, SQL and parameter syntax, spreadsheet formulas — in every string field (event_id,
+/// user_id, route, model, provider, operation, sdk, request_id and metadata keys and values), ingested through the real
+/// pipeline (the backend on loopback) and read back exactly by every reader: the report (the dashboard's data), export
+/// as Parquet and CSV (HTTP and CLI; CSV cells that a spreadsheet would run come back with a leading <c>'</c>),
+/// <c>lensai query</c> (JSON and CSV) over the <c>events</c> and <c>rollups</c> views, the budget check with budgets
+/// scoped to those values, rollups and compaction.
 /// </summary>
 public sealed class HostileValuesTests : IAsyncLifetime
 {
@@ -32,6 +35,12 @@ public sealed class HostileValuesTests : IAsyncLifetime
         "emoji 😀🚀 👩‍👩‍👧 rtl مرحبا עברית cjk 中文日本語한국어",
         "'); DROP TABLE events; --",
         "$1 ? $files getvariable('lensai_query_files') {events}",
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\tTAB first",
+        "\rCR first",
         string.Concat(Enumerable.Repeat("long ü😀 ' \" \\ %_ \t|", 500)), // 10,000 characters
     ];
 
@@ -59,7 +68,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
         // Unpriced calls: every hostile value as the model. Three parts, one of them a re-send (duplicates).
         _now = DateTimeOffset.UtcNow;
         _attributed = Hostile.Select((h, i) => Event($"a-{i}", PricedModel, user: h, route: h, request: h, metadata: new() { [h] = h, ["plain"] = h }, tokensIn: 1000 * (i + 1))).ToList();
-        _models = Hostile.Select((h, i) => Event($"m-{i}", h, user: "plain-user", route: "POST /plain", request: null, metadata: null, tokensIn: 10)).ToList();
+        _models = Hostile.Select((h, i) => Event($"m-{i}", h, user: "plain-user", route: "POST /plain", request: null, metadata: null, tokensIn: 10) with { Provider = h, Operation = h, Sdk = h }).ToList();
         foreach (var batch in new[] { _attributed, _models, _attributed })
         {
             using var response = await _http.PostAsync("v1/events", Content(new UsageEventBatch { Events = batch }));
@@ -86,6 +95,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
         await QueryHasEveryValueAsync("--since", Iso(_now.AddHours(-1)), "--until", Iso(_now.AddMinutes(5)));
 
         await ExportsHaveEveryValueAsync();
+        await QueryCsvNeutralizesFormulasAsync();
         await BudgetsScopedToTheValuesSeeTheirSpendAsync();
 
         // Rollups, then compaction: the report now comes from the stored rollups, the events from one compacted part.
@@ -129,7 +139,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
     private async Task QueryHasEveryValueAsync(params string[] window)
     {
         const string Sql = """
-            SELECT event_id, user_id, route, model, request_id, metadata[map_keys(metadata)[1]] AS first_value, map_keys(metadata) AS keys_as_text,
+            SELECT event_id, user_id, route, model, provider, operation, sdk, request_id, metadata[map_keys(metadata)[1]] AS first_value, map_keys(metadata) AS keys_as_text,
                    list_sort(map_keys(metadata))[1] AS k1, list_sort(map_keys(metadata))[2] AS k2
             FROM events ORDER BY event_id
             """;
@@ -144,6 +154,9 @@ public sealed class HostileValuesTests : IAsyncLifetime
             Assert.Equal(e.UserId, row.GetProperty("user_id").GetString());
             Assert.Equal(e.Route, row.GetProperty("route").GetString());
             Assert.Equal(e.Model, row.GetProperty("model").GetString());
+            Assert.Equal(e.Provider, row.GetProperty("provider").GetString());
+            Assert.Equal(e.Operation, row.GetProperty("operation").GetString());
+            Assert.Equal(e.Sdk, row.GetProperty("sdk").GetString());
             Assert.Equal(e.RequestId, row.GetProperty("request_id").GetString());
             if (e.Metadata is { } metadata)
             {
@@ -169,7 +182,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
         {
             var file = _folder.PathOf($"export-{Guid.NewGuid():N}.{format}");
             await File.WriteAllBytesAsync(file, await _http.GetByteArrayAsync($"v1/export?from={from}&to={to}&format={format}"));
-            AssertExported(format == "csv" ? "read_csv($path, header = true, quote = '\"', escape = '\"', all_varchar = true)" : "read_parquet($path)", file);
+            AssertExported(format == "csv" ? "read_csv($path, header = true, quote = '\"', escape = '\"', all_varchar = true)" : "read_parquet($path)", file, csv: format == "csv");
         }
 
         foreach (var format in new[] { "parquet", "csv" })
@@ -178,27 +191,56 @@ public sealed class HostileValuesTests : IAsyncLifetime
             var run = await _folder.RunAsync("export", "--project", Project, "--since", Iso(_now.AddHours(-1)), "--until", Iso(_now.AddMinutes(5)), "--format", format, "--out", folder);
             Assert.True(run.ExitCode == 0, run.ToString());
             var glob = Path.Combine(folder, "**", "events." + format);
-            AssertExported(format == "csv" ? "read_csv($path, header = true, quote = '\"', escape = '\"', all_varchar = true, union_by_name = true)" : "read_parquet($path, union_by_name = true)", glob);
+            AssertExported(format == "csv" ? "read_csv($path, header = true, quote = '\"', escape = '\"', all_varchar = true, union_by_name = true)" : "read_parquet($path, union_by_name = true)", glob, csv: format == "csv");
         }
     }
 
-    /// <summary>Reads an export with a DuckDB of the test's own (the path bound) and compares every text column exactly.</summary>
-    private void AssertExported(string reader, string path)
+    /// <summary><c>lensai query --format csv</c>: text cells a spreadsheet would run come back with a leading <c>'</c>, numbers as they are.</summary>
+    private async Task QueryCsvNeutralizesFormulasAsync()
+    {
+        var run = await _folder.RunAsync("query", "--project", Project, "--format", "csv", "SELECT event_id, user_id, -tokens_in AS minus FROM events WHERE event_id LIKE '%-a-%' ORDER BY event_id");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var file = _folder.PathOf($"query-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, run.Out);
+        using var connection = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT user_id, minus FROM read_csv($path, header = true, quote = '\"', escape = '\"', all_varchar = true) ORDER BY event_id";
+        command.Parameters.Add(new DuckDBParameter("path", file));
+        using var rows = command.ExecuteReader();
+        var read = new List<(string, string)>();
+        while (rows.Read())
+        {
+            read.Add((rows.GetString(0), rows.GetString(1)));
+        }
+
+        var expected = _attributed.OrderBy(e => e.EventId, StringComparer.Ordinal)
+            .Select(e => (ExportService.NeutralizeCsvCell(e.UserId!), (-e.TokensIn).ToString(CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(expected, read);
+    }
+
+    /// <summary>
+    /// Reads an export with a DuckDB of the test's own (the path bound) and compares every text column exactly — in CSV,
+    /// with a leading <c>'</c> on the values a spreadsheet would run as a formula.
+    /// </summary>
+    private void AssertExported(string reader, string path, bool csv)
     {
         using var connection = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT event_id, user_id, route, model, request_id FROM {reader} ORDER BY event_id";
+        command.CommandText = $"SELECT event_id, user_id, route, model, request_id, provider, operation, sdk FROM {reader} ORDER BY event_id";
         command.Parameters.Add(new DuckDBParameter("path", path));
         using var rows = command.ExecuteReader();
-        var exported = new List<(string, string?, string?, string, string?)>();
+        var exported = new List<(string, string?, string?, string, string?, string, string, string)>();
         string? Text(int i) => rows.IsDBNull(i) ? null : rows.GetString(i);
         while (rows.Read())
         {
-            exported.Add((rows.GetString(0), Text(1), Text(2), rows.GetString(3), Text(4)));
+            exported.Add((rows.GetString(0), Text(1), Text(2), rows.GetString(3), Text(4), rows.GetString(5), rows.GetString(6), rows.GetString(7)));
         }
 
-        var expected = _attributed.Concat(_models).OrderBy(e => e.EventId, StringComparer.Ordinal).Select(e => (e.EventId, e.UserId, e.Route, e.Model, e.RequestId)).ToList();
+        string? Cell(string? value) => csv && value is not null ? ExportService.NeutralizeCsvCell(value) : value;
+        var expected = _attributed.Concat(_models).OrderBy(e => e.EventId, StringComparer.Ordinal)
+            .Select(e => (e.EventId, Cell(e.UserId), Cell(e.Route), Cell(e.Model)!, Cell(e.RequestId), Cell(e.Provider)!, Cell(e.Operation)!, Cell(e.Sdk)!)).ToList();
         Assert.Equal(expected, exported);
     }
 
@@ -235,7 +277,7 @@ public sealed class HostileValuesTests : IAsyncLifetime
 
     private UsageEvent Event(string id, string model, string user, string route, string? request, Dictionary<string, string>? metadata, int tokensIn) => new()
     {
-        EventId = $"hostile-{_now.ToUnixTimeMilliseconds()}-{id}",
+        EventId = $"hostile-{_now.ToUnixTimeMilliseconds()}-{id}-'\"\\%_ü😀",
         Timestamp = _now.AddSeconds(-30),
         Provider = "openai",
         Model = model,

@@ -25,6 +25,10 @@ public sealed class DashboardEndpoint
     {
         ArgumentNullException.ThrowIfNull(http);
         var request = http.Request;
+        if (RequestBody.RefuseAnyBody(request) is { } refused)
+        {
+            return refused;
+        }
         if (!request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase, out var rest))
         {
             return Results.NotFound();

@@ -15,10 +15,37 @@ public enum ExportFormat
 
 /// <summary>
 /// Writes one project's events for a time range as a single deduplicated Parquet or CSV file, with DuckDB.
-/// The project is always the caller's own (from the API key).
+/// The project is always the caller's own (from the API key). CSV is made safe to open in a spreadsheet
+/// (<see cref="CsvSelect"/>).
 /// </summary>
 public sealed class ExportService(EventStore events)
 {
+    /// <summary>The <c>COPY … TO</c> options of a CSV export: a header row, every cell quoted.</summary>
+    public const string CsvCopyOptions = "FORMAT CSV, HEADER true, FORCE_QUOTE *";
+
+    /// <summary>
+    /// The SELECT that turns a relation of stored events into CSV rows a spreadsheet shows and never runs (OWASP's CSV
+    /// injection advice): a text cell that begins with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage
+    /// return gets a leading <c>'</c>, and every cell is quoted (<see cref="CsvCopyOptions"/>). Parquet keeps the values
+    /// exactly as stored.
+    /// </summary>
+    public static string CsvSelect(string relation)
+        => $"SELECT {string.Join(", ", EventSchema.Columns.Select(c => EventSchema.TextColumns.Contains(c) ? Neutralized(c) : c))} FROM {relation}";
+
+    /// <summary>
+    /// The same rule for one text cell written by other code (<c>lensai query --format csv</c>): a leading <c>'</c>
+    /// when the text begins with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return.
+    /// </summary>
+    public static string NeutralizeCsvCell(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length > 0 && FormulaStarts.Contains(text[0]) ? "'" + text : text;
+    }
+
+    private const string FormulaStarts = "=+-@\t\r";
+
+    private static string Neutralized(string column)
+        => $"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {column} ELSE {column} END AS {column}";
     /// <summary>Longest range one export may cover.</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
 
@@ -49,7 +76,12 @@ public sealed class ExportService(EventStore events)
         }
 
         (string, object?)[] parameters = [EventStore.Files(paths), ("project", project), ("from", from), ("to", to), ("path", output)];
-        var options = format == ExportFormat.Csv ? "FORMAT CSV, HEADER true" : "FORMAT PARQUET, COMPRESSION ZSTD";
+        if (format == ExportFormat.Csv)
+        {
+            select = CsvSelect($"({select})");
+        }
+
+        var options = format == ExportFormat.Csv ? CsvCopyOptions : "FORMAT PARQUET, COMPRESSION ZSTD";
         var rows = connection.Execute($"COPY ({select}) TO $path ({options})", parameters);
         return (output, rows);
     }

@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary>
-/// What every authenticated <c>/v1</c> endpoint checks first, once per request and the same in every host: the per-key
-/// token bucket (429 with <c>Retry-After</c>), then <c>Authorization: Bearer lsk_…</c> (401). The key decides the
+/// What every authenticated <c>/v1</c> endpoint checks first, once per request and the same in every host:
+/// <c>Authorization: Bearer lsk_…</c> (401), charged to the per-key token bucket (429 with <c>Retry-After</c>; requests
+/// without a valid key share one bucket). The key decides the
 /// project; the body never does. The ASP.NET Core app runs it as the endpoint filter of its <c>/v1</c> group
 /// (<c>MapLensAIApi</c>); the Azure Functions worker's HTTP functions run it through <see cref="InvokeAsync"/>. An
 /// admitted request carries its <see cref="ApiCaller"/> for the handler to read.
@@ -38,9 +39,11 @@ public sealed class ApiKeyGuard : IDisposable
     internal long Checks => Interlocked.Read(ref _checks);
 
     /// <summary>
-    /// Reads the <c>Authorization</c> header once, takes a token from the bucket of the presented key's public prefix
-    /// (never the secret; requests without a parsable key share one bucket), then authenticates the key. Returns the
-    /// answer that refuses the request, or null when it is admitted (then <see cref="ApiCaller.Of"/> gives the caller).
+    /// Reads the <c>Authorization</c> header once and authenticates the key, then takes a token from that key's own
+    /// bucket (named by its public prefix, never the secret). A request without a valid key draws from one shared
+    /// bucket instead, so nobody can drain another key's bucket by sending its (public) prefix with a wrong secret, and
+    /// made-up prefixes never create buckets. Returns the answer that refuses the request, or null when it is admitted
+    /// (then <see cref="ApiCaller.Of"/> gives the caller).
     /// </summary>
     public async ValueTask<IResult?> AdmitAsync(HttpContext http)
     {
@@ -48,7 +51,11 @@ public sealed class ApiKeyGuard : IDisposable
         Interlocked.Increment(ref _checks);
         var header = http.Request.Headers.Authorization.ToString();
         var parsed = ApiKey.TryParseAuthorization(header, out var bearer, out var key);
-        using (var lease = _limiter.AttemptAcquire(parsed ? key.Prefix : Anonymous))
+
+        // Looking a key up is cheap (an in-memory table, one SHA-256; an unknown prefix re-reads the key list at most
+        // once a second), so it comes before the bucket: the bucket charged is the one of the key that was proven.
+        var project = parsed ? await _keys.AuthenticateAsync(key, http.RequestAborted).ConfigureAwait(false) : null;
+        using (var lease = _limiter.AttemptAcquire(project is null ? Anonymous : key.Prefix))
         {
             if (!lease.IsAcquired)
             {
@@ -69,7 +76,6 @@ public sealed class ApiKeyGuard : IDisposable
             return Unauthorized("The Authorization header must use the Bearer scheme.");
         }
 
-        var project = parsed ? await _keys.AuthenticateAsync(key, http.RequestAborted).ConfigureAwait(false) : null;
         if (project is null)
         {
             return Unauthorized("The API key is not valid or has been revoked.");

@@ -8,10 +8,18 @@ namespace LensAI.Backend.Http;
 /// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management).</summary>
 public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
 {
+    /// <summary>The most problems a refused budgets file lists; <c>error_count</c> counts them all.</summary>
+    public const int MaxErrorsListed = 50;
+
     /// <summary><c>GET /v1/budgets/status</c>: the kill-switch document, with an ETag (a matching <c>If-None-Match</c> gets 304).</summary>
     public async Task<IResult> StatusAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (RequestBody.RefuseAnyBody(http.Request) is { } refused)
+        {
+            return refused;
+        }
+
         var project = ApiCaller.Of(http).Project;
         var stored = await budgets.GetStatusAsync(project, http.RequestAborted).ConfigureAwait(false);
         var body = stored?.Content ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
@@ -34,8 +42,18 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
         var caller = ApiCaller.Of(http);
         if (!HttpMethods.IsPut(http.Request.Method))
         {
+            if (RequestBody.RefuseAnyBody(http.Request) is { } refused)
+            {
+                return refused;
+            }
+
             var current = await budgets.GetBudgetsAsync(caller.Project, http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
             return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
+        }
+
+        if (RequestBody.NotJson(http.Request) is { } unsupported)
+        {
+            return unsupported;
         }
 
         byte[] content;
@@ -55,8 +73,10 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
         }
         catch (BudgetValidationException ex)
         {
-            return Problems.Of(400, "invalid-budgets", "Invalid budgets", $"{ex.Errors.Count} problem(s); see errors.",
-                new Dictionary<string, object?> { ["errors"] = ex.Errors.Select(e => new Dictionary<string, string> { ["pointer"] = e.Pointer, ["message"] = e.Message }).ToList() });
+            var listed = ex.Errors.Take(MaxErrorsListed).Select(e => new Dictionary<string, string> { ["pointer"] = Problems.Clip(e.Pointer), ["message"] = Problems.Clip(e.Message) }).ToList();
+            return Problems.Of(400, "invalid-budgets", "Invalid budgets",
+                listed.Count < ex.Errors.Count ? $"{ex.Errors.Count} problem(s); the first {listed.Count} are in errors." : $"{ex.Errors.Count} problem(s); see errors.",
+                new Dictionary<string, object?> { ["errors"] = listed, ["error_count"] = ex.Errors.Count });
         }
 
         var actor = "api-key:" + caller.KeyPrefix;

@@ -11,6 +11,11 @@ public sealed class ExportEndpoint(ExportService export)
     public async Task<IResult> GetAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (RequestBody.RefuseAnyBody(http.Request) is { } refused)
+        {
+            return refused;
+        }
+
         var project = ApiCaller.Of(http).Project;
         var query = http.Request.Query;
         if (QueryValues.Instant(query["from"]) is not { } start || QueryValues.Instant(query["to"]) is not { } end)

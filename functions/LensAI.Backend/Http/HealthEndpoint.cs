@@ -10,6 +10,11 @@ public sealed class HealthEndpoint(IObjectStore store)
     public async Task<IResult> GetAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (RequestBody.RefuseAnyBody(http.Request) is { } refused)
+        {
+            return refused;
+        }
+
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

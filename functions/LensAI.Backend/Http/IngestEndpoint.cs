@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json.Serialization;
 using LensAI.Backend.Ingest;
 using LensAI.Backend.Storage;
 using Microsoft.AspNetCore.Http;
@@ -10,9 +11,14 @@ namespace LensAI.Backend.Http;
 /// <c>POST /v1/events</c>: a batch of usage events (<c>{"events":[…]}</c>, optionally gzip). Bad input is a 400 naming
 /// every bad field, a wrong key 401, an oversize body 413 (checked against <c>Content-Length</c> and again while
 /// reading, so a gzip bomb never inflates past the limit), throttling 429, storage down 503 with <c>Retry-After</c>.
+/// The answer lists at most <see cref="MaxRejectedListed"/> refused events (each with at most
+/// <see cref="EventBatchReader.MaxErrorsPerEvent"/> errors) and counts the rest, so it stays small whatever the body.
 /// </summary>
 public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options)
 {
+    /// <summary>The most refused events an answer lists; <c>rejected_count</c> counts them all.</summary>
+    public const int MaxRejectedListed = 10;
+
     /// <summary>Handles one request (<c>POST /v1/events</c>).</summary>
     public async Task<IResult> PostAsync(HttpContext http)
     {
@@ -26,9 +32,9 @@ public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, 
             return Problems.Of(413, "body-too-large", "Payload too large", $"The body is {request.ContentLength} bytes; the limit is {limits.MaxRequestBytes}. Send smaller batches.");
         }
 
-        if (request.ContentType is { } contentType && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (RequestBody.NotJson(request) is { } unsupported)
         {
-            return Problems.Of(415, "unsupported-media-type", "Unsupported media type", $"Content-Type must be application/json; got '{contentType}'.");
+            return unsupported;
         }
 
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -62,6 +68,10 @@ public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, 
             {
                 return Problems.Of(400, "invalid-gzip", "Invalid gzip body", "Content-Encoding is gzip but the body is not valid gzip data.");
             }
+            catch (GzipFramingException ex)
+            {
+                return Problems.Of(400, "invalid-gzip", "Invalid gzip body", $"Content-Encoding is gzip but {ex.Message}; send exactly one gzip stream.");
+            }
             catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
             {
                 return Problems.Of(413, "body-too-large", "Payload too large", $"The body exceeds {limits.MaxRequestBytes} bytes.");
@@ -84,15 +94,20 @@ public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, 
                 return Problems.Of(503, "storage-unavailable", "Storage unavailable", "The events could not be stored right now; nothing was kept. Retry later. (" + ex.Message + ")", retryAfter: options.StorageRetryAfter);
             }
 
-            var rejected = result.Rejected.Select(r => new RejectedDto(r.Index, r.Errors.Select(e => new FieldErrorDto(e.Pointer, e.Message)).ToList())).ToList();
+            var rejected = result.Rejected.Take(MaxRejectedListed)
+                .Select(r => new RejectedDto(r.Index, r.Errors.Select(e => new FieldErrorDto(e.Pointer, e.Message)).ToList(), r.MoreErrors > 0 ? r.MoreErrors : null))
+                .ToList();
+            var count = result.Rejected.Count;
             if (result.Accepted == 0)
             {
                 metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
-                return Problems.Of(400, "invalid-events", "Invalid events", $"None of the {rejected.Count} event(s) is valid; see errors.", new Dictionary<string, object?> { ["errors"] = rejected });
+                var listed = count > rejected.Count ? $"the first {rejected.Count} are in errors" : "see errors";
+                return Problems.Of(400, "invalid-events", "Invalid events", $"None of the {count} event(s) is valid; {listed}.",
+                    new Dictionary<string, object?> { ["errors"] = rejected, ["rejected_count"] = count });
             }
 
-            metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", rejected.Count == 0 ? "accepted" : "partial"));
-            return Results.Ok(new IngestResponse(result.Accepted, rejected));
+            metrics.Batches.Add(1, new KeyValuePair<string, object?>("outcome", count == 0 ? "accepted" : "partial"));
+            return Results.Ok(new IngestResponse(result.Accepted, rejected, count, result.Conflicts));
         }
         finally
         {
@@ -103,9 +118,16 @@ public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, 
         }
     }
 
-    internal sealed record IngestResponse(int Accepted, IReadOnlyList<RejectedDto> Rejected);
+    internal sealed record IngestResponse(
+        int Accepted,
+        IReadOnlyList<RejectedDto> Rejected,
+        [property: JsonPropertyName("rejected_count")] int RejectedCount,
+        int Conflicts);
 
-    internal sealed record RejectedDto(int Index, IReadOnlyList<FieldErrorDto> Errors);
+    internal sealed record RejectedDto(
+        int Index,
+        IReadOnlyList<FieldErrorDto> Errors,
+        [property: JsonPropertyName("more_errors"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MoreErrors);
 
     internal sealed record FieldErrorDto(string Pointer, string Message);
 }

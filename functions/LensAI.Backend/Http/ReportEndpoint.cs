@@ -15,6 +15,11 @@ public sealed class ReportEndpoint(ReportService reports, TimeProvider time)
     public async Task<IResult> GetAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        if (RequestBody.RefuseAnyBody(http.Request) is { } refused)
+        {
+            return refused;
+        }
+
         var caller = ApiCaller.Of(http);
         var query = http.Request.Query;
         var end = QueryValues.Instant(query["to"]) ?? time.GetUtcNow();

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using LensAI.Backend.Alerts;
@@ -11,7 +13,8 @@ namespace LensAI.Backend.Http;
 /// <summary>
 /// <c>POST /v1/slack/actions</c>: Slack's interactivity callback for the alert buttons. The request must carry a valid
 /// <c>X-Slack-Signature</c> (v0 HMAC-SHA256 over the timestamp and raw body, 5-minute window, constant-time compare);
-/// an exact replay of a request already handled is refused too. "Override 1 h" opens the budget's override window,
+/// a replay of a request already handled is refused too, however its headers are spelled (the guard keys on the signed
+/// timestamp and the body, not on the header text); a validly signed request with a malformed payload is a 400. "Override 1 h" opens the budget's override window,
 /// "Raise 10 %" sets the limit to the alert's limit × 1.1 (idempotent); both are audited, the kill-switch document is
 /// rewritten at once, and the Slack message is replaced to show who did what.
 /// </summary>
@@ -45,41 +48,37 @@ public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions acti
         }
 
         var now = time.GetUtcNow();
-        foreach (var (signature, expires) in _seen)
+        foreach (var (seen, expires) in _seen)
         {
             if (expires < now)
             {
-                _seen.TryRemove(signature, out _);
+                _seen.TryRemove(seen, out _);
             }
         }
 
-        if (!_seen.TryAdd(http.Request.Headers[SlackSignature.SignatureHeader].ToString(), now + SlackSignature.DefaultTolerance + TimeSpan.FromMinutes(1)))
+        if (!_seen.TryAdd(ReplayKey(http.Request.Headers, body), now + SlackSignature.DefaultTolerance + TimeSpan.FromMinutes(1)))
         {
             return Problems.Of(409, "slack-replay", "Replayed request", "This Slack request was already handled.");
         }
 
-        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
-        if (!form.TryGetValue("payload", out var payloadText))
+        if (Click.Parse(body) is not { } click)
         {
-            return Problems.Of(400, "bad-slack-payload", "Bad Slack payload", "The form has no 'payload' field.");
+            return Problems.Of(400, "bad-slack-payload", "Bad Slack payload", "The form's 'payload' is missing or is not a Slack interaction (JSON with actions, user, response_url).");
         }
 
-        using var payload = JsonDocument.Parse(payloadText.ToString());
-        var root = payload.RootElement;
-        if (!root.TryGetProperty("actions", out var list) || list.GetArrayLength() == 0)
+        if (click.Action is null)
         {
             return Results.Ok(); // not a button click (e.g. a shortcut): nothing to do
         }
 
-        var action = list[0];
-        var actionId = action.GetProperty("action_id").GetString();
-        if (!SlackActionValue.TryParse(action.TryGetProperty("value", out var v) ? v.GetString() : null, out var value))
+        var actionId = click.Action.Value.Id;
+        if (!SlackActionValue.TryParse(click.Action.Value.Value, out var value))
         {
             return Problems.Of(400, "bad-slack-payload", "Bad Slack payload", "The button carries no LensAI budget.");
         }
 
-        var user = root.TryGetProperty("user", out var u) && u.TryGetProperty("id", out var id) ? id.GetString() ?? "unknown" : "unknown";
-        var actor = "slack:" + (root.TryGetProperty("user", out var u2) && u2.TryGetProperty("username", out var name) ? name.GetString() : user);
+        var user = click.UserId ?? "unknown";
+        var actor = "slack:" + (click.UserName ?? user);
         SlackResolution resolution;
         try
         {
@@ -94,7 +93,7 @@ public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions acti
                     resolution = SlackResolution.Raised(value.RaisedLimitUsd, user);
                     break;
                 default:
-                    return Problems.Of(400, "bad-slack-payload", "Unknown action", $"'{actionId}' is not a LensAI button.");
+                    return Problems.Of(400, "bad-slack-payload", "Unknown action", $"'{Problems.Clip(actionId ?? "")}' is not a LensAI button.");
             }
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
@@ -102,7 +101,7 @@ public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions acti
             return Results.Json(new Dictionary<string, object> { ["response_type"] = "ephemeral", ["replace_original"] = false, ["text"] = ex.Message });
         }
 
-        if (root.TryGetProperty("response_url", out var responseUrl) && Uri.TryCreate(responseUrl.GetString(), UriKind.Absolute, out var url)
+        if (Uri.TryCreate(click.ResponseUrl, UriKind.Absolute, out var url)
             && dispatcher is ChannelAlertDispatcher { Slack: { } slack })
         {
             var message = SlackMessages.BuildResolved(value.Project, value.BudgetId, new BudgetScope(ScopeOf(value), value.ScopeValue), resolution, value.AlertId);
@@ -110,6 +109,70 @@ public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions acti
         }
 
         return Results.Ok();
+    }
+
+    /// <summary>
+    /// What the replay guard keys on: the signed timestamp as a number and a hash of the exact body — never the header
+    /// text, so another spelling of the same signature (hex case, spaces, a zero-padded timestamp) is the same request.
+    /// Only called once the signature is verified, so the timestamp parses.
+    /// </summary>
+    internal static string ReplayKey(IHeaderDictionary headers, ReadOnlySpan<byte> body)
+    {
+        var seconds = long.Parse(headers[SlackSignature.TimestampHeader].ToString().Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+        return seconds.ToString(CultureInfo.InvariantCulture) + ":" + Convert.ToHexStringLower(SHA256.HashData(body));
+    }
+
+    /// <summary>The parts of a Slack interaction payload this endpoint reads; null when the payload is not one.</summary>
+    private sealed record Click((string? Id, string? Value)? Action, string? UserId, string? UserName, string? ResponseUrl)
+    {
+        public static Click? Parse(byte[] body)
+        {
+            var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+            if (!form.TryGetValue("payload", out var text) || text.Count != 1)
+            {
+                return null;
+            }
+
+            try
+            {
+                using var payload = JsonDocument.Parse(text.ToString(), new JsonDocumentOptions { MaxDepth = 32 });
+                var root = payload.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return null;
+                }
+
+                var user = Member(root, "user");
+                (string?, string?)? action = null;
+                var actions = Member(root, "actions");
+                if (actions is { ValueKind: not (JsonValueKind.Array or JsonValueKind.Null) })
+                {
+                    return null;
+                }
+
+                if (actions is { } list && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0)
+                {
+                    if (list[0].ValueKind != JsonValueKind.Object)
+                    {
+                        return null;
+                    }
+
+                    action = (Text(list[0], "action_id"), Text(list[0], "value"));
+                }
+
+                return new Click(action, Text(user, "id"), Text(user, "username"), Text(root, "response_url"));
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        private static JsonElement? Member(JsonElement? parent, string name)
+            => parent is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var value) ? value : null;
+
+        private static string? Text(JsonElement? parent, string name)
+            => Member(parent, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
     }
 
     private static string ScopeOf(SlackActionValue value) => value.ScopeValue is null ? "project" : value.BudgetId.StartsWith("default-", StringComparison.Ordinal) ? "user" : "scope";

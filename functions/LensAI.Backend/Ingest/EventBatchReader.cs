@@ -7,8 +7,11 @@ namespace LensAI.Backend.Ingest;
 /// <summary>One problem with one field of one event, as a JSON pointer and a message.</summary>
 public sealed record FieldError(string Pointer, string Message);
 
-/// <summary>An event of the batch that was refused, with every reason.</summary>
-public sealed record RejectedEvent(int Index, IReadOnlyList<FieldError> Errors);
+/// <summary>
+/// An event of the batch that was refused, with its reasons: at most <see cref="EventBatchReader.MaxErrorsPerEvent"/>
+/// of them, and how many more there were.
+/// </summary>
+public sealed record RejectedEvent(int Index, IReadOnlyList<FieldError> Errors, int MoreErrors = 0);
 
 /// <summary>The result of reading a batch: the events that passed validation and the ones that did not.</summary>
 public sealed record BatchReadResult(IReadOnlyList<UsageEvent> Accepted, IReadOnlyList<RejectedEvent> Rejected, int Total);
@@ -23,10 +26,16 @@ public sealed class BatchFormatException(string message, int status = 400) : Exc
 /// <summary>
 /// Reads <c>{"events":[…]}</c> in one forward pass with <see cref="Utf8JsonReader"/>, validating every field of every
 /// event and naming each problem with a JSON pointer (<c>/events/3/tokens_in</c>). Unknown fields are ignored;
-/// <c>project_id</c> from the body is ignored (the key decides). Malformed JSON refuses the whole batch.
+/// <c>project_id</c> from the body is ignored (the key decides). Malformed JSON refuses the whole batch. Structure is
+/// checked before items (a metadata object past its entry limit is one error, its entries never read one by one), and
+/// the errors of one event are capped at <see cref="MaxErrorsPerEvent"/> with a count of the rest, so the work and the
+/// answer stay proportional to the limits, whatever the body.
 /// </summary>
 public static class EventBatchReader
 {
+    /// <summary>The most errors kept for one event; the rest are counted in <see cref="RejectedEvent.MoreErrors"/>.</summary>
+    public const int MaxErrorsPerEvent = 10;
+
     public static BatchReadResult Read(ReadOnlySpan<byte> json, IngestLimits limits, DateTimeOffset now)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth, CommentHandling = JsonCommentHandling.Disallow });
@@ -84,14 +93,14 @@ public static class EventBatchReader
                     throw new BatchFormatException($"A batch holds at most {limits.MaxEventsPerBatch} events; split it.", 413);
                 }
 
-                var e = ReadEvent(ref reader, total, limits, now, out var errors);
+                var e = ReadEvent(ref reader, total, limits, now, out var errors, out var more);
                 if (e is not null)
                 {
                     accepted.Add(e);
                 }
                 else
                 {
-                    rejected.Add(new RejectedEvent(total, errors));
+                    rejected.Add(new RejectedEvent(total, errors, more));
                 }
 
                 total++;
@@ -217,12 +226,23 @@ public static class EventBatchReader
     {
         public List<FieldError>? List;
 
+        /// <summary>Errors past <see cref="MaxErrorsPerEvent"/>: counted, not kept.</summary>
+        public int More;
+
         public readonly bool Any => List is { Count: > 0 };
 
         public void Add(Field field, string message) => Add(NameOf(field), message);
 
         public void Add(string relative, string message)
-            => (List ??= []).Add(new FieldError("/events/" + index.ToString(CultureInfo.InvariantCulture) + (relative.Length == 0 ? "" : "/" + relative), message));
+        {
+            if (List is { Count: MaxErrorsPerEvent })
+            {
+                More++;
+                return;
+            }
+
+            (List ??= []).Add(new FieldError("/events/" + index.ToString(CultureInfo.InvariantCulture) + (relative.Length == 0 ? "" : "/" + relative), message));
+        }
 
         public readonly bool Has(Field field)
         {
@@ -244,10 +264,11 @@ public static class EventBatchReader
         }
     }
 
-    private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, out IReadOnlyList<FieldError> errorList)
+    private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, out IReadOnlyList<FieldError> errorList, out int moreErrors)
     {
         var errors = new Problems(index);
         errorList = [];
+        moreErrors = 0;
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             errors.Add("", "An event must be a JSON object.");
@@ -272,7 +293,7 @@ public static class EventBatchReader
             reader.Read();
             switch (field)
             {
-                case Field.EventId: eventId = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.EventId: eventId = EventId(ref reader, limits, ref errors); break;
                 case Field.Timestamp: ts = Timestamp(ref reader, now, limits, ref errors); break;
                 case Field.ProjectId: reader.Skip(); break; // never trusted: the API key decides
                 case Field.RequestId: requestId = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
@@ -356,6 +377,7 @@ public static class EventBatchReader
         if (errors.Any)
         {
             errorList = errors.List!;
+            moreErrors = errors.More;
             return null;
         }
 
@@ -417,6 +439,25 @@ public static class EventBatchReader
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The idempotency key: required, and printable without whitespace or control characters, so two spellings that
+    /// look alike (<c>"   "</c> and <c>"    "</c>, a trailing tab) never stand for one event or hide another.
+    /// </summary>
+    private static string? EventId(ref Utf8JsonReader reader, IngestLimits limits, ref Problems errors)
+    {
+        var id = RequiredString(ref reader, Field.EventId, limits.MaxIdLength, ref errors);
+        foreach (var c in id ?? "")
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                errors.Add(Field.EventId, "must not contain whitespace or control characters (use a ULID or a GUID).");
+                return null;
+            }
+        }
+
+        return id;
     }
 
     private static string? OptionalString(ref Utf8JsonReader reader, Field field, int max, ref Problems errors)
@@ -559,9 +600,9 @@ public static class EventBatchReader
     {
         const Field pointer = Field.Timestamp;
         DateTimeOffset ts = default;
-        if (reader.TokenType != JsonTokenType.String || !(TryParseWireFormat(ref reader, out ts) || reader.TryGetDateTimeOffset(out ts)))
+        if (reader.TokenType != JsonTokenType.String || !(TryParseWireFormat(ref reader, out ts) || (reader.TryGetDateTimeOffset(out ts) && HasUtcOffset(ref reader))))
         {
-            errors.Add(pointer, "must be an ISO 8601 timestamp such as 2026-11-21T23:20:00.123456Z.");
+            errors.Add(pointer, "must be an ISO 8601 timestamp with a UTC offset, such as 2026-11-21T23:20:00.123456Z.");
             reader.Skip();
             return null;
         }
@@ -580,6 +621,17 @@ public static class EventBatchReader
         }
 
         return EventTimestamps.Truncate(ts); // µs precision
+    }
+
+    /// <summary>
+    /// Whether an ISO 8601 timestamp names its offset (<c>Z</c> or <c>±hh:mm</c> after the time): without one, the
+    /// general parser would read it in the server's local time zone.
+    /// </summary>
+    private static bool HasUtcOffset(ref Utf8JsonReader reader)
+    {
+        var text = reader.GetString()!;
+        var time = text.IndexOfAny(['T', 't', ' ']);
+        return time > 0 && text.AsSpan(time).IndexOfAny("Zz+-") > 0;
     }
 
     /// <summary>
@@ -607,7 +659,16 @@ public static class EventBatchReader
             return null;
         }
 
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var entries = CountEntries(reader);
+        if (entries > limits.MaxMetadataEntries)
+        {
+            // Structure before items: one error for the object, and its entries are never read one by one.
+            errors.Add(pointer, $"has {entries} entries; at most {limits.MaxMetadataEntries} are allowed.");
+            reader.Skip();
+            return null;
+        }
+
+        var map = new Dictionary<string, string>(entries, StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string key;
@@ -657,18 +718,26 @@ public static class EventBatchReader
                 continue;
             }
 
-            if (map.Count == limits.MaxMetadataEntries)
-            {
-                errors.Add(pointer, $"has more than {limits.MaxMetadataEntries} entries.");
-                continue;
-            }
-
             map[key] = value;
         }
 
         return map.Count == 0 ? null : map;
 
         static string Entry(string key) => pointer + "/" + EscapePointer(key.Length > 64 ? key[..64] : key);
+    }
+
+    /// <summary>The entries of the object <paramref name="reader"/> is at, counted on a copy of the reader (no string is made).</summary>
+    private static int CountEntries(Utf8JsonReader reader)
+    {
+        var count = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            count++;
+            reader.Read();
+            reader.Skip();
+        }
+
+        return count;
     }
 
     internal static string EscapePointer(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);

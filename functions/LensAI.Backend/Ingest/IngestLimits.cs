@@ -39,6 +39,13 @@ public sealed class IngestLimits
     /// <summary>Furthest accepted <c>ts</c> in the future (clock skew). Default 10 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How many recently accepted event ids each instance remembers (with a hash of their content) to count a re-sent
+    /// <c>event_id</c> with different content as a conflict (<c>conflicts</c> in the answer, the
+    /// <c>lensai.ingest.events.conflicts</c> metric). About 40 bytes each; 0 turns the check off. Default 100,000.
+    /// </summary>
+    public int ConflictWindowEvents { get; set; } = 100_000;
+
     /// <summary>Deepest JSON nesting accepted in a body. Default 8.</summary>
     public int MaxJsonDepth { get; set; } = 8;
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Ingest;
 
-/// <summary>The outcome of one accepted batch: how many events were stored, and which were refused and why.</summary>
-public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected);
+/// <summary>
+/// The outcome of one accepted batch: how many events were stored, which were refused and why, and how many re-used a
+/// recent <c>event_id</c> with different content (<see cref="Conflicts"/>: storage keeps the first copy).
+/// </summary>
+public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected, int Conflicts = 0);
 
 /// <summary>
 /// An event as stored: the SDK's event with the project from the API key, the authoritative cost and price version,
@@ -41,6 +44,7 @@ public sealed partial class IngestService
     private readonly Func<string, ProjectSettings> _settings;
     private readonly Dictionary<string, PiiRedactor> _redactors = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly ConflictWindow _conflicts;
 
     public IngestService(EventWriter writer, PriceCatalog catalog, IngestLimits limits, Func<string, ProjectSettings> settings, TimeProvider time, IngestMetrics metrics, ILogger<IngestService> logger)
     {
@@ -51,6 +55,7 @@ public sealed partial class IngestService
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _conflicts = new ConflictWindow(limits.ConflictWindowEvents);
     }
 
     public IngestLimits Limits => _limits;
@@ -76,15 +81,22 @@ public sealed partial class IngestService
             await _writer.WriteAsync(project, stored, cancellationToken).ConfigureAwait(false);
         }
 
+        var conflicts = _conflicts.Record(project, read.Accepted);
         _metrics.Accepted.Add(stored.Count);
         _metrics.Rejected.Add(read.Rejected.Count);
+        _metrics.Conflicts.Add(conflicts);
         _metrics.Redactions.Add(redactions);
         if (read.Rejected.Count > 0)
         {
             LogRejected(_logger, project, read.Rejected.Count, read.Total);
         }
 
-        return new IngestResult(stored.Count, read.Rejected);
+        if (conflicts > 0)
+        {
+            LogConflicts(_logger, project, conflicts);
+        }
+
+        return new IngestResult(stored.Count, read.Rejected, conflicts);
     }
 
     private StoredEvent Price(string project, UsageEvent e, DateTimeOffset now)
@@ -112,6 +124,9 @@ public sealed partial class IngestService
             return redactor;
         }
     }
+
+    [LoggerMessage(2, LogLevel.Warning, "Project {Project}: {Conflicts} event(s) re-used a recent event_id with different content; the first copy is kept.")]
+    private static partial void LogConflicts(ILogger logger, string project, int conflicts);
 
     [LoggerMessage(1, LogLevel.Information, "Project {Project}: {Rejected} of {Total} event(s) refused by validation.")]
     private static partial void LogRejected(ILogger logger, string project, int rejected, int total);

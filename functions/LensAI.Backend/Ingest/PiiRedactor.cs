@@ -22,17 +22,30 @@ public sealed class RedactionOptions
     /// <summary>Redact secrets: provider API keys (<c>sk-…</c>, <c>AKIA…</c>, <c>AIza…</c>, GitHub and Slack tokens), bearer tokens, JWTs, LensAI keys. Default on.</summary>
     public bool Secrets { get; set; } = true;
 
-    /// <summary>Replace <c>user_id</c> with a salted hash (<c>u_</c> + 32 hex): attribution keeps working, the id is not stored. Default off.</summary>
+    /// <summary>
+    /// Apply the rules above to <c>user_id</c> too, so an e-mail address (or phone, card, IBAN, secret) used as a user id
+    /// is not stored. With a <see cref="UserIdSalt"/> such an id becomes its salted hash (<c>u_</c> + 32 hex: one
+    /// person, one key, attribution kept); without one its matches become markers (<c>[email]</c>), like in a route.
+    /// Ids that match no rule are stored as sent. Default on.
+    /// </summary>
+    public bool RedactUserIds { get; set; } = true;
+
+    /// <summary>Replace every <c>user_id</c> with a salted hash (<c>u_</c> + 32 hex): attribution keeps working, no id is stored. Default off.</summary>
     public bool HashUserIds { get; set; }
 
-    /// <summary>The salt for <see cref="HashUserIds"/> (a secret: configure it, never commit it). Required when hashing is on.</summary>
+    /// <summary>
+    /// The salt (16 characters or more) for hashed user ids (<see cref="HashUserIds"/>, and the ids
+    /// <see cref="RedactUserIds"/> finds personal). A secret: configure it, never commit it. Required when
+    /// <see cref="HashUserIds"/> is on.
+    /// </summary>
     public string? UserIdSalt { get; set; }
 }
 
 /// <summary>
 /// Removes PII and secrets from the free-text fields of an event before anything is written: the fields the contract
-/// marks <see cref="UsageEventField.IsRedacted"/> (the route and metadata values; a test holds the two to each other).
-/// Each match is replaced by a marker such as <c>[email]</c>; everything else is kept verbatim.
+/// marks <see cref="UsageEventField.IsRedacted"/> (user_id, the route and metadata values; a test holds the two to each
+/// other). Each match is replaced by a marker such as <c>[email]</c> (a personal user id by its salted hash when a salt
+/// is configured); everything else is kept verbatim.
 /// </summary>
 public sealed partial class PiiRedactor
 {
@@ -42,18 +55,18 @@ public sealed partial class PiiRedactor
     public PiiRedactor(RedactionOptions options)
     {
         _options = options;
-        if (options.HashUserIds)
+        if (options.HashUserIds && (string.IsNullOrEmpty(options.UserIdSalt) || options.UserIdSalt.Length < 16))
         {
-            if (string.IsNullOrEmpty(options.UserIdSalt) || options.UserIdSalt.Length < 16)
-            {
-                throw new ArgumentException("Redaction:UserIdSalt must be at least 16 characters when HashUserIds is on.", nameof(options));
-            }
+            throw new ArgumentException("Redaction:UserIdSalt must be at least 16 characters when HashUserIds is on.", nameof(options));
+        }
 
-            _salt = Encoding.UTF8.GetBytes(options.UserIdSalt);
+        if (options.UserIdSalt is { Length: >= 16 } salt)
+        {
+            _salt = Encoding.UTF8.GetBytes(salt);
         }
     }
 
-    /// <summary>Returns the event with metadata values and route redacted and, if configured, user_id hashed.</summary>
+    /// <summary>Returns the event with user_id, metadata values and route redacted (user_id hashed when configured).</summary>
     public UsageEvent Apply(UsageEvent e, out int redactions)
     {
         redactions = 0;
@@ -72,13 +85,31 @@ public sealed partial class PiiRedactor
             }
         }
 
-        var userId = _salt is not null && e.UserId is not null ? HashUserId(e.UserId) : e.UserId;
+        var userId = e.UserId is null ? null : RedactUserId(e.UserId, ref redactions);
         if (ReferenceEquals(route, e.Route) && redactions == 0 && ReferenceEquals(userId, e.UserId))
         {
             return e;
         }
 
         return e with { UserId = userId, Route = route, Metadata = metadata ?? e.Metadata };
+    }
+
+    private string RedactUserId(string userId, ref int redactions)
+    {
+        if (_options.HashUserIds)
+        {
+            return HashUserId(userId);
+        }
+
+        if (!_options.RedactUserIds)
+        {
+            return userId;
+        }
+
+        var found = 0;
+        var redacted = Redact(userId, ref found);
+        redactions += found;
+        return found == 0 ? userId : _salt is not null ? HashUserId(userId) : redacted;
     }
 
     public string HashUserId(string userId)

@@ -35,6 +35,9 @@ public static class EventSchema
     /// <summary>Every stored column, in order.</summary>
     public static readonly string[] Columns = [.. UsageEventFields.All.Select(f => f.Name), .. s_backendColumns.Select(c => c.Name)];
 
+    /// <summary>The stored columns that hold text (the contract's VARCHAR fields and <c>cost_source</c>).</summary>
+    public static readonly string[] TextColumns = [.. UsageEventFields.All.Where(f => f.ColumnType == "VARCHAR").Select(f => f.Name), .. s_backendColumns.Where(c => c.Type == "VARCHAR").Select(c => c.Name)];
+
     /// <summary><c>events/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/</c></summary>
     public static string PartitionPrefix(string project, DateOnly day)
         => $"events/project={project}/dt={day:yyyy'-'MM'-'dd}/";

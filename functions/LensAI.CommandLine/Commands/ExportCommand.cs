@@ -121,7 +121,7 @@ internal static class ExportCommand
                 var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
                 try
                 {
-                    connection.Execute($"COPY export_day TO $path ({(csv ? "FORMAT CSV, HEADER true" : "FORMAT PARQUET, COMPRESSION ZSTD")})", ("path", temp));
+                    connection.Execute(csv ? $"COPY ({ExportService.CsvSelect("export_day")}) TO $path ({ExportService.CsvCopyOptions})" : "COPY export_day TO $path (FORMAT PARQUET, COMPRESSION ZSTD)", ("path", temp));
                     File.Move(temp, path, overwrite: true);
                 }
                 finally

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
+using LensAI.Backend.Export;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -67,7 +68,8 @@ internal sealed class QueryTable
 
     /// <summary>
     /// Runs <paramref name="sql"/> and writes its rows as CSV (RFC 4180, header first) as they are read, without
-    /// collecting them: for results too big to hold twice.
+    /// collecting them: for results too big to hold twice. Text cells are neutralized like the export's
+    /// (<see cref="ExportService.NeutralizeCsvCell"/>), so a spreadsheet never runs one as a formula.
     /// </summary>
     public static long StreamCsv(DuckDBConnection connection, string sql, TextWriter output)
     {
@@ -85,7 +87,8 @@ internal sealed class QueryTable
                     line.Append(',');
                 }
 
-                line.Append(Csv(Text(result.Value(i))));
+                var value = result.Value(i);
+                line.Append(Csv(value is string text ? ExportService.NeutralizeCsvCell(text) : Text(value))); // text from events: never a formula
             }
 
             output.WriteLine(line);

@@ -267,8 +267,10 @@ internal sealed class IngestTransport : IEventTransport
                 return (0, null);
             }
 
+            // The list is capped by the backend; rejected_count (when sent) counts every refused event.
+            var count = root.TryGetProperty("rejected_count", out var total) && total.ValueKind == JsonValueKind.Number && total.TryGetInt32(out var n) && n >= list.GetArrayLength() ? n : list.GetArrayLength();
             var first = list[0].GetRawText();
-            return (list.GetArrayLength(), first.Length > 500 ? first[..500] : first);
+            return (count, first.Length > 500 ? first[..500] : first);
         }
         catch (JsonException)
         {

@@ -67,6 +67,14 @@ public sealed class EventBatchReaderTests
     [InlineData("ts", "2027-01-01T00:00:00Z", "/events/0/ts", "future")]
     [InlineData("ts", "2020-01-01T00:00:00Z", "/events/0/ts", "older")]
     [InlineData("ts", "yesterday", "/events/0/ts", "ISO 8601")]
+    [InlineData("ts", "2026-11-21T11:59:00", "/events/0/ts", "UTC offset")]
+    [InlineData("ts", "2026-11-21T11:59:00.123456", "/events/0/ts", "UTC offset")]
+    [InlineData("ts", "2026-11-21", "/events/0/ts", "UTC offset")]
+    [InlineData("event_id", "   ", "/events/0/event_id", "whitespace")]
+    [InlineData("event_id", " 01JD0000000000000000000000", "/events/0/event_id", "whitespace")]
+    [InlineData("event_id", "01JD0000000000000000000000\t", "/events/0/event_id", "whitespace")]
+    [InlineData("event_id", "01JD\u000100", "/events/0/event_id", "control")]
+    [InlineData("event_id", "01JD\u00A000", "/events/0/event_id", "whitespace")]
     [InlineData("model", null, "/events/0/model", "required")]
     [InlineData("model", "", "/events/0/model", "empty")]
     [InlineData("stream", "yes", "/events/0/stream", "true or false")]
@@ -127,6 +135,44 @@ public sealed class EventBatchReaderTests
         var errors = ErrorsOf(e);
         Assert.Contains(errors, x => x.Pointer == "/events/0/route" && x.Message.Contains("512", StringComparison.Ordinal));
         Assert.Contains(errors, x => x.Pointer == "/events/0/metadata" && x.Message.Contains("32", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("2026-11-21T11:59:00+00:00")]
+    [InlineData("2026-11-21T12:59:00+01:00")]
+    [InlineData("2026-11-21T06:59:00-05:00")]
+    public void Timestamps_with_an_offset_are_read_in_UTC(string ts)
+    {
+        var e = ValidEvent();
+        e["ts"] = ts;
+        Assert.Equal(new DateTimeOffset(2026, 11, 21, 11, 59, 0, TimeSpan.Zero), Assert.Single(Read(e).Accepted).Timestamp);
+    }
+
+    [Fact]
+    public void Metadata_past_its_entry_limit_is_one_error_however_many_entries_it_has()
+    {
+        // The audit's body: one event carrying hundreds of thousands of metadata keys, each of them invalid too.
+        var body = new StringBuilder("{\"events\":[{\"metadata\":{");
+        for (var i = 0; i < 300_000; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append("\"k").Append(i).Append("\":").Append(i % 2 == 0 ? "1" : "\"v\"");
+        }
+
+        body.Append("}}]}");
+        var rejected = Assert.Single(EventBatchReader.Read(Encoding.UTF8.GetBytes(body.ToString()), s_limits, Now).Rejected);
+        var metadata = Assert.Single(rejected.Errors, e => e.Pointer == "/events/0/metadata");
+        Assert.Contains("300000 entries; at most 32", metadata.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(rejected.Errors, e => e.Pointer.StartsWith("/events/0/metadata/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_errors_of_one_event_are_capped_and_the_rest_counted()
+    {
+        // One property repeated 5,000 times, each with a bad value: ten errors kept, the other 4,990 (plus the missing fields) counted.
+        var body = "{\"events\":[{" + string.Join(",", Enumerable.Repeat("\"tokens_in\":-1", 5000)) + "}]}";
+        var rejected = Assert.Single(EventBatchReader.Read(Encoding.UTF8.GetBytes(body), s_limits, Now).Rejected);
+        Assert.Equal(EventBatchReader.MaxErrorsPerEvent, rejected.Errors.Count);
+        Assert.True(rejected.MoreErrors >= 4990, rejected.MoreErrors.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Theory]

@@ -80,6 +80,39 @@ public sealed class PiiRedactorTests
         Assert.Throws<ArgumentException>(() => new PiiRedactor(new RedactionOptions { HashUserIds = true, UserIdSalt = "short" }));
     }
 
+    [Theory]
+    [InlineData("jane.doe@example.com", "[email]")]
+    [InlineData("+1 415 555 0100", "[phone]")]
+    [InlineData("customer 4111 1111 1111 1111", "customer [card]")]
+    [InlineData("sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv", "[secret]")]
+    public void A_user_id_that_is_personal_data_is_redacted_by_default(string userId, string stored)
+    {
+        var redacted = s_redactor.Apply(Sample() with { UserId = userId }, out var count);
+        Assert.Equal(stored, redacted.UserId);
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public void With_a_salt_a_personal_user_id_becomes_its_hash_and_other_ids_stay_as_sent()
+    {
+        var salted = new PiiRedactor(new RedactionOptions { UserIdSalt = "project-a-salt-0123456789" });
+        var jane = salted.Apply(Sample() with { UserId = "jane.doe@example.com" }, out var count).UserId!;
+        Assert.Matches("^u_[0-9a-f]{32}$", jane);
+        Assert.Equal(1, count);
+        Assert.Equal(jane, salted.HashUserId("jane.doe@example.com")); // one person, one key: attribution kept
+        Assert.NotEqual(jane, salted.Apply(Sample() with { UserId = "john@example.com" }, out _).UserId);
+        Assert.Equal("user-1", salted.Apply(Sample(), out _).UserId);
+    }
+
+    [Fact]
+    public void User_id_redaction_is_a_per_project_setting()
+    {
+        var off = new PiiRedactor(new RedactionOptions { RedactUserIds = false });
+        var e = Sample() with { UserId = "jane.doe@example.com" };
+        Assert.Same(e, off.Apply(e, out var count));
+        Assert.Equal(0, count);
+    }
+
     [Fact]
     public void Each_kind_can_be_turned_off()
     {
