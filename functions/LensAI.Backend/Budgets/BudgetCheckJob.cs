@@ -7,26 +7,6 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Budgets;
 
-/// <summary>Delivers budget alerts (Slack, webhook, or the log).</summary>
-public interface IAlertDispatcher
-{
-    /// <summary>The channels alerts go to (e.g. <c>slack</c>, <c>webhook</c>; <c>log</c> when none is configured).</summary>
-    IReadOnlyList<string> Channels { get; }
-
-    /// <summary>Delivers one alert on one channel; never throws for an expected failure.</summary>
-    Task<AlertDispatch> DispatchAsync(BudgetAlertData alert, string channel, CancellationToken cancellationToken);
-}
-
-/// <summary>The outcome of a delivery attempt.</summary>
-public enum AlertDispatchOutcome
-{
-    Delivered,
-    RetryLater,
-    Failed,
-}
-
-public sealed record AlertDispatch(AlertDispatchOutcome Outcome, string? Detail = null);
-
 /// <summary>
 /// Every minute (every 20 s in the embedded default): evaluates every project's budgets against its spend (rollups
 /// plus the raw events since), persists the state machine with conditional writes, writes the kill-switch document

@@ -112,21 +112,3 @@ public sealed class BudgetStore(IObjectStore store, TimeProvider time)
         return entries.OrderBy(e => e.At).ToList();
     }
 }
-
-/// <summary>Who changed what, when.</summary>
-public sealed record AuditEntry(
-    [property: System.Text.Json.Serialization.JsonPropertyName("at")] DateTimeOffset At,
-    [property: System.Text.Json.Serialization.JsonPropertyName("project")] string Project,
-    [property: System.Text.Json.Serialization.JsonPropertyName("actor")] string Actor,
-    [property: System.Text.Json.Serialization.JsonPropertyName("action")] string Action,
-    [property: System.Text.Json.Serialization.JsonPropertyName("detail")] string Detail);
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(AuditEntry))]
-internal sealed partial class AuditJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
-
-/// <summary>A budgets file was refused; every problem is named by JSON pointer.</summary>
-public sealed class BudgetValidationException(IReadOnlyList<(string Pointer, string Message)> errors)
-    : Exception("Invalid budgets: " + string.Join(" ", errors.Select(e => $"{e.Pointer} {e.Message}")))
-{
-    public IReadOnlyList<(string Pointer, string Message)> Errors { get; } = errors;
-}

@@ -3,16 +3,6 @@ using LensAI.Backend.Parquet;
 
 namespace LensAI.Backend.Export;
 
-/// <summary>The file formats of <c>GET /v1/export</c>.</summary>
-public enum ExportFormat
-{
-    /// <summary>ZSTD Parquet.</summary>
-    Parquet,
-
-    /// <summary>CSV with a header row.</summary>
-    Csv,
-}
-
 /// <summary>
 /// Writes one project's events for a time range as a single deduplicated Parquet or CSV file, with DuckDB.
 /// The project is always the caller's own (from the API key). CSV is made safe to open in a spreadsheet

@@ -4,25 +4,6 @@ using System.Text.Json;
 
 namespace LensAI.Backend.Ingest;
 
-/// <summary>One problem with one field of one event, as a JSON pointer and a message.</summary>
-public sealed record FieldError(string Pointer, string Message);
-
-/// <summary>
-/// An event of the batch that was refused, with its reasons: at most <see cref="EventBatchReader.MaxErrorsPerEvent"/>
-/// of them, and how many more there were.
-/// </summary>
-public sealed record RejectedEvent(int Index, IReadOnlyList<FieldError> Errors, int MoreErrors = 0);
-
-/// <summary>The result of reading a batch: the events that passed validation and the ones that did not.</summary>
-public sealed record BatchReadResult(IReadOnlyList<UsageEvent> Accepted, IReadOnlyList<RejectedEvent> Rejected, int Total);
-
-/// <summary>The body is not a batch at all (malformed JSON, wrong shape, too deep, too many events): the whole request is refused.</summary>
-public sealed class BatchFormatException(string message, int status = 400) : Exception(message)
-{
-    /// <summary>The HTTP status to answer: 400, or 413 for too many events.</summary>
-    public int Status { get; } = status;
-}
-
 /// <summary>
 /// Reads <c>{"events":[…]}</c> in one forward pass with <see cref="Utf8JsonReader"/>, validating every field of every
 /// event and naming each problem with a JSON pointer (<c>/events/3/tokens_in</c>). Unknown fields are ignored;

@@ -5,31 +5,6 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Backend.Ingest;
 
 /// <summary>
-/// The outcome of one accepted batch: how many events were stored, which were refused and why, and how many re-used a
-/// recent <c>event_id</c> with different content (<see cref="Conflicts"/>: storage keeps the first copy).
-/// </summary>
-public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected, int Conflicts = 0);
-
-/// <summary>
-/// An event as stored: the SDK's event with the project from the API key, the authoritative cost and price version,
-/// where the cost came from (<c>catalog</c>, <c>sdk</c> or null) and when it was ingested.
-/// </summary>
-public sealed record StoredEvent(UsageEvent Event, string Project, decimal? CostUsd, string? PriceVersion, string? CostSource, DateTimeOffset IngestedAt);
-
-/// <summary>Per-project ingest settings.</summary>
-public sealed class ProjectSettings
-{
-    /// <summary>PII redaction for this project.</summary>
-    public RedactionOptions Redaction { get; set; } = new();
-
-    /// <summary>Days of raw events kept (0 = forever). Default 365.</summary>
-    public int RetentionDays { get; set; } = 365;
-
-    /// <summary>Days of rollups kept (0 = forever); usually longer than events. Default 1,095.</summary>
-    public int RollupRetentionDays { get; set; } = 1095;
-}
-
-/// <summary>
 /// validate → redact → authoritative cost → Parquet. The project always comes from the API key; the SDK's cost is
 /// kept only for models the backend's catalogue cannot price (<c>cost_source</c> says which).
 /// </summary>

@@ -93,8 +93,3 @@ public sealed class StorageLease
         }
     }
 }
-
-internal sealed record LeaseRecord([property: JsonPropertyName("owner")] string Owner, [property: JsonPropertyName("expires")] DateTimeOffset Expires);
-
-[JsonSerializable(typeof(LeaseRecord))]
-internal sealed partial class JobsJsonContext : JsonSerializerContext;

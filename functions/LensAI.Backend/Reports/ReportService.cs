@@ -8,63 +8,6 @@ using LensAI.Budgets;
 namespace LensAI.Backend.Reports;
 
 /// <summary>
-/// One row of a breakdown (by model, user or route). <c>latency_p50</c> and <c>latency_p95</c> are percentiles of all the
-/// row's calls in the range, from the rollups' merged log-scale histograms: within a factor of 1.2 of the exact value
-/// (<c>quantile_cont</c> over the raw events) for latencies between 1 ms and about 10 minutes.
-/// </summary>
-public sealed record ReportRow(
-    [property: JsonPropertyName("key")] string Key,
-    [property: JsonPropertyName("requests")] long Requests,
-    [property: JsonPropertyName("tokens_in")] long TokensIn,
-    [property: JsonPropertyName("tokens_out")] long TokensOut,
-    [property: JsonPropertyName("cost_usd")] decimal CostUsd,
-    [property: JsonPropertyName("unpriced")] long Unpriced,
-    [property: JsonPropertyName("errors")] long Errors,
-    [property: JsonPropertyName("latency_p50")] double? LatencyP50,
-    [property: JsonPropertyName("latency_p95")] double? LatencyP95);
-
-/// <summary>A point of a time series: cost of one key in one bucket.</summary>
-public sealed record CostPoint(
-    [property: JsonPropertyName("bucket")] DateTimeOffset Bucket,
-    [property: JsonPropertyName("key")] string Key,
-    [property: JsonPropertyName("cost_usd")] decimal CostUsd);
-
-/// <summary>Latency percentiles of one bucket (exact: computed from that bucket's events).</summary>
-public sealed record LatencyPoint(
-    [property: JsonPropertyName("bucket")] DateTimeOffset Bucket,
-    [property: JsonPropertyName("requests")] long Requests,
-    [property: JsonPropertyName("p50")] double? P50,
-    [property: JsonPropertyName("p95")] double? P95,
-    [property: JsonPropertyName("ttft_p50")] double? TtftP50);
-
-/// <summary>A budget's state with its end-of-period projection.</summary>
-public sealed record BudgetGauge(
-    [property: JsonPropertyName("budget_id")] string BudgetId,
-    [property: JsonPropertyName("scope")] string Scope,
-    [property: JsonPropertyName("scope_value")] string? ScopeValue,
-    [property: JsonPropertyName("period")] string Period,
-    [property: JsonPropertyName("period_end")] DateTimeOffset PeriodEnd,
-    [property: JsonPropertyName("limit_usd")] decimal LimitUsd,
-    [property: JsonPropertyName("spent_usd")] decimal SpentUsd,
-    [property: JsonPropertyName("forecast_usd")] decimal ForecastUsd,
-    [property: JsonPropertyName("blocked")] bool Blocked);
-
-/// <summary>Everything the report and the dashboard show for a project and a range.</summary>
-public sealed record ProjectReport(
-    [property: JsonPropertyName("project")] string Project,
-    [property: JsonPropertyName("from")] DateTimeOffset From,
-    [property: JsonPropertyName("to")] DateTimeOffset To,
-    [property: JsonPropertyName("grain")] string Grain,
-    [property: JsonPropertyName("totals")] ReportRow Totals,
-    [property: JsonPropertyName("by_model")] IReadOnlyList<ReportRow> ByModel,
-    [property: JsonPropertyName("by_user")] IReadOnlyList<ReportRow> ByUser,
-    [property: JsonPropertyName("by_route")] IReadOnlyList<ReportRow> ByRoute,
-    [property: JsonPropertyName("cost_over_time")] IReadOnlyList<CostPoint> CostOverTime,
-    [property: JsonPropertyName("latency_over_time")] IReadOnlyList<LatencyPoint> LatencyOverTime,
-    [property: JsonPropertyName("budgets")] IReadOnlyList<BudgetGauge> Budgets,
-    [property: JsonPropertyName("unpriced_models")] IReadOnlyList<string> UnpricedModels);
-
-/// <summary>
 /// Builds a project's report from the rollups (plus the raw events not rolled up yet): totals, breakdowns by model,
 /// user and route with latency percentiles, cost over time by model, latency over time, budget gauges with a linear
 /// end-of-period forecast, and the models the catalogue could not price. The CLI's <c>report</c> and the dashboard
@@ -189,7 +132,3 @@ public sealed class ReportService(RollupReader rollups, BudgetStore budgets, Tim
 
     private static double? NullableDouble(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 }
-
-[JsonSerializable(typeof(ProjectReport))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-public sealed partial class ReportJsonContext : JsonSerializerContext;

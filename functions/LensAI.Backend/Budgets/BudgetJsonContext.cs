@@ -1,0 +1,10 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LensAI.Budgets;
+
+namespace LensAI.Backend.Budgets;
+
+[JsonSerializable(typeof(BudgetFile))]
+[JsonSourceGenerationOptions(WriteIndented = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+internal sealed partial class BudgetJsonContext : JsonSerializerContext;

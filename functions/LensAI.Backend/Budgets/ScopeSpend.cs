@@ -1,0 +1,12 @@
+using System.Globalization;
+using LensAI.Budgets;
+
+namespace LensAI.Backend.Budgets;
+
+/// <summary>Cost and unpriced calls of one scope in one period.</summary>
+public sealed record ScopeSpend(decimal Cost, long Unpriced, IReadOnlyList<string>? Models = null)
+{
+    public static readonly ScopeSpend None = new(0m, 0);
+
+    public IReadOnlyList<string> UnpricedModels => Models ?? [];
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LensAI.Budgets;
+
+namespace LensAI.Backend.Budgets;
+
+public sealed class TierTemplate
+{
+    [JsonPropertyName("amount_usd")]
+    public decimal AmountUsd { get; set; }
+
+    [JsonPropertyName("period")]
+    public string Period { get; set; } = "monthly";
+
+    [JsonPropertyName("action")]
+    public string Action { get; set; } = "block";
+
+    [JsonPropertyName("thresholds")]
+    public List<int> Thresholds { get; set; } = [50, 75, 90, 100];
+
+    [JsonPropertyName("override_window")]
+    public TimeSpan OverrideWindow { get; set; } = TimeSpan.FromHours(1);
+}

@@ -1,0 +1,14 @@
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Parquet;
+
+namespace LensAI.Backend.Export;
+
+/// <summary>The file formats of <c>GET /v1/export</c>.</summary>
+public enum ExportFormat
+{
+    /// <summary>ZSTD Parquet.</summary>
+    Parquet,
+
+    /// <summary>CSV with a header row.</summary>
+    Csv,
+}

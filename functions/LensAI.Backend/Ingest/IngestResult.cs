@@ -1,0 +1,11 @@
+using LensAI.Backend.Parquet;
+using LensAI.Pricing;
+using Microsoft.Extensions.Logging;
+
+namespace LensAI.Backend.Ingest;
+
+/// <summary>
+/// The outcome of one accepted batch: how many events were stored, which were refused and why, and how many re-used a
+/// recent <c>event_id</c> with different content (<see cref="Conflicts"/>: storage keeps the first copy).
+/// </summary>
+public sealed record IngestResult(int Accepted, IReadOnlyList<RejectedEvent> Rejected, int Conflicts = 0);

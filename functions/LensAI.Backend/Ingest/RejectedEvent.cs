@@ -1,0 +1,11 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace LensAI.Backend.Ingest;
+
+/// <summary>
+/// An event of the batch that was refused, with its reasons: at most <see cref="EventBatchReader.MaxErrorsPerEvent"/>
+/// of them, and how many more there were.
+/// </summary>
+public sealed record RejectedEvent(int Index, IReadOnlyList<FieldError> Errors, int MoreErrors = 0);

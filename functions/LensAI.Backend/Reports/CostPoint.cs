@@ -1,0 +1,14 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using LensAI.Backend.Budgets;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Rollups;
+using LensAI.Budgets;
+
+namespace LensAI.Backend.Reports;
+
+/// <summary>A point of a time series: cost of one key in one bucket.</summary>
+public sealed record CostPoint(
+    [property: JsonPropertyName("bucket")] DateTimeOffset Bucket,
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("cost_usd")] decimal CostUsd);

@@ -1,0 +1,24 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using LensAI.Backend.Budgets;
+using LensAI.Backend.DuckDb;
+using LensAI.Backend.Rollups;
+using LensAI.Budgets;
+
+namespace LensAI.Backend.Reports;
+
+/// <summary>
+/// One row of a breakdown (by model, user or route). <c>latency_p50</c> and <c>latency_p95</c> are percentiles of all the
+/// row's calls in the range, from the rollups' merged log-scale histograms: within a factor of 1.2 of the exact value
+/// (<c>quantile_cont</c> over the raw events) for latencies between 1 ms and about 10 minutes.
+/// </summary>
+public sealed record ReportRow(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("tokens_in")] long TokensIn,
+    [property: JsonPropertyName("tokens_out")] long TokensOut,
+    [property: JsonPropertyName("cost_usd")] decimal CostUsd,
+    [property: JsonPropertyName("unpriced")] long Unpriced,
+    [property: JsonPropertyName("errors")] long Errors,
+    [property: JsonPropertyName("latency_p50")] double? LatencyP50,
+    [property: JsonPropertyName("latency_p95")] double? LatencyP95);
