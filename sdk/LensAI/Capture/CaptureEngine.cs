@@ -101,7 +101,7 @@ internal sealed class CaptureEngine
         {
             cost = price;
             priceVersion = version;
-            _metrics.Cost.Add((double)price, new KeyValuePair<string, object?>("provider", call.Provider));
+            _metrics.Cost.Add((double)price, new KeyValuePair<string, object?>("provider", call.Provider), new KeyValuePair<string, object?>("model", call.Model));
         }
         else
         {
@@ -142,6 +142,10 @@ internal sealed class CaptureEngine
         };
 
         _metrics.Captured.Add(1, new KeyValuePair<string, object?>("provider", call.Provider));
+        if (call.Status != UsageStatus.Blocked)
+        {
+            _metrics.RecordGenAi(call.Provider, call.Model, call.Operation, usage, call.LatencyMs, call.Status, call.HttpStatus);
+        }
         if (Budgets is { } guard)
         {
             try
