@@ -1,9 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics.CodeAnalysis;
-using DuckDB.NET.Data;
-using LensAI.Backend.Storage;
-using Microsoft.Extensions.Options;
-using Spectre.Console;
 
 namespace LensAI.Cli;
 

@@ -1,4 +1,3 @@
-using LensAI.Backend;
 using LensAI.Backend.Jobs;
 using LensAI.Hosting;
 using Microsoft.Extensions.Configuration;

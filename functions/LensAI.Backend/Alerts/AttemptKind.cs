@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Text;
-using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>How one HTTP attempt ended, as the channel's classifier reads the answer.</summary>

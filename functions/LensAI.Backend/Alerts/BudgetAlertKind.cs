@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>Why an alert is sent.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>What a budget applies to: a kind (<c>project</c>, <c>user</c>, <c>route</c>, <c>model</c>, <c>metadata</c>) and, except for the whole project, a value.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>A name (model, user) and the cost it drove in the period.</summary>

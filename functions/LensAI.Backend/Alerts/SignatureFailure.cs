@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>Why a signed request was refused.</summary>

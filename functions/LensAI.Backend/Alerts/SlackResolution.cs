@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 
 namespace LensAI.Backend.Alerts;
 

@@ -1,9 +1,3 @@
-using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-
 namespace LensAI.Backend.Alerts;
 
 /// <summary>What a button did.</summary>

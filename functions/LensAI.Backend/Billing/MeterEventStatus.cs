@@ -1,15 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
-using LensAI.Backend.Alerts;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Stripe;
-using Stripe.Billing;
-
 namespace LensAI.Backend.Billing;
 
 /// <summary>What became of one meter event.</summary>

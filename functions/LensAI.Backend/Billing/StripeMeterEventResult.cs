@@ -1,14 +1,4 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
-using LensAI.Backend.Alerts;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stripe;
-using Stripe.Billing;
 
 namespace LensAI.Backend.Billing;
 

@@ -1,5 +1,3 @@
-using LensAI.Backend.Alerts;
-
 namespace LensAI.Backend.Billing;
 
 /// <summary>What a meter event's value counts.</summary>

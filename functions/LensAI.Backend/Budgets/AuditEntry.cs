@@ -1,7 +1,3 @@
-using System.Text.Json;
-using LensAI.Backend.Storage;
-using LensAI.Budgets;
-
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Who changed what, when.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using LensAI.Backend.Storage;
-using LensAI.Budgets;
-
 namespace LensAI.Backend.Budgets;
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(AuditEntry))]

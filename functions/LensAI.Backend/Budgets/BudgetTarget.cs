@@ -1,6 +1,3 @@
-using System.Globalization;
-using LensAI.Budgets;
-
 namespace LensAI.Backend.Budgets;
 
 /// <summary>One budget applied to one scope value (a default per-user budget expands to one per user).</summary>

@@ -1,10 +1,3 @@
-using LensAI.Backend.DuckDb;
-using LensAI.Backend.Jobs;
-using LensAI.Backend.Parquet;
-using LensAI.Backend.Rollups;
-using LensAI.Budgets;
-using Microsoft.Extensions.Logging;
-
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Delivers budget alerts (Slack, webhook, or the log).</summary>

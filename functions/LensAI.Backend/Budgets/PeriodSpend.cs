@@ -1,4 +1,3 @@
-using System.Globalization;
 using LensAI.Budgets;
 
 namespace LensAI.Backend.Budgets;

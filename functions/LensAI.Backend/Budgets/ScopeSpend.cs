@@ -1,6 +1,3 @@
-using System.Globalization;
-using LensAI.Budgets;
-
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Cost and unpriced calls of one scope in one period.</summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using LensAI.Budgets;
 
 namespace LensAI.Backend.Budgets;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using LensAI.Budgets;
-
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Ready-made tier templates (free / pro / enterprise) for a default per-user budget.</summary>

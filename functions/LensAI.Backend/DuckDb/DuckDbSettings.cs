@@ -1,6 +1,3 @@
-using System.Globalization;
-using DuckDB.NET.Data;
-
 namespace LensAI.Backend.DuckDb;
 
 /// <summary>Start-up settings of the backend's DuckDB database.</summary>

@@ -1,6 +1,3 @@
-using LensAI.Backend.DuckDb;
-using LensAI.Backend.Parquet;
-
 namespace LensAI.Backend.Export;
 
 /// <summary>The file formats of <c>GET /v1/export</c>.</summary>

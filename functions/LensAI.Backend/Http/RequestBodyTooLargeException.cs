@@ -1,9 +1,3 @@
-using System.Buffers;
-using System.IO.Compression;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Net.Http.Headers;
-
 namespace LensAI.Backend.Http;
 
 /// <summary>The request body was longer than the endpoint accepts (answered 413).</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-
 namespace LensAI.Backend.Ingest;
 
 /// <summary>The body is not a batch at all (malformed JSON, wrong shape, too deep, too many events): the whole request is refused.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-
 namespace LensAI.Backend.Ingest;
 
 /// <summary>The result of reading a batch: the events that passed validation and the ones that did not.</summary>

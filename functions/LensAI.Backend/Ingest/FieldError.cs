@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-
 namespace LensAI.Backend.Ingest;
 
 /// <summary>One problem with one field of one event, as a JSON pointer and a message.</summary>

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace LensAI.Backend.Ingest;
 
 /// <summary>What is redacted for a project, and whether user ids are hashed.</summary>

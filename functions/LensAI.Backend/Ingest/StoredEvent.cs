@@ -1,7 +1,3 @@
-using LensAI.Backend.Parquet;
-using LensAI.Pricing;
-using Microsoft.Extensions.Logging;
-
 namespace LensAI.Backend.Ingest;
 
 /// <summary>

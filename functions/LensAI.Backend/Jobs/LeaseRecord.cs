@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using LensAI.Backend.Storage;
 
 namespace LensAI.Backend.Jobs;
 

@@ -1,9 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
-using LensAI.Backend.Storage;
 
 namespace LensAI.Backend.Keys;
 

@@ -1,13 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Threading.Channels;
-using DuckDB.NET.Data;
-using LensAI.Backend.DuckDb;
-using LensAI.Backend.Ingest;
-using LensAI.Backend.Storage;
-using Microsoft.Extensions.Logging;
-
 namespace LensAI.Backend.Parquet;
 
 /// <summary>Options of the Parquet writer.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LensAI.Backend.Storage;
 
 /// <summary>Which object store the backend writes to.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LensAI.Backend.Storage;
 
 /// <summary>When the S3 client computes and checks flexible (CRC) checksums.</summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using LensAI.Budgets;
-
 namespace LensAI.Capture;
 
 /// <summary>How the reading of a response ended.</summary>

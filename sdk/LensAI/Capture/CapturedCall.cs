@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LensAI.Budgets;
 
 namespace LensAI.Capture;

@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Net.Http.Headers;
-using System.Text.Json;
-
 namespace LensAI.Capture;
 
 /// <summary>What LensAI reads from a request body: the requested model, whether it streams, its output cap.</summary>

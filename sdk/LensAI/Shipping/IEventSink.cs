@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using LensAI.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace LensAI.Shipping;
 
 /// <summary>Where recorded events go: the batch processor.</summary>

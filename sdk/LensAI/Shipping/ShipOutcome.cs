@@ -1,14 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using LensAI.Connection;
-using LensAI.Diagnostics;
-using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Retry;
-using Polly.Timeout;
-
 namespace LensAI.Shipping;
 
 /// <summary>The outcome of one POST of one payload.</summary>

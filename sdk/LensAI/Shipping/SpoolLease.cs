@@ -1,7 +1,3 @@
-using System.Globalization;
-using LensAI.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace LensAI.Shipping;
 
 /// <summary>A batch taken from the spool for sending: <see cref="Complete"/> once delivered, <see cref="Release"/> to put it back.</summary>
