@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace LensAI.Functions;
 
 /// <summary><c>GET /v1/budgets/status</c> and <c>GET|PUT /v1/budgets</c>.</summary>
-public sealed class BudgetFunctions(BudgetEndpoints endpoints, ApiKeyGuard guard)
+internal sealed class BudgetFunctions(BudgetEndpoints endpoints, ApiKeyGuard guard)
 {
     [Function("budgets-status")]
     public Task<IResult> StatusAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.BudgetsStatus)] HttpRequest request)

@@ -11,7 +11,7 @@ namespace LensAI.Functions;
 // secret). Routes are LensAIRoutes, with host.json's routePrefix "" so the paths match.
 
 /// <summary><c>POST /v1/events</c>.</summary>
-public sealed class EventsFunction(IngestEndpoint endpoint, ApiKeyGuard guard)
+internal sealed class EventsFunction(IngestEndpoint endpoint, ApiKeyGuard guard)
 {
     [Function("events")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = LensAIRoutes.Events)] HttpRequest request)

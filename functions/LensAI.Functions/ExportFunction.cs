@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace LensAI.Functions;
 
 /// <summary><c>GET /v1/export</c>.</summary>
-public sealed class ExportFunction(ExportEndpoint endpoint, ApiKeyGuard guard)
+internal sealed class ExportFunction(ExportEndpoint endpoint, ApiKeyGuard guard)
 {
     [Function("export")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.Export)] HttpRequest request)

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace LensAI.Functions;
 
 /// <summary><c>GET /healthz</c>.</summary>
-public sealed class HealthFunction(HealthEndpoint endpoint)
+internal sealed class HealthFunction(HealthEndpoint endpoint)
 {
     [Function("healthz")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.Health)] HttpRequest request)

@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 namespace LensAI.Functions;
 
 /// <summary>The worker's composition, kept out of <c>Program</c> so tests build the same host without starting it.</summary>
-public static class LensAIFunctionsApp
+internal static class LensAIFunctionsApp
 {
     /// <summary>
     /// The ASP.NET Core integration (functions take <c>HttpRequest</c> and return <c>IResult</c>) and the backend's one

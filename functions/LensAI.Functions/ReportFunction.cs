@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace LensAI.Functions;
 
 /// <summary><c>GET /v1/report</c>.</summary>
-public sealed class ReportFunction(ReportEndpoint endpoint, ApiKeyGuard guard)
+internal sealed class ReportFunction(ReportEndpoint endpoint, ApiKeyGuard guard)
 {
     [Function("report")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.Report)] HttpRequest request)

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace LensAI.Functions;
 
 /// <summary><c>POST /v1/slack/actions</c> (Slack's own signature is the check).</summary>
-public sealed class SlackActionsFunction(SlackActionEndpoint endpoint)
+internal sealed class SlackActionsFunction(SlackActionEndpoint endpoint)
 {
     [Function("slack-actions")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = LensAIRoutes.SlackActions)] HttpRequest request)

@@ -8,7 +8,7 @@ namespace LensAI.Functions;
 /// schedules land in <c>functions.metadata</c>). Each runs the job through <see cref="JobRunner"/>, under the
 /// same storage lease the embedded scheduler and the CLI take, so scaled-out instances never run a job twice at once.
 /// </summary>
-public sealed class TimerFunctions(JobRunner jobs)
+internal sealed class TimerFunctions(JobRunner jobs)
 {
     [Function(JobRegistry.CompactionName)]
     public Task CompactionAsync([TimerTrigger(JobRegistry.CompactionSchedule)] TimerInfo timer, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace LensAI.Server;
 /// <c>budgets</c> and <c>jobs</c> are handed to the same command line (one parser, one output), so
 /// <c>LensAI.Server keys create --project acme</c> and <c>lensai keys create --project acme</c> are the same command.
 /// </summary>
-public static class LensAIServer
+internal static class LensAIServer
 {
     /// <summary>The commands forwarded to the <c>lensai</c> command line.</summary>
     public static IReadOnlyList<string> AdminCommands { get; } = ["keys", "budgets", "jobs"];

@@ -3,13 +3,19 @@ using System.Text.Json.Serialization;
 using DuckDB.NET.Data;
 using LensAI.Backend.Billing;
 using LensAI.Backend.Parquet;
-using LensAI.Backend.Reports;
 using LensAI.Backend.Rollups;
 using LensAI.Backend.Storage;
 
 namespace LensAI.Samples.ChatBilling;
 
 /// <summary>What one conversation cost.</summary>
+/// <summary>One user's cost over a range, from the rollups.</summary>
+public sealed record UserCost(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("tokens")] long Tokens,
+    [property: JsonPropertyName("cost_usd")] decimal CostUsd);
+
 public sealed record ConversationCost(
     [property: JsonPropertyName("conversation_id")] string ConversationId,
     [property: JsonPropertyName("calls")] long Calls,
@@ -50,7 +56,7 @@ public sealed record StripePush(
 
 /// <summary>
 /// The billing side of the chat service, reading only what LensAI's backend wrote — no tally of its own: costs per user
-/// from the rollups (<see cref="RollupReader"/>, <see cref="ReportService"/>), costs per conversation from the events
+/// from the rollups (<see cref="RollupReader"/>), costs per conversation from the events
 /// in Parquet (<see cref="EventStore"/>; conversations are the <c>conversation_id</c> metadata of each call), and the
 /// push to Stripe through the backend's <see cref="StripeSyncJob"/> and <see cref="StripeMeterClient"/>.
 /// </summary>
@@ -65,7 +71,6 @@ public sealed class BillingService(
     IObjectStore store,
     EventStore events,
     RollupReader rollups,
-    ReportService reports,
     StripeMeterClient? stripe,
     StripeOptions? stripeOptions,
     TimeProvider time,
@@ -89,12 +94,30 @@ public sealed class BillingService(
         await store.PutAsync($"_system/stripe/{project}.json", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(map), cancellationToken);
     }
 
-    /// <summary>Every user's cost this month, from <see cref="ReportService"/> (the rollups).</summary>
-    public async Task<IReadOnlyList<ReportRow>> CostByUserAsync(CancellationToken cancellationToken)
+    /// <summary>Every user's cost this month, from the rollups' daily per-user rows (the most expensive first).</summary>
+    public async Task<IReadOnlyList<UserCost>> CostByUserAsync(CancellationToken cancellationToken)
     {
         var (from, to) = MonthOf(time.GetUtcNow());
-        var report = await reports.BuildAsync(project, from, to, top: 1000, cancellationToken);
-        return report.ByUser;
+        return await rollups.QueryAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(to.UtcDateTime.AddDays(-1)), (connection, rollup) =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT key, sum(requests)::BIGINT, sum(tokens_in + tokens_out)::BIGINT, CAST(sum(cost_usd) AS DECIMAL(38, 9))
+                FROM {rollup}
+                WHERE grain = 'day' AND dimension = 'user' AND bucket >= $from AND bucket < $to
+                GROUP BY ALL ORDER BY 4 DESC, 1
+                """;
+            command.Parameters.Add(new DuckDBParameter("from", from));
+            command.Parameters.Add(new DuckDBParameter("to", to));
+            using var rows = command.ExecuteReader();
+            var result = new List<UserCost>();
+            while (rows.Read())
+            {
+                result.Add(new UserCost(rows.GetString(0), rows.GetInt64(1), rows.GetInt64(2), rows.GetDecimal(3)));
+            }
+
+            return (IReadOnlyList<UserCost>)result;
+        }, cancellationToken);
     }
 
     /// <summary>The user's cost this month (rollups) and per conversation (events).</summary>
@@ -112,7 +135,9 @@ public sealed class BillingService(
             }
 
             // Every value is a bound parameter: the part paths ($files), the user and the month.
-            using var connection = events.DuckDb.Open();
+            // A DuckDB of the sample's own, in memory: it only reads the Parquet parts the backend listed.
+            using var connection = new DuckDBConnection("DataSource=:memory:");
+            connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = $"""
                 SELECT metadata['conversation_id'] AS conversation, count(*) FILTER (WHERE status <> 'blocked'), sum(tokens_in + tokens_out)::BIGINT,

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LensAI.Backend.Billing;
-using LensAI.Backend.Budgets;
 using LensAI.Backend.Parquet;
-using LensAI.Backend.Reports;
 using LensAI.Backend.Rollups;
 
 namespace LensAI.Samples.ChatBilling;
@@ -15,7 +13,7 @@ public sealed record Exchange(string User, string Tier, string Conversation, int
 /// <summary>What the demo did and saw, for its smoke test.</summary>
 public sealed record ChatBillingResult(
     IReadOnlyList<Exchange> Exchanges,
-    IReadOnlyList<ReportRow> CostByUser,
+    IReadOnlyList<UserCost> CostByUser,
     IReadOnlyList<UserUsage> Usage,
     IReadOnlyList<Invoice> Invoices,
     StripePush Push);
@@ -152,12 +150,13 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         output.WriteLine($"Embedded LensAI backend on {backend.Endpoint}; Parquet under {Path.Combine(backend.DataDirectory, "store", "events")}.");
 
         // The plans' quotas, as LensAI budgets: a default per-user budget by tier.
+        await backend.SetBudgetsAsync(Tiers.BudgetsJson);
+
         var services = backend.Services;
-        await services.GetRequiredService<BudgetStore>().SetBudgetsAsync(Project, BudgetStore.Parse(System.Text.Encoding.UTF8.GetBytes(Tiers.BudgetsJson)), "chat-billing", CancellationToken.None);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Plans as LensAI budgets: free ${Tiers.FreeDailyUsd} a day, pro ${Tiers.ProMonthlyUsd} a month, both blocking at 100 %."));
 
         var billing = new BillingService(Project, users, backend.Store, services.GetRequiredService<EventStore>(), services.GetRequiredService<RollupReader>(),
-            services.GetRequiredService<ReportService>(), services.GetRequiredService<StripeMeterClient>(), services.GetRequiredService<StripeOptions>(),
+            services.GetRequiredService<StripeMeterClient>(), services.GetRequiredService<StripeOptions>(),
             services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>());
         await billing.PublishCustomerMapAsync(CancellationToken.None);
 
@@ -213,11 +212,11 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         await Backend.Jobs.RunAsync("rollups", cancellationToken); // hourly when deployed
 
         output.WriteLine();
-        output.WriteLine("Cost per user this month (ReportService, from the rollups)");
+        output.WriteLine("Cost per user this month (from the rollups)");
         var byUser = await Billing.CostByUserAsync(cancellationToken);
         foreach (var row in byUser)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Key,-6} {row.Requests,3} requests {row.TokensIn + row.TokensOut,6} tokens  ${row.CostUsd:0.000000000}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Key,-6} {row.Requests,3} requests {row.Tokens,6} tokens  ${row.CostUsd:0.000000000}"));
         }
 
         output.WriteLine();

@@ -271,8 +271,7 @@ public static class QuickstartSample
 
         // 4. A small budget: alerts at 50/75/90/100 % and a kill-switch at 100 %.
         output.WriteLine();
-        var budgetFile = BudgetStore.Parse("""{"budgets":[{"id":"demo-monthly","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}"""u8);
-        await backend.Services.GetRequiredService<BudgetStore>().SetBudgetsAsync(Project, budgetFile, "quickstart", cancellationToken);
+        await backend.SetBudgetsAsync("""{"budgets":[{"id":"demo-monthly","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}""", cancellationToken);
         step("Budget set: $0.01 per month for the whole project, action block. Running the rollup and budget-check jobs…");
         await backend.Jobs.RunAsync("rollups", cancellationToken);
         await backend.Jobs.RunAsync("budget-check", cancellationToken);

@@ -126,6 +126,23 @@ public sealed class LocalBackend : IAsyncDisposable
     }
 
     /// <summary>
+    /// Replaces the project's budgets with <paramref name="budgetsJson"/> (docs/budgets.md's format) through
+    /// <c>PUT /v1/budgets</c> with the project's key, as a budget owner or <c>lensai budgets set</c> does; the backend
+    /// validates the file and checks the project against it at once.
+    /// </summary>
+    public async Task SetBudgetsAsync(string budgetsJson, CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient { BaseAddress = Endpoint };
+        using var request = new HttpRequestMessage(HttpMethod.Put, "v1/budgets") { Content = new StringContent(budgetsJson, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT /v1/budgets answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        }
+    }
+
+    /// <summary>
     /// Waits until the SDK has certainly applied the kill-switch document as it is now: two polls of
     /// <c>GET /v1/budgets/status</c> that arrive after this call (the first reads the new document; the SDK only sends
     /// the next one once it has applied the first). Demo plumbing, for one SDK instance polling this backend: a real app
@@ -146,7 +163,9 @@ public sealed class LocalBackend : IAsyncDisposable
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         return Services.GetRequiredService<EventStore>().QueryAsync(Project, today.AddDays(-1), today, paths =>
         {
-            using var connection = Services.GetRequiredService<EventStore>().DuckDb.Open();
+            // A DuckDB of the sample's own, in memory: it only reads the Parquet parts the backend listed.
+            using var connection = new DuckDBConnection("DataSource=:memory:");
+            connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = sql.Replace("{events}", EventStore.DedupedRelation(paths), StringComparison.Ordinal);
             command.Parameters.Add(new DuckDBParameter(EventStore.FilesParameter, paths.ToList()));

@@ -11,7 +11,7 @@ namespace LensAI.Backend.Alerts;
 /// <param name="ErrorCode">The receiver's own error code (<c>invalid_auth</c>, <c>no_service</c>…), if it gave one.</param>
 /// <param name="RetryAfter">The receiver's <c>Retry-After</c> when it ended the delivery (rate limited past the cap).</param>
 /// <param name="MessageId">Slack's message <c>ts</c> from <c>chat.postMessage</c> (for a later <c>chat.update</c>).</param>
-public sealed record AlertDeliveryResult(
+internal sealed record AlertDeliveryResult(
     AlertDeliveryStatus Status,
     string Message,
     int Attempts,

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Alerts;
 
 /// <summary>What became of one delivery.</summary>
-public enum AlertDeliveryStatus
+internal enum AlertDeliveryStatus
 {
     /// <summary>The receiver accepted it (Slack answered <c>ok</c>, the webhook a 2xx).</summary>
     Delivered,

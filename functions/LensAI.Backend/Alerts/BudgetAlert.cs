@@ -6,7 +6,7 @@ namespace LensAI.Backend.Alerts;
 /// One alert to send about one budget in one period. <see cref="AlertId"/> is stable across re-runs, restarts and
 /// instances (see <see cref="CreateId"/>): channels pass it on (<c>alert_id</c>) so a receiver can drop a repeat.
 /// </summary>
-public sealed record BudgetAlert
+internal sealed record BudgetAlert
 {
     /// <summary>Value of <see cref="Action"/> for a budget that only alerts at 100 %.</summary>
     public const string ActionAlert = "alert";

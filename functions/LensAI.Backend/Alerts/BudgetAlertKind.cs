@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Alerts;
 
 /// <summary>Why an alert is sent.</summary>
-public enum BudgetAlertKind
+internal enum BudgetAlertKind
 {
     /// <summary>Spend crossed one of the budget's thresholds (50/75/90/100 % by default).</summary>
     Threshold,

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Alerts;
 
 /// <summary>Why a signed request was refused.</summary>
-public enum SignatureFailure
+internal enum SignatureFailure
 {
     /// <summary>Not refused: the signature is good.</summary>
     None,

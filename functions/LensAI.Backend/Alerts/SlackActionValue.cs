@@ -15,7 +15,7 @@ namespace LensAI.Backend.Alerts;
 /// <param name="PeriodStart">The start of the period the alert was about.</param>
 /// <param name="LimitUsd">The limit the alert showed.</param>
 /// <param name="AlertId">The alert's id, for the audit entry (dropped if the value would pass Slack's 2,000 characters).</param>
-public sealed record SlackActionValue(string Project, string BudgetId, string? ScopeValue, DateTimeOffset PeriodStart, decimal LimitUsd, string? AlertId = null)
+internal sealed record SlackActionValue(string Project, string BudgetId, string? ScopeValue, DateTimeOffset PeriodStart, decimal LimitUsd, string? AlertId = null)
 {
     /// <summary>The limit "Raise 10 %" sets: <see cref="LimitUsd"/> × 1.1, to the cent.</summary>
     public decimal RaisedLimitUsd => Math.Round(LimitUsd * SlackMessages.RaiseFactor, 2, MidpointRounding.AwayFromZero);

@@ -19,7 +19,7 @@ namespace LensAI.Backend.Alerts;
 /// deadline; anything else ends at once. Expected failures never throw: see <see cref="AlertDeliveryResult"/>.
 /// The webhook URL and token are never logged nor put in a result.
 /// </summary>
-public sealed class SlackClient : IDisposable
+internal sealed class SlackClient : IDisposable
 {
     /// <summary>Error codes of <c>chat.postMessage</c> worth retrying (the rest are configuration problems).</summary>
     private static readonly HashSet<string> TransientErrors = new(StringComparer.Ordinal)

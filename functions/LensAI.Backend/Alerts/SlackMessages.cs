@@ -13,7 +13,7 @@ namespace LensAI.Backend.Alerts;
 /// calls, the buttons "Override 1 h" (block budgets only) and "Raise 10 %", and a context line with the alert id.
 /// Every message also has a plain <c>text</c> fallback for notifications.
 /// </summary>
-public static class SlackMessages
+internal static class SlackMessages
 {
     /// <summary><c>action_id</c> of the "Override 1 h" button.</summary>
     public const string OverrideActionId = "lensai_override_1h";

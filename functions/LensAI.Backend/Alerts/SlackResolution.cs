@@ -7,7 +7,7 @@ namespace LensAI.Backend.Alerts;
 /// <param name="ActorUserId">The Slack user who clicked (<c>U0123ABC</c>, shown as a mention) or a plain name.</param>
 /// <param name="OverrideUntil">When the override ends (for <see cref="SlackResolutionKind.Override"/>).</param>
 /// <param name="NewLimitUsd">The new limit (for <see cref="SlackResolutionKind.Raised"/>).</param>
-public sealed record SlackResolution(SlackResolutionKind Kind, string ActorUserId, DateTimeOffset? OverrideUntil = null, decimal? NewLimitUsd = null)
+internal sealed record SlackResolution(SlackResolutionKind Kind, string ActorUserId, DateTimeOffset? OverrideUntil = null, decimal? NewLimitUsd = null)
 {
     /// <summary>"Override active until …" by <paramref name="actorUserId"/>.</summary>
     public static SlackResolution Override(DateTimeOffset until, string actorUserId) => new(SlackResolutionKind.Override, actorUserId, OverrideUntil: until);

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Alerts;
 
 /// <summary>What a button did.</summary>
-public enum SlackResolutionKind
+internal enum SlackResolutionKind
 {
     /// <summary>"Override 1 h": calls allowed until <see cref="SlackResolution.OverrideUntil"/>.</summary>
     Override,

@@ -8,7 +8,7 @@ namespace LensAI.Backend.Alerts;
 /// the timestamp must be within five minutes of now (replay window); the compare is constant-time. Verify the raw
 /// body bytes exactly as received, before any form or JSON parsing.
 /// </summary>
-public static class SlackSignature
+internal static class SlackSignature
 {
     /// <summary>The signature header.</summary>
     public const string SignatureHeader = "X-Slack-Signature";

@@ -24,7 +24,7 @@ namespace LensAI.Backend.Alerts;
 /// <c>Retry-After</c>), 5xx, network errors and timeouts are retried; other answers fail at once. Redirects are not
 /// followed. The URL and secret are never logged.
 /// </summary>
-public sealed class WebhookClient : IDisposable
+internal sealed class WebhookClient : IDisposable
 {
     /// <summary>The signature header.</summary>
     public const string SignatureHeader = "X-LensAI-Signature";

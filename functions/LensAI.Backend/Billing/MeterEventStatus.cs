@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Billing;
 
 /// <summary>What became of one meter event.</summary>
-public enum MeterEventStatus
+internal enum MeterEventStatus
 {
     /// <summary>Stripe accepted it (200), or answered the stored 200 of an earlier send with the same <c>Idempotency-Key</c>.</summary>
     Delivered,

@@ -91,7 +91,7 @@ public sealed partial class StripeMeterClient : IDisposable
     public static long ToMicroUsd(decimal usd) => (long)Math.Round(usd * 1_000_000m, MidpointRounding.AwayFromZero);
 
     /// <summary>Sends one meter event. Only a cancelled <paramref name="cancellationToken"/> throws.</summary>
-    public async Task<StripeMeterEventResult> SendAsync(StripeMeterEvent meterEvent, CancellationToken cancellationToken = default)
+    internal async Task<StripeMeterEventResult> SendAsync(StripeMeterEvent meterEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(meterEvent);
         ArgumentException.ThrowIfNullOrEmpty(meterEvent.CustomerId);

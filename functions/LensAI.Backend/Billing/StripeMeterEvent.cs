@@ -6,4 +6,4 @@ namespace LensAI.Backend.Billing;
 /// <param name="Identifier">Stable id for dedupe (see <see cref="StripeMeterClient.CreateIdentifier"/>), also the <c>Idempotency-Key</c>.</param>
 /// <param name="Timestamp">When the usage happened (the hour's start); sent as unix seconds.</param>
 /// <param name="EventName">The meter's event name; null uses <see cref="StripeOptions.MeterEventName"/>.</param>
-public sealed record StripeMeterEvent(string CustomerId, long Value, string Identifier, DateTimeOffset Timestamp, string? EventName = null);
+internal sealed record StripeMeterEvent(string CustomerId, long Value, string Identifier, DateTimeOffset Timestamp, string? EventName = null);

@@ -7,7 +7,7 @@ namespace LensAI.Backend.Billing;
 /// <param name="Message">What happened, naming the identifier and the customer; for a Stripe refusal it carries Stripe's own message.</param>
 /// <param name="HttpStatus">The last HTTP status, if any answer came.</param>
 /// <param name="Error">Stripe's error object, when it sent one.</param>
-public sealed record StripeMeterEventResult(MeterEventStatus Status, string Message, int? HttpStatus = null, StripeError? Error = null)
+internal sealed record StripeMeterEventResult(MeterEventStatus Status, string Message, int? HttpStatus = null, StripeError? Error = null)
 {
     /// <summary>True when <see cref="Status"/> is <see cref="MeterEventStatus.Delivered"/>.</summary>
     public bool IsDelivered => Status == MeterEventStatus.Delivered;

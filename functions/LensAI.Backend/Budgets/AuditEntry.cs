@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Who changed what, when.</summary>
-public sealed record AuditEntry(
+internal sealed record AuditEntry(
     [property: System.Text.Json.Serialization.JsonPropertyName("at")] DateTimeOffset At,
     [property: System.Text.Json.Serialization.JsonPropertyName("project")] string Project,
     [property: System.Text.Json.Serialization.JsonPropertyName("actor")] string Actor,

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Operator actions on a budget for the current period: an override window, or a raised limit. Audited.</summary>
-public sealed class BudgetActions(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
+internal sealed class BudgetActions(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
 {
     /// <summary>Lets calls through over the limit until now + the budget's override window. Returns the new expiry.</summary>
     public Task<DateTimeOffset> OverrideAsync(string project, string budgetId, string? scopeValue, string actor, CancellationToken cancellationToken)

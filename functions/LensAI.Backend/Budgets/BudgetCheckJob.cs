@@ -12,7 +12,7 @@ namespace LensAI.Backend.Budgets;
 /// plus the raw events since), persists the state machine with conditional writes, writes the kill-switch document
 /// the SDK polls, and delivers pending alerts — an alert not delivered stays in the outbox for the next run.
 /// </summary>
-public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rollups, EventStore events, IAlertDispatcher dispatcher, TimeProvider time, ILogger<BudgetCheckJob> logger) : IBackendJob
+internal sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rollups, EventStore events, IAlertDispatcher dispatcher, TimeProvider time, ILogger<BudgetCheckJob> logger) : IBackendJob
 {
     private const int MaxAttempts = 50;
     private const int SentHistory = 2000;

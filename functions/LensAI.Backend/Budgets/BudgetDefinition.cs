@@ -4,7 +4,7 @@ using LensAI.Budgets;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>One budget: a scope, a calendar period, an amount, alert thresholds and what happens at 100 %.</summary>
-public sealed class BudgetDefinition
+internal sealed class BudgetDefinition
 {
     [JsonPropertyName("id")]
     public string Id { get; set; } = "";

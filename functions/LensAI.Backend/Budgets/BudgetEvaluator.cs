@@ -8,7 +8,7 @@ namespace LensAI.Backend.Budgets;
 /// threshold per period; a forecast alert once per period; unpriced calls once per period), which scopes are blocked,
 /// and the kill-switch document. A new period resets a budget's state.
 /// </summary>
-public static class BudgetEvaluator
+internal static class BudgetEvaluator
 {
     /// <summary>Users of a default per-user budget below this share of their quota are left out of the status document.</summary>
     public const decimal WatchPercent = 50m;

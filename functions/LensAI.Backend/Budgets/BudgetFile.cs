@@ -7,7 +7,7 @@ namespace LensAI.Backend.Budgets;
 /// A project's budgets (<c>_system/budgets/&lt;project&gt;.json</c>): named budgets over a scope, plus an optional
 /// default per-user budget by tier for every user who has no budget of their own.
 /// </summary>
-public sealed class BudgetFile
+internal sealed class BudgetFile
 {
     /// <summary>IANA time zone the periods are calendar-aligned in (e.g. <c>Europe/Berlin</c>). Default UTC.</summary>
     [JsonPropertyName("time_zone")]

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Calendar periods (daily, weekly from Monday, monthly) in an IANA time zone, as UTC instants.</summary>
-public static class BudgetPeriods
+internal static class BudgetPeriods
 {
     public static bool IsPeriod(string? period) => period is "daily" or "weekly" or "monthly";
 

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace LensAI.Backend.Budgets;
 
-public sealed class BudgetScopeState
+internal sealed class BudgetScopeState
 {
     [JsonPropertyName("period_start")]
     public DateTimeOffset PeriodStart { get; set; }

@@ -7,7 +7,7 @@ namespace LensAI.Backend.Budgets;
 /// with conditional writes: which thresholds fired this period, forecast and unpriced reports, overrides and raises,
 /// and the alert outbox. Re-runs, restarts and concurrent instances therefore never fire an alert twice.
 /// </summary>
-public sealed class BudgetStateFile
+internal sealed class BudgetStateFile
 {
     [JsonPropertyName("scopes")]
     public Dictionary<string, BudgetScopeState> Scopes { get; set; } = new(StringComparer.Ordinal);

@@ -5,7 +5,7 @@ using LensAI.Budgets;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Where budgets, their state, the kill-switch documents and the audit trail live in object storage.</summary>
-public sealed class BudgetStore(IObjectStore store, TimeProvider time)
+internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
 {
     public const string BudgetsPrefix = "_system/budgets/";
 

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>One budget applied to one scope value (a default per-user budget expands to one per user).</summary>
-public sealed record BudgetTarget(string BudgetId, string Scope, string? ScopeValue, string Period, decimal AmountUsd, IReadOnlyList<int> Thresholds, string Action, TimeSpan OverrideWindow, bool Forecast)
+internal sealed record BudgetTarget(string BudgetId, string Scope, string? ScopeValue, string Period, decimal AmountUsd, IReadOnlyList<int> Thresholds, string Action, TimeSpan OverrideWindow, bool Forecast)
 {
     public string StateKey => BudgetId + "|" + ScopeValue;
 

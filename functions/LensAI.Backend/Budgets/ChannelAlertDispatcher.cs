@@ -7,7 +7,7 @@ namespace LensAI.Backend.Budgets;
 /// Sends budget alerts to Slack and/or the generic webhook, whichever are configured. Each channel is its own outbox
 /// entry in the budget state, so a channel that accepted an alert is never sent it again while another retries.
 /// </summary>
-public sealed class ChannelAlertDispatcher : IAlertDispatcher, IDisposable
+internal sealed class ChannelAlertDispatcher : IAlertDispatcher, IDisposable
 {
     private readonly SlackClient? _slack;
     private readonly WebhookClient? _webhook;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>A quota for every user without their own budget, chosen by the user's tier (a metadata key on their calls).</summary>
-public sealed class DefaultUserBudget
+internal sealed class DefaultUserBudget
 {
     /// <summary>The metadata key holding the tier (default <c>tier</c>).</summary>
     [JsonPropertyName("tier_metadata_key")]

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>When no Slack or webhook channel is configured, alerts are written to the log (and count as delivered).</summary>
-public sealed partial class LogAlertDispatcher(ILogger<LogAlertDispatcher> logger) : IAlertDispatcher
+internal sealed partial class LogAlertDispatcher(ILogger<LogAlertDispatcher> logger) : IAlertDispatcher
 {
     public IReadOnlyList<string> Channels { get; } = ["log"];
 

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>An alert waiting for delivery.</summary>
-public sealed class PendingAlert
+internal sealed class PendingAlert
 {
     [JsonPropertyName("alert")]
     public required BudgetAlertData Alert { get; set; }

@@ -3,7 +3,7 @@ using LensAI.Budgets;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Spend of one period window, by scope.</summary>
-public sealed class PeriodSpend
+internal sealed class PeriodSpend
 {
     public decimal ProjectCost { get; set; }
 

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Cost and unpriced calls of one scope in one period.</summary>
-public sealed record ScopeSpend(decimal Cost, long Unpriced, IReadOnlyList<string>? Models = null)
+internal sealed record ScopeSpend(decimal Cost, long Unpriced, IReadOnlyList<string>? Models = null)
 {
     public static readonly ScopeSpend None = new(0m, 0);
 

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace LensAI.Backend.Budgets;
 
-public sealed class TierTemplate
+internal sealed class TierTemplate
 {
     [JsonPropertyName("amount_usd")]
     public decimal AmountUsd { get; set; }

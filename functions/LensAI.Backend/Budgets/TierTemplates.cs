@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Budgets;
 
 /// <summary>Ready-made tier templates (free / pro / enterprise) for a default per-user budget.</summary>
-public static class TierTemplates
+internal static class TierTemplates
 {
     public static DefaultUserBudget Standard(decimal freeDailyUsd = 0.50m, decimal proMonthlyUsd = 20m) => new()
     {

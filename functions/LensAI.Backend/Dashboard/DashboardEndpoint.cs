@@ -8,7 +8,7 @@ namespace LensAI.Backend.Http;
 /// unpriced calls). The page and its files are public and hold no data; the page asks for the project API key and
 /// sends it as a Bearer token to <c>GET /v1/report</c>, which is where the key is checked. See docs/dashboard.md.
 /// </summary>
-public sealed class DashboardEndpoint
+internal sealed class DashboardEndpoint
 {
     /// <summary>The path the dashboard is served under.</summary>
     public const string Path = "/dashboard";

@@ -6,7 +6,7 @@ using DuckDB.NET.Data;
 namespace LensAI.Backend.DuckDb;
 
 /// <summary>Commands with named parameters (<c>$name</c> in the SQL, bound as <see cref="DuckDBParameter"/>s).</summary>
-public static class DuckDbCommands
+internal static class DuckDbCommands
 {
     /// <summary>
     /// A command for <paramref name="sql"/> with <paramref name="parameters"/> bound by name. A parameter the SQL does not

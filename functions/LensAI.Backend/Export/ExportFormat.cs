@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Export;
 
 /// <summary>The file formats of <c>GET /v1/export</c>.</summary>
-public enum ExportFormat
+internal enum ExportFormat
 {
     /// <summary>ZSTD Parquet.</summary>
     Parquet,

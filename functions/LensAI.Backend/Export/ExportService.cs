@@ -8,7 +8,7 @@ namespace LensAI.Backend.Export;
 /// The project is always the caller's own (from the API key). CSV is made safe to open in a spreadsheet
 /// (<see cref="CsvSelect"/>).
 /// </summary>
-public sealed class ExportService(EventStore events)
+internal sealed class ExportService(EventStore events)
 {
     /// <summary>The <c>COPY … TO</c> options of a CSV export: a header row, every cell quoted.</summary>
     public const string CsvCopyOptions = "FORMAT CSV, HEADER true, FORCE_QUOTE *";

@@ -6,7 +6,7 @@ namespace LensAI.Backend.Http;
 /// Who an admitted <c>/v1</c> request is from, set by <see cref="ApiKeyGuard"/> as a request feature: the project its
 /// key belongs to and the key's public prefix (for audit trails). Handlers read it; they never look at the header.
 /// </summary>
-public sealed record ApiCaller(string Project, string KeyPrefix)
+internal sealed record ApiCaller(string Project, string KeyPrefix)
 {
     /// <summary>The caller of an admitted request; throws when the request did not pass <see cref="ApiKeyGuard"/>.</summary>
     public static ApiCaller Of(HttpContext http)

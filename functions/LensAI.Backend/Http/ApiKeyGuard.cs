@@ -12,7 +12,7 @@ namespace LensAI.Backend.Http;
 /// (<c>MapLensAIApi</c>); the Azure Functions worker's HTTP functions run it through <see cref="InvokeAsync"/>. An
 /// admitted request carries its <see cref="ApiCaller"/> for the handler to read.
 /// </summary>
-public sealed class ApiKeyGuard : IDisposable
+internal sealed class ApiKeyGuard : IDisposable
 {
     private const string Anonymous = "anonymous";
     private readonly ApiKeyStore _keys;

@@ -6,7 +6,7 @@ namespace LensAI.Backend.Http;
 /// in every host. It is not handed to Kestrel as its own limit: Kestrel would close the connection on a client that
 /// sends too much instead of letting it read the 413.
 /// </summary>
-public sealed class BodyLimit(long maxBytes)
+internal sealed class BodyLimit(long maxBytes)
 {
     /// <summary>No body at all (the GET endpoints).</summary>
     public static BodyLimit None { get; } = new(0);

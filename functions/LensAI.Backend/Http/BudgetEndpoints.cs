@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management).</summary>
-public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
+internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
 {
     /// <summary>The most problems a refused budgets file lists; <c>error_count</c> counts them all.</summary>
     public const int MaxErrorsListed = 50;

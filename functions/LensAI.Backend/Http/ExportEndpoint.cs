@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /v1/export?from=&amp;to=&amp;format=parquet|csv</c>: the caller's own events for the range (<c>to</c> exclusive), deduplicated.</summary>
-public sealed class ExportEndpoint(ExportService export)
+internal sealed class ExportEndpoint(ExportService export)
 {
     /// <summary>Handles one request.</summary>
     public async Task<IResult> GetAsync(HttpContext http)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace LensAI.Backend.Http;
 
 /// <summary><c>GET /healthz</c>: 200 when storage answers a listing within 5 s, else 503. No key needed.</summary>
-public sealed class HealthEndpoint(IObjectStore store)
+internal sealed class HealthEndpoint(IObjectStore store)
 {
     /// <summary>Handles one request.</summary>
     public async Task<IResult> GetAsync(HttpContext http)

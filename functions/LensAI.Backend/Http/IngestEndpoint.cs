@@ -14,7 +14,7 @@ namespace LensAI.Backend.Http;
 /// The answer lists at most <see cref="MaxRejectedListed"/> refused events (each with at most
 /// <see cref="EventBatchReader.MaxErrorsPerEvent"/> errors) and counts the rest, so it stays small whatever the body.
 /// </summary>
-public sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options)
+internal sealed class IngestEndpoint(IngestService ingest, IngestMetrics metrics, BackendOptions options)
 {
     /// <summary>The most refused events an answer lists; <c>rejected_count</c> counts them all.</summary>
     public const int MaxRejectedListed = 10;

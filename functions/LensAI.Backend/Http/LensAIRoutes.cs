@@ -5,7 +5,7 @@ namespace LensAI.Backend.Http;
 /// authenticated ones in one <see cref="Api"/> group) and the Azure Functions worker's HTTP triggers declare them (with
 /// <c>extensions.http.routePrefix</c> set to <c>""</c> in its host.json), so both hosts answer on the same paths.
 /// </summary>
-public static class LensAIRoutes
+internal static class LensAIRoutes
 {
     /// <summary>The API's version prefix: every route below it but Slack's needs a project API key.</summary>
     public const string Api = "v1";

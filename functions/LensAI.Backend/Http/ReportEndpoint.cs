@@ -9,7 +9,7 @@ namespace LensAI.Backend.Http;
 /// (default <c>to</c> − 7 days) is aligned down to the start of its report bucket — the UTC hour for ranges up to two
 /// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant.
 /// </summary>
-public sealed class ReportEndpoint(ReportService reports, TimeProvider time)
+internal sealed class ReportEndpoint(ReportService reports, TimeProvider time)
 {
     /// <summary>Handles one request.</summary>
     public async Task<IResult> GetAsync(HttpContext http)

@@ -18,7 +18,7 @@ namespace LensAI.Backend.Http;
 /// "Raise 10 %" sets the limit to the alert's limit × 1.1 (idempotent); both are audited, the kill-switch document is
 /// rewritten at once, and the Slack message is replaced to show who did what.
 /// </summary>
-public sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions actions, IAlertDispatcher dispatcher, TimeProvider time)
+internal sealed class SlackActionEndpoint(AlertsOptions alerts, BudgetActions actions, IAlertDispatcher dispatcher, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
 

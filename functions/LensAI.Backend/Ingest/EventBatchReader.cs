@@ -12,7 +12,7 @@ namespace LensAI.Backend.Ingest;
 /// the errors of one event are capped at <see cref="MaxErrorsPerEvent"/> with a count of the rest, so the work and the
 /// answer stay proportional to the limits, whatever the body.
 /// </summary>
-public static class EventBatchReader
+internal static class EventBatchReader
 {
     /// <summary>The most errors kept for one event; the rest are counted in <see cref="RejectedEvent.MoreErrors"/>.</summary>
     public const int MaxErrorsPerEvent = 10;

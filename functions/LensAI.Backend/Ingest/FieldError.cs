@@ -1,4 +1,4 @@
 namespace LensAI.Backend.Ingest;
 
 /// <summary>One problem with one field of one event, as a JSON pointer and a message.</summary>
-public sealed record FieldError(string Pointer, string Message);
+internal sealed record FieldError(string Pointer, string Message);

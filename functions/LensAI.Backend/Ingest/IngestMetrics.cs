@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace LensAI.Backend.Ingest;
 
 /// <summary>The <c>LensAI.Ingest</c> meter: batches, events accepted, rejected and in conflict, bytes, storage latency.</summary>
-public sealed class IngestMetrics : IDisposable
+internal sealed class IngestMetrics : IDisposable
 {
     public const string MeterName = "LensAI.Ingest";
     private readonly Meter _meter = new(MeterName);

@@ -8,7 +8,7 @@ namespace LensAI.Backend.Ingest;
 /// validate → redact → authoritative cost → Parquet. The project always comes from the API key; the SDK's cost is
 /// kept only for models the backend's catalogue cannot price (<c>cost_source</c> says which).
 /// </summary>
-public sealed partial class IngestService
+internal sealed partial class IngestService
 {
     private readonly EventWriter _writer;
     private readonly PriceCatalog _catalog;

@@ -10,7 +10,7 @@ namespace LensAI.Backend.Ingest;
 /// other). Each match is replaced by a marker such as <c>[email]</c> (a personal user id by its salted hash when a salt
 /// is configured); everything else is kept verbatim.
 /// </summary>
-public sealed partial class PiiRedactor
+internal sealed partial class PiiRedactor
 {
     private readonly RedactionOptions _options;
     private readonly byte[]? _salt;

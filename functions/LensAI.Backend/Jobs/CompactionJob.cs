@@ -11,7 +11,7 @@ namespace LensAI.Backend.Jobs;
 /// or both (and reads deduplicate) — never neither. A crash between upload and delete leaves duplicates that the
 /// next run removes. Hourly it compacts partitions with at least <see cref="MinParts"/> parts.
 /// </summary>
-public sealed class CompactionJob(EventStore events, TimeProvider time, string workDirectory) : IBackendJob
+internal sealed class CompactionJob(EventStore events, TimeProvider time, string workDirectory) : IBackendJob
 {
     /// <summary>Partitions with fewer parts are left alone.</summary>
     public int MinParts { get; init; } = 2;

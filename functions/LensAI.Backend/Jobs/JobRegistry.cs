@@ -9,7 +9,7 @@ namespace LensAI.Backend.Jobs;
 /// schedules are the constants below and the definitions are made of them), <c>lensai jobs list</c>, and the job table in
 /// docs/deployment.md, which a test checks against it.
 /// </summary>
-public static class JobRegistry
+internal static class JobRegistry
 {
     /// <summary>Compaction's name.</summary>
     public const string CompactionName = "compaction";

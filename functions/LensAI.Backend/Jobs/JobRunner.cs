@@ -17,7 +17,7 @@ public sealed partial class JobRunner
     private readonly TimeProvider _time;
     private readonly ILogger<JobRunner> _logger;
 
-    public JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
+    internal JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         _jobs = new Dictionary<string, IBackendJob>(StringComparer.OrdinalIgnoreCase);
@@ -40,9 +40,9 @@ public sealed partial class JobRunner
         _logger = logger;
     }
 
-    public IReadOnlyCollection<IBackendJob> Jobs => _jobs.Values;
+    internal IReadOnlyCollection<IBackendJob> Jobs => _jobs.Values;
 
-    public bool TryGet(string name, out IBackendJob job) => _jobs.TryGetValue(name, out job!);
+    internal bool TryGet(string name, out IBackendJob job) => _jobs.TryGetValue(name, out job!);
 
     /// <summary>Runs the job if no other instance holds its lease; returns null when it was skipped for that reason.</summary>
     public async Task<JobResult?> RunAsync(string name, CancellationToken cancellationToken, string? owner = null)
@@ -82,7 +82,7 @@ public sealed partial class JobRunner
     /// a job this deployment does not configure (<c>stripe-sync</c> without Stripe settings) is logged and skipped
     /// rather than an error, so every timer can be declared whatever the settings.
     /// </summary>
-    public async Task<JobResult?> RunFromTimerAsync(string name, bool isPastDue, CancellationToken cancellationToken)
+    internal async Task<JobResult?> RunFromTimerAsync(string name, bool isPastDue, CancellationToken cancellationToken)
     {
         if (!_jobs.ContainsKey(name))
         {

@@ -10,7 +10,7 @@ namespace LensAI.Backend.Jobs;
 /// <c>LensAI:Backend:RunScheduler</c> is false; never registered in the Azure Functions worker, whose timer functions
 /// run the jobs. A run that overruns its next occurrence skips it: the following one is taken from when it ended.
 /// </summary>
-public sealed partial class JobScheduler(JobRunner runner, BackendOptions options, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
+internal sealed partial class JobScheduler(JobRunner runner, BackendOptions options, TimeProvider time, ILogger<JobScheduler> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => options.RunScheduler ? Task.WhenAll(runner.Jobs.Select(job => LoopAsync(job.Definition, stoppingToken))) : Task.CompletedTask;

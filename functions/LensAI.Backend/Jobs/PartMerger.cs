@@ -15,7 +15,7 @@ namespace LensAI.Backend.Jobs;
 /// listed, uploads the merged file before deleting them (readers see the old parts, the new file, or both, and
 /// always deduplicate by <c>event_id</c>), and a merge that loses a race simply fails and is retried later.
 /// </summary>
-public sealed partial class PartMerger : IAsyncDisposable
+internal sealed partial class PartMerger : IAsyncDisposable
 {
     private readonly EventStore _events;
     private readonly CompactionJob _compactor;

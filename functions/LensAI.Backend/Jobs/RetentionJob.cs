@@ -7,7 +7,7 @@ namespace LensAI.Backend.Jobs;
 /// Deletes event partitions older than each project's retention, and rollups older than the (usually longer) rollup
 /// retention. Deleting is idempotent, so a crashed run is simply completed by the next one.
 /// </summary>
-public sealed class RetentionJob(IObjectStore store, Func<string, ProjectSettings> settings, TimeProvider time) : IBackendJob
+internal sealed class RetentionJob(IObjectStore store, Func<string, ProjectSettings> settings, TimeProvider time) : IBackendJob
 {
     public JobDefinition Definition => JobRegistry.Retention;
 

@@ -9,7 +9,7 @@ namespace LensAI.Backend.Jobs;
 /// conditional write, so two instances never run the same job (or touch the same state) at once. A crashed holder's
 /// lease simply expires.
 /// </summary>
-public sealed class StorageLease
+internal sealed class StorageLease
 {
     private readonly IObjectStore _store;
     private readonly TimeProvider _time;

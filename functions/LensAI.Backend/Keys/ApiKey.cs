@@ -7,7 +7,7 @@ namespace LensAI.Backend.Keys;
 /// <see cref="Prefix"/> is public (it names the key in lists, logs and rate-limit buckets); <see cref="Value"/> is the
 /// secret whole and is never logged.
 /// </summary>
-public readonly record struct ApiKey
+internal readonly record struct ApiKey
 {
     private const string Scheme = "lsk_";
     private const int PrefixLength = 8;

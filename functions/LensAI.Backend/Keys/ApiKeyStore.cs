@@ -23,7 +23,7 @@ public sealed partial class ApiKeyStore : IDisposable
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
-    public ApiKeyStore(IObjectStore store, TimeProvider time, TimeSpan? refreshInterval = null)
+    internal ApiKeyStore(IObjectStore store, TimeProvider time, TimeSpan? refreshInterval = null)
     {
         _store = store;
         _time = time;
@@ -34,7 +34,7 @@ public sealed partial class ApiKeyStore : IDisposable
     public static bool IsValidProjectId(string? project) => project is not null && ProjectIdPattern().IsMatch(project);
 
     /// <summary>Returns the project of a valid, unrevoked key; <see langword="null"/> otherwise.</summary>
-    public async ValueTask<string?> AuthenticateAsync(ApiKey presented, CancellationToken cancellationToken)
+    internal async ValueTask<string?> AuthenticateAsync(ApiKey presented, CancellationToken cancellationToken)
     {
         if (presented.Value is null)
         {
@@ -72,7 +72,7 @@ public sealed partial class ApiKeyStore : IDisposable
     }
 
     /// <summary>Revokes the key with this prefix (or the full key); returns whether a key was revoked.</summary>
-    public async Task<bool> RevokeAsync(string prefixOrKey, CancellationToken cancellationToken)
+    internal async Task<bool> RevokeAsync(string prefixOrKey, CancellationToken cancellationToken)
     {
         var prefix = ApiKey.PrefixOf(prefixOrKey);
         var found = false;
@@ -90,7 +90,7 @@ public sealed partial class ApiKeyStore : IDisposable
         return found;
     }
 
-    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? project, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? project, CancellationToken cancellationToken)
     {
         var snapshot = await CurrentAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         return snapshot.Records.Where(r => project is null || r.Project == project).OrderBy(r => r.Created).ToList();

@@ -4,7 +4,7 @@ namespace LensAI.Backend.Parquet;
 /// The Parquet layout of stored events, generated from the contract's one table of fields
 /// (<see cref="UsageEventFields.All"/>, in its order) plus two backend columns: <c>cost_source</c> and <c>ingested_at</c>.
 /// </summary>
-public static class EventSchema
+internal static class EventSchema
 {
     /// <summary>The backend's own columns, after the contract's: where the stored cost came from, and when the event was stored.</summary>
     private static readonly (string Name, string Type, bool Nullable)[] s_backendColumns =

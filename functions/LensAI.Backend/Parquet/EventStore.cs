@@ -15,7 +15,7 @@ public sealed class EventStore
     private readonly IObjectStore _store;
     private readonly string _cacheDirectory;
 
-    public EventStore(IObjectStore store, DuckDbConnectionFactory duckDb, string? cacheDirectory = null)
+    internal EventStore(IObjectStore store, DuckDbConnectionFactory duckDb, string? cacheDirectory = null)
     {
         _store = store;
         DuckDb = duckDb;
@@ -25,7 +25,7 @@ public sealed class EventStore
     public IObjectStore Store => _store;
 
     /// <summary>The DuckDB database readers query the parts with.</summary>
-    public DuckDbConnectionFactory DuckDb { get; }
+    internal DuckDbConnectionFactory DuckDb { get; }
 
     /// <summary>The keys of every part of <paramref name="project"/> from <paramref name="fromDay"/> to <paramref name="toDay"/> (inclusive).</summary>
     public async Task<IReadOnlyList<string>> ListPartsAsync(string project, DateOnly fromDay, DateOnly toDay, CancellationToken cancellationToken)

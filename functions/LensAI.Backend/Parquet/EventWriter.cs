@@ -17,7 +17,7 @@ namespace LensAI.Backend.Parquet;
 /// acknowledged only once every part holding its events is stored. A failure fails the batches in that part (503):
 /// the SDK re-sends them; events that did land in another part are deduplicated by <c>event_id</c> when read.
 /// </summary>
-public sealed partial class EventWriter : IAsyncDisposable
+internal sealed partial class EventWriter : IAsyncDisposable
 {
     private readonly IObjectStore _store;
     private readonly DuckDbConnectionFactory _duckDb;

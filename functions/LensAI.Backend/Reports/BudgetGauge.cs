@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LensAI.Backend.Reports;
 
 /// <summary>A budget's state with its end-of-period projection.</summary>
-public sealed record BudgetGauge(
+internal sealed record BudgetGauge(
     [property: JsonPropertyName("budget_id")] string BudgetId,
     [property: JsonPropertyName("scope")] string Scope,
     [property: JsonPropertyName("scope_value")] string? ScopeValue,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LensAI.Backend.Reports;
 
 /// <summary>Latency percentiles of one bucket (exact: computed from that bucket's events).</summary>
-public sealed record LatencyPoint(
+internal sealed record LatencyPoint(
     [property: JsonPropertyName("bucket")] DateTimeOffset Bucket,
     [property: JsonPropertyName("requests")] long Requests,
     [property: JsonPropertyName("p50")] double? P50,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LensAI.Backend.Reports;
 
 /// <summary>Everything the report and the dashboard show for a project and a range.</summary>
-public sealed record ProjectReport(
+internal sealed record ProjectReport(
     [property: JsonPropertyName("project")] string Project,
     [property: JsonPropertyName("from")] DateTimeOffset From,
     [property: JsonPropertyName("to")] DateTimeOffset To,

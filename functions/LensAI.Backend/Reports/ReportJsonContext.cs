@@ -4,4 +4,4 @@ namespace LensAI.Backend.Reports;
 
 [JsonSerializable(typeof(ProjectReport))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-public sealed partial class ReportJsonContext : JsonSerializerContext;
+internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -7,7 +7,7 @@ namespace LensAI.Backend.Reports;
 /// row's calls in the range, from the rollups' merged log-scale histograms: within a factor of 1.2 of the exact value
 /// (<c>quantile_cont</c> over the raw events) for latencies between 1 ms and about 10 minutes.
 /// </summary>
-public sealed record ReportRow(
+internal sealed record ReportRow(
     [property: JsonPropertyName("key")] string Key,
     [property: JsonPropertyName("requests")] long Requests,
     [property: JsonPropertyName("tokens_in")] long TokensIn,

@@ -13,7 +13,7 @@ namespace LensAI.Backend.Reports;
 /// end-of-period forecast, and the models the catalogue could not price. The CLI's <c>report</c> and the dashboard
 /// both use it.
 /// </summary>
-public sealed class ReportService(RollupReader rollups, BudgetStore budgets, TimeProvider time)
+internal sealed class ReportService(RollupReader rollups, BudgetStore budgets, TimeProvider time)
 {
     /// <summary>
     /// Builds the report of the buckets that start in [<paramref name="from"/>, <paramref name="to"/>): hours up to two

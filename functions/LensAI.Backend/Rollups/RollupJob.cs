@@ -14,7 +14,7 @@ namespace LensAI.Backend.Rollups;
 /// produces the same file. Readers (<see cref="RollupReader"/>) use a day's rollup only while it still covers
 /// exactly the day's current parts, and roll the raw events up on the fly otherwise.
 /// </summary>
-public sealed class RollupJob(EventStore events, string workDirectory) : IBackendJob
+internal sealed class RollupJob(EventStore events, string workDirectory) : IBackendJob
 {
     public JobDefinition Definition => JobRegistry.Rollups;
 

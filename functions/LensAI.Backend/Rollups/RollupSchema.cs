@@ -7,7 +7,7 @@ namespace LensAI.Backend.Rollups;
 /// (<c>latency_hist</c>, <c>ttft_hist</c>: <see cref="LatencyHistogram"/>) that merge over any range. Stored per
 /// project and day at <c>rollups/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c> (no partition segment may share a column name: DuckDB would let the path override the column).
 /// </summary>
-public static class RollupSchema
+internal static class RollupSchema
 {
     /// <summary>
     /// Version of the rollup columns, part of the signature a stored rollup records (<see cref="RollupJob"/>): a

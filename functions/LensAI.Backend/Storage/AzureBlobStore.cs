@@ -22,7 +22,7 @@ namespace LensAI.Backend.Storage;
 /// <see cref="AzureBlobStoreOptions.Timeout"/>) retries 408, 429, 5xx, network errors and timeouts;
 /// <see cref="RequestFailedException"/> and the rest become <see cref="ObjectStoreException"/>.
 /// </summary>
-public sealed class AzureBlobStore : IObjectStore, IDisposable
+internal sealed class AzureBlobStore : IObjectStore, IDisposable
 {
     /// <summary>The Microsoft Entra ID scope of Azure Storage.</summary>
     public const string StorageScope = "https://storage.azure.com/.default";

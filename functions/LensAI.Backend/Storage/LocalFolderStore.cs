@@ -15,7 +15,7 @@ namespace LensAI.Backend.Storage;
 /// when two processes race. ETags are a SHA-256 of the content. Names starting with <c>.lensai</c> are the store's
 /// own (temp and lock files): listing never shows them and keys may not use them.
 /// </summary>
-public sealed class LocalFolderStore : IObjectStore
+internal sealed class LocalFolderStore : IObjectStore
 {
     private const string ReservedPrefix = ".lensai";
     private const int LockStripes = 64;

@@ -5,7 +5,7 @@ namespace LensAI.Backend.Storage;
 /// Azure Blob too: '/'-separated, relative, no empty, <c>.</c> or <c>..</c> segments, no backslashes or control
 /// characters, at most 1,024 characters.
 /// </summary>
-public static class ObjectKeys
+internal static class ObjectKeys
 {
     /// <summary>The longest key accepted (S3's limit; Azure allows a little more).</summary>
     public const int MaxLength = 1024;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LensAI.Backend.Storage;
 
 /// <summary>Builds the configured <see cref="IObjectStore"/>.</summary>
-public static class ObjectStoreFactory
+internal static class ObjectStoreFactory
 {
     /// <summary>
     /// Validates <paramref name="options"/> (an <see cref="ArgumentException"/> names every bad option) and creates

@@ -18,7 +18,7 @@ namespace LensAI.Backend.Storage;
 /// verbatim, chunk signatures included, by servers that do not decode it (s3rver does that), corrupting the object.
 /// Failures, network errors and timeouts become <see cref="ObjectStoreException"/>.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore, IDisposable
+internal sealed class S3ObjectStore : IObjectStore, IDisposable
 {
     /// <summary>The largest object one PutObject may write (5 GiB).</summary>
     public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
