@@ -1,8 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 
-// The backend's deliberate public surface (also written down in PublicAPI.Shipped.txt). CA1515 is on for functions/
+// The backend's deliberate public surface. CA1515 is on for functions/
 // (functions/.editorconfig): every other type is internal, and a new public type fails the build until it is justified
-// here and listed there. The in-repo hosts and the tests see the internals (InternalsVisibleTo in the project file);
+// here. The in-repo hosts and the tests see the internals (InternalsVisibleTo in the project file);
 // samples must not need to, so what they use is here.
 
 // Options bound from configuration (LensAI:Backend…); docs/configuration.md is generated from them.
