@@ -27,7 +27,7 @@ namespace LensAI.Backend.DuckDb;
 /// limit and temp folder — and DuckDB.NET closes a shared database when its last connection closes, dropping the
 /// <c>SET GLOBAL</c> time zone with it. A root connection per instance keeps each backend's settings its own and alive.
 /// </remarks>
-internal sealed class DuckDbConnectionFactory : IDisposable
+public sealed class DuckDbConnectionFactory : IDisposable
 {
     private readonly DuckDBConnection _root;
     private int _disposed;

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.DuckDb;
 
 /// <summary>Start-up settings of the backend's DuckDB database.</summary>
-internal sealed class DuckDbSettings
+public sealed class DuckDbSettings
 {
     /// <summary>Worker threads of the database (DuckDB's <c>threads</c>). Default: DuckDB's own (the processor count).</summary>
     public int? Threads { get; set; }

@@ -1,7 +1,7 @@
 namespace LensAI.Backend.Jobs;
 
 /// <summary>One timer job: a timer function in the Azure Functions worker, a scheduled task in the ASP.NET Core app.</summary>
-internal interface IBackendJob
+public interface IBackendJob
 {
     /// <summary>Its name and schedule: one of <see cref="JobRegistry.All"/>.</summary>
     JobDefinition Definition { get; }

@@ -17,7 +17,7 @@ public sealed partial class JobRunner
     private readonly TimeProvider _time;
     private readonly ILogger<JobRunner> _logger;
 
-    internal JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
+    public JobRunner(IEnumerable<IBackendJob> jobs, IObjectStore store, TimeProvider time, ILogger<JobRunner> logger)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         _jobs = new Dictionary<string, IBackendJob>(StringComparer.OrdinalIgnoreCase);

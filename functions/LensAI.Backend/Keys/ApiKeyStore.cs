@@ -23,7 +23,7 @@ public sealed partial class ApiKeyStore : IDisposable
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
-    internal ApiKeyStore(IObjectStore store, TimeProvider time, TimeSpan? refreshInterval = null)
+    public ApiKeyStore(IObjectStore store, TimeProvider time, TimeSpan? refreshInterval = null)
     {
         _store = store;
         _time = time;

@@ -15,7 +15,7 @@ public sealed class EventStore
     private readonly IObjectStore _store;
     private readonly string _cacheDirectory;
 
-    internal EventStore(IObjectStore store, DuckDbConnectionFactory duckDb, string? cacheDirectory = null)
+    public EventStore(IObjectStore store, DuckDbConnectionFactory duckDb, string? cacheDirectory = null)
     {
         _store = store;
         DuckDb = duckDb;

@@ -130,7 +130,7 @@ internal sealed class QueryTable
 
     /// <summary>
     /// An open result: the reader on the first statement that returns columns. Columns of types not read as values
-    /// (LIST, STRUCT, MAP, INTERVAL, BLOB…) are read as DuckDB's own text for them: the query runs again wrapped in
+    /// (LIST, STRUCT, MAP, INTERVAL, BLOB…) are read as DuckDB's own text for them: the query runs (once) wrapped in
     /// <c>SELECT * REPLACE (CAST(… AS VARCHAR) AS …)</c>; when it cannot be wrapped (several statements, PRAGMA…) they
     /// are shown as placeholders naming their type. Disposing it runs the statements after the shown one.
     /// </summary>
@@ -154,41 +154,53 @@ internal sealed class QueryTable
         /// <exception cref="DuckDBException">DuckDB's error, verbatim.</exception>
         public static Result Open(DuckDBConnection connection, string sql)
         {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            DuckDBDataReader reader;
+            // The statement runs once. Its column types come first from the query nested under LIMIT 0, which DuckDB binds
+            // and plans as an empty result without running it; then either the query itself or, when some columns are
+            // not readable as values, the query wrapped to cast those to text.
+            var query = sql.TrimEnd().TrimEnd(';');
+            var probed = Probe(connection, query);
+            if (probed is { Count: > 0 } unreadable)
+            {
+                var replace = string.Join(", ", unreadable.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
+                return Run(connection, $"SELECT * REPLACE ({replace}) FROM ({query})", placeholders: false);
+            }
+
+            // Types known and all readable, or not a query that nests (several statements, PRAGMA…, COPY…): run it as
+            // written, and show columns of unreadable types by their type name.
+            return Run(connection, sql, placeholders: probed is null);
+        }
+
+        /// <summary>The quoted names of the columns not readable as values, or null when the query cannot be nested.</summary>
+        private static List<string>? Probe(DuckDBConnection connection, string query)
+        {
+            using var probe = connection.CreateCommand();
+            probe.CommandText = $"SELECT * FROM ({query}) LIMIT 0";
             try
             {
-                reader = command.ExecuteReader();
+                using var reader = probe.ExecuteReader();
+                return Enumerable.Range(0, reader.FieldCount).Where(i => !s_readable.Contains(reader.GetDataTypeName(i)))
+                    .Select(i => DuckDbSql.QuoteIdentifier(reader.GetName(i))).ToList();
+            }
+            catch (DuckDBException)
+            {
+                return null;
+            }
+        }
+
+        private static Result Run(DuckDBConnection connection, string sql, bool placeholders)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            try
+            {
+                var reader = command.ExecuteReader();
+                var unreadable = placeholders ? Enumerable.Range(0, reader.FieldCount).Where(i => !s_readable.Contains(reader.GetDataTypeName(i))).ToHashSet() : [];
+                return new Result(command, reader, unreadable);
             }
             catch
             {
                 command.Dispose();
                 throw;
-            }
-
-            var unreadable = Enumerable.Range(0, reader.FieldCount).Where(i => !s_readable.Contains(reader.GetDataTypeName(i))).ToList();
-            if (unreadable.Count == 0)
-            {
-                return new Result(command, reader, []);
-            }
-
-            var names = unreadable.Select(i => DuckDbSql.QuoteIdentifier(reader.GetName(i))).ToList();
-            var replace = string.Join(", ", names.Select(n => $"CAST({n} AS VARCHAR) AS {n}"));
-            var wrapped = connection.CreateCommand();
-            wrapped.CommandText = $"SELECT * REPLACE ({replace}) FROM ({sql.TrimEnd().TrimEnd(';')})";
-            try
-            {
-                var retry = wrapped.ExecuteReader();
-                reader.Dispose();
-                command.Dispose();
-                return new Result(wrapped, retry, []);
-            }
-            catch (DuckDBException)
-            {
-                // Not a query that nests (several statements, PRAGMA…): show those columns by type name.
-                wrapped.Dispose();
-                return new Result(command, reader, unreadable.ToHashSet());
             }
         }
 
