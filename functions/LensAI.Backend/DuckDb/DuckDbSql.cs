@@ -7,14 +7,6 @@ namespace LensAI.Backend.DuckDb;
 /// </summary>
 internal static class DuckDbSql
 {
-    /// <summary>A single-quoted SQL string literal (<c>'it''s'</c>). Backslashes, newlines and any other character stay as they are.</summary>
-    /// <exception cref="ArgumentException">The value holds U+0000, which a DuckDB string cannot carry.</exception>
-    public static string QuoteLiteral(string value)
-    {
-        RejectNul(value, nameof(value));
-        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-    }
-
     /// <summary>A double-quoted SQL identifier (<c>"a ""b"""</c>): any name, used as it is (case kept).</summary>
     /// <exception cref="ArgumentException">The name is empty or holds U+0000.</exception>
     public static string QuoteIdentifier(string name)
