@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Threading.Channels;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
@@ -27,7 +28,8 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore event
 
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<string>>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _lastChecked = new(StringComparer.Ordinal);
-    private readonly Channel<bool> _slots = Slots(Math.Max(2, Environment.ProcessorCount));
+    private readonly Channel<bool> _slots = Slots(Math.Max(4, 2 * Environment.ProcessorCount)); // a check mostly waits on storage
+    private readonly ConcurrentDictionary<string, (string ETag, BudgetFile File)> _files = new(StringComparer.Ordinal);
     private long _checks;
 
     public JobDefinition Definition => JobRegistry.BudgetCheck;
@@ -90,6 +92,19 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore event
         return new JobResult($"{log.Count} budget event(s); {started.Count - failed - pending} project(s) checked, {failed} failed, {pending} still running, {skipped} skipped (previous check running)", log);
     }
 
+    /// <summary>Completes when every check started by a run has finished (for an orderly stop; failures are already logged).</summary>
+    internal async Task WhenIdleAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_running.Values).ConfigureAwait(false);
+        }
+        catch (Exception) when (_running.Values.All(t => t.IsCompleted))
+        {
+            // Each failure was logged by its check.
+        }
+    }
+
     private async Task<IReadOnlyList<string>> CheckInSlotAsync(string project, CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -129,7 +144,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore event
 
     public async Task<IReadOnlyList<string>> CheckProjectAsync(string project, CancellationToken cancellationToken)
     {
-        var file = await budgets.GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false);
+        var file = await BudgetsAsync(project, cancellationToken).ConfigureAwait(false);
         if (file is null)
         {
             return [];
@@ -163,8 +178,35 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore event
         }
 
         await budgets.SetStatusAsync(evaluation.Status, cancellationToken).ConfigureAwait(false);
-        await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
+        if (evaluation.State.Outbox.Count > 0) // nothing pending in the state just written: nothing to deliver (an instance that adds alerts delivers them)
+        {
+            await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
+        }
         return log;
+    }
+
+    /// <summary>The project's budgets, parsed again only when the stored file changed (a file of 1,000 budgets is ~100 KB of JSON).</summary>
+    private async Task<BudgetFile?> BudgetsAsync(string project, CancellationToken cancellationToken)
+    {
+        var stored = await budgets.Store.GetAsync(BudgetStore.BudgetsKey(project), cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            _files.TryRemove(project, out _);
+            return null;
+        }
+
+        if (_files.TryGetValue(project, out var cached) && cached.ETag == stored.ETag)
+        {
+            return cached.File;
+        }
+
+        var file = JsonSerializer.Deserialize(stored.Content, BudgetJsonContext.Default.BudgetFile);
+        if (file is not null)
+        {
+            _files[project] = (stored.ETag, file);
+        }
+
+        return file;
     }
 
     private readonly string _instance = Guid.NewGuid().ToString("N"); // this job instance (two can run in one process in tests)
