@@ -23,6 +23,27 @@ if (mode == "rollups")
     return;
 }
 
+if (mode == "budgets")
+{
+    // budgets [seconds] [history events per project]: the budget check while ingest runs at full speed.
+    await LensAI.Backend.Benchmarks.BudgetCheckBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 180, args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 0);
+    return;
+}
+
+if (mode == "breach")
+{
+    // breach [breaches] [SDK poll seconds]: breach → block under load, the SDK in a child process.
+    await LensAI.Backend.Benchmarks.BreachBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 30);
+    return;
+}
+
+if (mode == "sdk-client")
+{
+    // The child of breach (and of its smoke test): sdk-client <endpoint> <key> <poll ms>.
+    Environment.ExitCode = await LensAI.Backend.Benchmarks.SdkClientProcess.RunChildAsync(args[1..]);
+    return;
+}
+
 if (mode == "writers")
 {
     using var raw = new MemoryStream();
@@ -169,13 +190,7 @@ static byte[] Batch(int count)
         Metadata = new Dictionary<string, string> { ["tier"] = "pro", ["conversation"] = "c-" + (i % 20).ToString(CultureInfo.InvariantCulture) },
         Sdk = "load/1.0",
     }).ToList();
-    using var buffer = new MemoryStream();
-    using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
-    {
-        JsonSerializer.Serialize(gzip, new UsageEventBatch { Events = events }, LensAIJsonContext.Default.UsageEventBatch);
-    }
-
-    return buffer.ToArray();
+    return LensAI.Backend.Benchmarks.LoadGenerator.Gzip(events);
 }
 
 static ByteArrayContent Content(byte[] gzip)

@@ -31,32 +31,7 @@ internal static class RollupBenchmark
                 var dir = Path.Combine(root, "store", "events", "project=bench", $"dt={day:yyyy-MM-dd}");
                 Directory.CreateDirectory(dir);
                 var file = Path.Combine(dir, $"part-{d:D26}.parquet");
-                connection.Execute(
-                    """
-                    COPY (
-                      SELECT
-                        'e' || $d::VARCHAR || '-' || i::VARCHAR AS event_id,
-                        $day::TIMESTAMPTZ + to_microseconds((i * 86400000000 // $n)::BIGINT) AS ts,
-                        'bench' AS project_id, NULL::VARCHAR AS request_id,
-                        'user-' || (hash(i) % 5000)::VARCHAR AS user_id,
-                        'POST /route-' || (hash(i * 7) % 40)::VARCHAR AS route,
-                        'openai' AS provider,
-                        'model-' || (hash(i * 13) % 12)::VARCHAR AS model,
-                        'chat' AS operation, (i % 5 = 0) AS stream,
-                        (500 + hash(i) % 4000)::INTEGER AS tokens_in, (50 + hash(i * 3) % 800)::INTEGER AS tokens_out,
-                        (hash(i) % 400)::INTEGER AS tokens_cached_in, 0 AS tokens_cache_write, 0 AS tokens_cache_write_1h, (hash(i) % 50)::INTEGER AS tokens_reasoning,
-                        CAST((hash(i) % 100000) / 1e8 AS DECIMAL(18, 9)) AS cost_usd, 'v' AS price_version,
-                        (100 + hash(i * 5) % 3000)::INTEGER AS latency_ms, CASE WHEN i % 5 = 0 THEN (50 + hash(i) % 500)::INTEGER END AS ttft_ms,
-                        CASE WHEN i % 97 = 0 THEN 'error' WHEN i % 89 = 0 THEN 'rate_limited' ELSE 'ok' END AS status, 200 AS http_status,
-                        map(['tier'], ['pro']) AS metadata, 'bench' AS sdk, 'catalog' AS cost_source,
-                        $day::TIMESTAMPTZ AS ingested_at
-                      FROM range($n) t(i)
-                    ) TO $path (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 122880)
-                    """,
-                    ("d", d),
-                    ("day", new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)),
-                    ("n", perDay),
-                    ("path", file));
+                SyntheticEvents.Write(connection, file, "bench", "e" + d.ToString(CultureInfo.InvariantCulture), new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), TimeSpan.FromDays(1), perDay, new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), users: 5000);
             }
         }
 

@@ -50,6 +50,16 @@ public sealed partial class BenchmarkCommandTests
     [Fact]
     public void The_rollups_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "rollups"), "rollups");
 
+    [Fact]
+    public void The_budget_check_commands_name_a_mode_the_program_handles()
+    {
+        ModeCommand(DocCommands.Single("docs/benchmarks.md", "budget-check"), "budgets");
+        ModeCommand(DocCommands.Single("docs/benchmarks.md", "budget-check-history"), "budgets");
+    }
+
+    [Fact]
+    public void The_breach_to_block_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "breach"), "breach");
+
     private static void ModeCommand(string line, string mode)
     {
         var command = DocCommands.SplitArguments(line);

@@ -1,4 +1,6 @@
-using LensAI.Backend.DuckDb;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
 using LensAI.Backend.Jobs;
 using LensAI.Backend.Parquet;
 using LensAI.Backend.Rollups;
@@ -8,44 +10,148 @@ using Microsoft.Extensions.Logging;
 namespace LensAI.Backend.Budgets;
 
 /// <summary>
-/// Every minute (every 20 s in the embedded default): evaluates every project's budgets against its spend (rollups
-/// plus the raw events since), persists the state machine with conditional writes, writes the kill-switch document
-/// the SDK polls, and delivers pending alerts — an alert not delivered stays in the outbox for the next run.
+/// Every minute (every 20 s in the embedded default): evaluates every project's budgets against its spend (the
+/// project's spend rollup up to its watermark plus the events ingested since: <see cref="SpendRollup"/>, so a check
+/// costs what arrived since the last one, not the period's history), persists the state machine with conditional
+/// writes, writes the kill-switch document the SDK polls, and delivers pending alerts — an alert not delivered stays in
+/// the outbox for the next run.
+/// <para>
+/// Projects are checked independently, the longest-unchecked first, a few at a time: a project whose check is slow (a
+/// flood of tiny batches, a slow store) holds one slot and is skipped by later runs until it finishes, while every
+/// other project's check — and its kill-switch — goes on. A run waits at most <see cref="RunSlice"/> for its checks.
+/// </para>
 /// </summary>
-internal sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rollups, EventStore events, IAlertDispatcher dispatcher, TimeProvider time, ILogger<BudgetCheckJob> logger) : IBackendJob
+internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore events, IAlertDispatcher dispatcher, TimeProvider time, ILogger<BudgetCheckJob> logger) : IBackendJob
 {
     private const int MaxAttempts = 50;
     private const int SentHistory = 2000;
 
+    private readonly ConcurrentDictionary<string, Task<IReadOnlyList<string>>> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastChecked = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _slots = Slots(Math.Max(4, 2 * Environment.ProcessorCount)); // a check mostly waits on storage
+    private readonly ConcurrentDictionary<string, (string ETag, BudgetFile File)> _files = new(StringComparer.Ordinal);
+    private long _checks;
+
     public JobDefinition Definition => JobRegistry.BudgetCheck;
+
+    /// <summary>The spend reader (internal: tests shorten its settle time).</summary>
+    internal SpendRollup Spend { get; init; } = new(events);
+
+    /// <summary>How long one run waits for its projects' checks (real time); checks still running go on in the background. Default 15 s.</summary>
+    internal TimeSpan RunSlice { get; init; } = TimeSpan.FromSeconds(15);
 
     public async Task<JobResult> RunAsync(CancellationToken cancellationToken)
     {
-        var log = new List<string>();
-        foreach (var project in await budgets.ProjectsWithBudgetsAsync(cancellationToken).ConfigureAwait(false))
+        var projects = await budgets.ProjectsWithBudgetsAsync(cancellationToken).ConfigureAwait(false);
+        var started = new List<(string Project, Task<IReadOnlyList<string>> Check)>();
+        var skipped = 0;
+        foreach (var project in projects.OrderBy(p => _lastChecked.GetValueOrDefault(p)))
         {
-            log.AddRange(await CheckProjectAsync(project, cancellationToken).ConfigureAwait(false));
+            if (_running.TryGetValue(project, out var previous) && !previous.IsCompleted)
+            {
+                skipped++; // its previous check is still running: it alone waits
+                continue;
+            }
+
+            var check = _running[project] = CheckInSlotAsync(project, cancellationToken);
+            started.Add((project, check));
         }
 
-        return new JobResult($"{log.Count} budget event(s)", log);
+        try
+        {
+            await Task.WhenAll(started.Select(s => s.Check)).WaitAsync(RunSlice, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The slow ones go on; their outcome is logged when they finish.
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // One project's failure is logged by its own check and does not fail the others.
+        }
+
+        var log = new List<string>();
+        var failed = 0;
+        var pending = 0;
+        foreach (var (_, check) in started)
+        {
+            if (check.IsCompletedSuccessfully)
+            {
+                log.AddRange(check.Result);
+            }
+            else if (check.IsCompleted)
+            {
+                failed++;
+            }
+            else
+            {
+                pending++;
+            }
+        }
+
+        return new JobResult($"{log.Count} budget event(s); {started.Count - failed - pending} project(s) checked, {failed} failed, {pending} still running, {skipped} skipped (previous check running)", log);
+    }
+
+    /// <summary>Completes when every check started by a run has finished (for an orderly stop; failures are already logged).</summary>
+    internal async Task WhenIdleAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_running.Values).ConfigureAwait(false);
+        }
+        catch (Exception) when (_running.Values.All(t => t.IsCompleted))
+        {
+            // Each failure was logged by its check.
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> CheckInSlotAsync(string project, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await _slots.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CheckProjectAsync(project, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots.Writer.TryWrite(true);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCheckFailed(logger, project, ex);
+            throw;
+        }
+        finally
+        {
+            _lastChecked[project] = Interlocked.Increment(ref _checks);
+        }
+    }
+
+    private static Channel<bool> Slots(int count)
+    {
+        var slots = Channel.CreateBounded<bool>(count);
+        for (var i = 0; i < count; i++)
+        {
+            slots.Writer.TryWrite(true);
+        }
+
+        return slots;
     }
 
     public async Task<IReadOnlyList<string>> CheckProjectAsync(string project, CancellationToken cancellationToken)
     {
-        var file = await budgets.GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false);
+        var file = await BudgetsAsync(project, cancellationToken).ConfigureAwait(false);
         if (file is null)
         {
             return [];
         }
 
         var now = time.GetUtcNow();
-        var zone = BudgetPeriods.FindZone(file.TimeZone) ?? TimeZoneInfo.Utc;
-        var spendByPeriod = new Dictionary<string, PeriodSpend>(StringComparer.Ordinal);
-        foreach (var period in file.Budgets.Select(b => b.Period).Concat(file.DefaultUserBudget?.Tiers.Values.Where(t => t is not null).Select(t => t!.Period) ?? []).Distinct())
-        {
-            var (start, end) = BudgetPeriods.Current(period, zone, now);
-            spendByPeriod[period] = await SpendAsync(project, file, start, end, cancellationToken).ConfigureAwait(false);
-        }
+        var spendByPeriod = await Spend.SpendAsync(project, file, now, cancellationToken).ConfigureAwait(false);
 
         var log = new List<string>();
         BudgetEvaluation evaluation;
@@ -72,8 +178,35 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader r
         }
 
         await budgets.SetStatusAsync(evaluation.Status, cancellationToken).ConfigureAwait(false);
-        await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
+        if (evaluation.State.Outbox.Count > 0) // nothing pending in the state just written: nothing to deliver (an instance that adds alerts delivers them)
+        {
+            await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
+        }
         return log;
+    }
+
+    /// <summary>The project's budgets, parsed again only when the stored file changed (a file of 1,000 budgets is ~100 KB of JSON).</summary>
+    private async Task<BudgetFile?> BudgetsAsync(string project, CancellationToken cancellationToken)
+    {
+        var stored = await budgets.Store.GetAsync(BudgetStore.BudgetsKey(project), cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            _files.TryRemove(project, out _);
+            return null;
+        }
+
+        if (_files.TryGetValue(project, out var cached) && cached.ETag == stored.ETag)
+        {
+            return cached.File;
+        }
+
+        var file = JsonSerializer.Deserialize(stored.Content, BudgetJsonContext.Default.BudgetFile);
+        if (file is not null)
+        {
+            _files[project] = (stored.ETag, file);
+        }
+
+        return file;
     }
 
     private readonly string _instance = Guid.NewGuid().ToString("N"); // this job instance (two can run in one process in tests)
@@ -158,97 +291,9 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader r
         }
     }
 
-    /// <summary>Spend of one period window: rollups (plus raw events not rolled up yet) by dimension, raw events for metadata scopes and tiers.</summary>
-    internal async Task<PeriodSpend> SpendAsync(string project, BudgetFile file, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
-    {
-        var fromDay = DateOnly.FromDateTime(start.UtcDateTime);
-        var toDay = DateOnly.FromDateTime(end.UtcDateTime);
-        var spend = await rollups.QueryAsync(project, fromDay, toDay, (connection, rollup) =>
-        {
-            var result = new PeriodSpend();
-            var rows = connection.Query(
-                $"""
-                SELECT dimension, coalesce(key, ''), coalesce(CAST(sum(cost_usd) AS DECIMAL(38, 9)), 0), coalesce(CAST(sum(unpriced) AS BIGINT), 0)
-                FROM {rollup}
-                WHERE grain = 'hour' AND bucket >= $start AND bucket < $end
-                GROUP BY ALL
-                """,
-                r => (Dimension: r.GetString(0), Key: r.GetString(1), Cost: r.GetDecimal(2), Unpriced: r.GetInt64(3)),
-                ("start", start),
-                ("end", end));
-            foreach (var (dimension, key, cost, unpriced) in rows)
-            {
-                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null);
-                switch (dimension)
-                {
-                    case "all":
-                        result.ProjectCost = cost;
-                        result.ProjectUnpriced = unpriced;
-                        break;
-                    case "model":
-                        result.ByModel[key] = item;
-                        break;
-                    case "user":
-                        result.ByUser[key] = item;
-                        break;
-                    case "route":
-                        result.ByRoute[key] = item;
-                        break;
-                }
-            }
-
-            return result;
-        }, cancellationToken).ConfigureAwait(false);
-
-        var metadataScopes = file.Budgets.Where(b => b.Scope == BudgetScopeNames.Metadata && b.ScopeValue is not null).Select(b => b.ScopeValue!).Distinct().ToList();
-        var tierKey = file.DefaultUserBudget?.TierMetadataKey;
-        if (metadataScopes.Count > 0 || tierKey is not null)
-        {
-            await events.QueryAsync(project, fromDay, toDay, paths =>
-            {
-                if (paths.Count == 0)
-                {
-                    return 0;
-                }
-
-                using var connection = events.DuckDb.Open();
-                var relation = EventStore.DedupedRelation(paths);
-                foreach (var scope in metadataScopes)
-                {
-                    var eq = scope.IndexOf('=', StringComparison.Ordinal);
-                    var (cost, unpriced) = connection.Query(
-                        $"SELECT CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), count(*) - count(cost_usd) FROM {relation} WHERE ts >= $start AND ts < $end AND metadata[$key] = $value",
-                        r => (r.GetDecimal(0), r.GetInt64(1)),
-                        EventStore.Files(paths),
-                        ("start", start),
-                        ("end", end),
-                        ("key", scope[..eq]),
-                        ("value", scope[(eq + 1)..])).Single();
-                    spend.ByMetadata[scope] = new ScopeSpend(cost, unpriced);
-                }
-
-                if (tierKey is not null)
-                {
-                    var tiers = connection.Query(
-                        $"SELECT user_id, arg_max(metadata[$key], ts) AS tier FROM {relation} WHERE ts >= $start AND ts < $end AND user_id IS NOT NULL GROUP BY user_id HAVING tier IS NOT NULL",
-                        r => (User: r.GetString(0), Tier: r.GetString(1)),
-                        EventStore.Files(paths),
-                        ("start", start),
-                        ("end", end),
-                        ("key", tierKey));
-                    foreach (var (user, tier) in tiers)
-                    {
-                        spend.UserTiers[user] = tier;
-                    }
-                }
-
-                return 0;
-            }, cancellationToken).ConfigureAwait(false);
-        }
-
-        return spend;
-    }
-
     [LoggerMessage(1, LogLevel.Error, "Gave up delivering alert {AlertId} after {Attempts} attempts: {Detail}")]
     private static partial void LogGaveUp(ILogger logger, string alertId, int attempts, string detail);
+
+    [LoggerMessage(2, LogLevel.Error, "The budget check of project {Project} failed; the next run retries it.")]
+    private static partial void LogCheckFailed(ILogger logger, string project, Exception exception);
 }

@@ -7,7 +7,8 @@ namespace LensAI.Backend.Rollups;
 /// <summary>
 /// Hourly rollup rows for a project and a range of days: the stored rollup for each day whose parts it still covers,
 /// and the raw events rolled up on the fly for every other day (today, late arrivals, days not rolled up yet) —
-/// so reports, the dashboard and budget checks see everything ingested, fast.
+/// so reports, the dashboard and the CLI's queries see everything ingested, fast (the budget check reads its own
+/// incremental spend rollup: <see cref="SpendRollup"/>).
 /// </summary>
 public sealed class RollupReader(EventStore events)
 {
