@@ -47,11 +47,11 @@ internal static class JobRegistry
 
     /// <summary>Hourly and daily rollups per project.</summary>
     public static JobDefinition Rollups { get; } = new(RollupsName, RollupsSchedule, "hourly at :10",
-        "rebuilds the hourly and daily rollups the report, dashboard and budgets read");
+        "rebuilds the hourly and daily rollups the report and dashboard read");
 
     /// <summary>Budgets against spend: alerts and the kill-switch.</summary>
     public static JobDefinition BudgetCheck { get; } = new(BudgetCheckName, BudgetCheckSchedule, "every 20 s",
-        "checks every budget against spend, sends threshold alerts, writes the kill-switch document");
+        "checks every budget against its spend rollup plus what arrived since, sends threshold alerts, writes the kill-switch document");
 
     /// <summary>Deletes data past each project's retention.</summary>
     public static JobDefinition Retention { get; } = new(RetentionName, RetentionSchedule, "daily at 03:30 UTC",
