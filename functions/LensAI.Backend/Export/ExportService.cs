@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Parquet;
 
@@ -52,9 +53,29 @@ internal sealed class ExportService(EventStore events)
             throw new ArgumentException($"An export covers at most {MaxRange.TotalDays:0} days; split the range.");
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            var output = Path.Combine(Path.GetTempPath(), $"lensai-export-{Guid.NewGuid():N}.{(format == ExportFormat.Csv ? "csv" : "parquet")}");
+            try
+            {
+                return (output, await ExportOnceAsync(project, from, to, format, output, cancellationToken).ConfigureAwait(false));
+            }
+            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
+            {
+                // A listed part was merged away while DuckDB read it: drop what was written and list again.
+                File.Delete(output);
+            }
+            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
+            {
+                // A remote part was merged away before it was fetched: list again.
+            }
+        }
+    }
+
+    private async Task<int> ExportOnceAsync(string project, DateTimeOffset from, DateTimeOffset to, ExportFormat format, string output, CancellationToken cancellationToken)
+    {
         var keys = await events.ListPartsAsync(project, DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(to.UtcDateTime), cancellationToken).ConfigureAwait(false);
         var paths = await events.LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false);
-        var output = Path.Combine(Path.GetTempPath(), $"lensai-export-{Guid.NewGuid():N}.{(format == ExportFormat.Csv ? "csv" : "parquet")}");
         using var connection = events.DuckDb.Open();
         const string Filter = "WHERE project_id = $project AND ts >= $from AND ts < $to";
         var select = paths.Count == 0
@@ -72,7 +93,6 @@ internal sealed class ExportService(EventStore events)
         }
 
         var options = format == ExportFormat.Csv ? CsvCopyOptions : "FORMAT PARQUET, COMPRESSION ZSTD";
-        var rows = connection.Execute($"COPY ({select}) TO $path ({options})", parameters);
-        return (output, rows);
+        return connection.Execute($"COPY ({select}) TO $path ({options})", parameters);
     }
 }

@@ -49,6 +49,7 @@ public sealed class EventStore
     }
 
     /// <summary>Local file paths DuckDB can read for these keys (downloading remote parts into the cache).</summary>
+    /// <exception cref="PartVanishedException">A key was gone (merged or compacted away since it was listed): list again.</exception>
     public async Task<IReadOnlyList<string>> LocalPathsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (_store is LocalFolderStore local)
@@ -66,7 +67,7 @@ public sealed class EventStore
                 var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
                 if (!await _store.DownloadToFileAsync(key, temp, cancellationToken).ConfigureAwait(false))
                 {
-                    continue; // compacted away between list and read: the compacted file is in the next listing
+                    throw new PartVanishedException(key); // merged away between list and read: the merged file is in the next listing
                 }
 
                 File.Move(temp, path, overwrite: true);
@@ -87,21 +88,32 @@ public sealed class EventStore
     {
         for (var attempt = 1; ; attempt++)
         {
-            var keys = await ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
-            var paths = await LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false);
             try
             {
-                if (paths.Count == keys.Count || attempt == 5)
-                {
-                    return query(paths);
-                }
+                var keys = await ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+                return query(await LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false));
             }
-            catch (DuckDBException ex) when (attempt < 5 && (ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase)))
+            catch (DuckDBException ex) when (attempt < MaxReadAttempts && IsVanishedPart(ex))
             {
                 // A part was compacted away while DuckDB opened it: list again.
             }
+            catch (PartVanishedException) when (attempt < MaxReadAttempts)
+            {
+                // A remote part was merged away before it was fetched: list again.
+            }
         }
     }
+
+    /// <summary>How many times a reader lists a project's parts again when one vanished between listing and reading.</summary>
+    internal const int MaxReadAttempts = 5;
+
+    /// <summary>
+    /// True when DuckDB failed because a listed part was gone by the time it opened it (compaction or the part merger
+    /// replaced it): the reader lists again, and the merged file is in the new listing.
+    /// </summary>
+    internal static bool IsVanishedPart(DuckDBException exception)
+        => exception.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase)
+           || exception.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// A DuckDB relation over the parts with one row per <c>event_id</c> (the first ingested copy). The paths are not in

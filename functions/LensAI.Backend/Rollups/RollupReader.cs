@@ -17,7 +17,31 @@ public sealed class RollupReader(EventStore events)
     /// The view reads its Parquet files from the connection's variables <c>lensai_rollup_files</c> and
     /// <c>lensai_rollup_event_files</c> (a view takes no parameters; the paths never enter the SQL text).
     /// </summary>
+    /// <remarks>
+    /// A part merged or compacted away between listing and reading makes DuckDB fail to open it: the whole read is
+    /// listed and run again (<see cref="EventStore.MaxReadAttempts"/> times), so a report never fails or misses events
+    /// because a background merge replaced the files it listed.
+    /// </remarks>
     public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await QueryOnceAsync(project, fromDay, toDay, query, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
+            {
+                // A listed part vanished (merged away): list again.
+            }
+            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
+            {
+                // A remote part was merged away before it was fetched: list again.
+            }
+        }
+    }
+
+    private async Task<T> QueryOnceAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
     {
         var keys = await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
         var byDay = keys.GroupBy(k => EventStore.DayOf(k)!.Value).ToDictionary(g => g.Key, g => g.ToList());

@@ -117,9 +117,9 @@ internal sealed class SpendRollup(EventStore events)
                 return ([], []);
             }
 
-            var candidatePaths = await events.LocalPathsAsync(candidates, cancellationToken).ConfigureAwait(false);
             try
             {
+                var candidatePaths = await events.LocalPathsAsync(candidates, cancellationToken).ConfigureAwait(false);
                 using var connection = events.DuckDb.Open();
                 var rows = ReadFresh(connection, candidatePaths, watermark, scopes.Count > 0 || tierKey is not null);
                 if (rows > 0 && watermark is { } w)
@@ -129,9 +129,13 @@ internal sealed class SpendRollup(EventStore events)
 
                 return rows > 0 ? Sum(connection, settled, scopes, tierKey) : ([], []);
             }
-            catch (DuckDBException ex) when (attempt < 5 && (ex.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase)))
+            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
             {
                 // A part was merged away between listing and reading: list again (the merged part is in the new listing).
+            }
+            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
+            {
+                // A remote part was merged away before it was fetched: list again.
             }
         }
     }
