@@ -156,6 +156,7 @@ public sealed class WorkerHttpFunctionTests
         {
             "/v1/events" => WorkerHost.ExecuteAsync(http, worker.Function<EventsFunction>().RunAsync(http.Request)),
             "/v1/budgets/status" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().StatusAsync(http.Request)),
+            "/v1/budgets" when http.Request.Method == "PUT" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().PutBudgetsAsync(http.Request)),
             "/v1/budgets" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().BudgetsAsync(http.Request)),
             "/v1/export" => WorkerHost.ExecuteAsync(http, worker.Function<ExportFunction>().RunAsync(http.Request)),
             "/v1/report" => WorkerHost.ExecuteAsync(http, worker.Function<ReportFunction>().RunAsync(http.Request)),
@@ -291,7 +292,7 @@ public sealed class WorkerHttpFunctionTests
         var key = await worker.CreateKeyAsync("acme");
         var budgets = worker.Function<BudgetFunctions>();
         var put = worker.Request("PUT", "/v1/budgets", key, """{"time_zone":"UTC","budgets":[{"id":"tiny","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}"""u8.ToArray());
-        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, budgets.BudgetsAsync(put.Request))).Status);
+        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, budgets.PutBudgetsAsync(put.Request))).Status);
 
         var http = worker.Request("GET", "/v1/budgets/status", key);
         var status = await WorkerHost.ExecuteAsync(http, budgets.StatusAsync(http.Request));

@@ -153,6 +153,7 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
 
             if (await budgets.TrySetStateAsync(project, current, etag, cancellationToken).ConfigureAwait(false) is not null)
             {
+                await budgets.Audit.AlertsSentAsync(project, claimed.Where(p => results[p.Alert.AlertId + "#" + p.Channel].Outcome == AlertDispatchOutcome.Delivered), cancellationToken).ConfigureAwait(false);
                 return;
             }
         }

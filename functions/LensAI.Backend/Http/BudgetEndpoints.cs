@@ -79,8 +79,7 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
                 new Dictionary<string, object?> { ["errors"] = listed, ["error_count"] = ex.Errors.Count });
         }
 
-        var actor = "api-key:" + caller.KeyPrefix;
-        await budgets.SetBudgetsAsync(caller.Project, file, actor, http.RequestAborted).ConfigureAwait(false);
+        await budgets.SetBudgetsAsync(caller.Project, file, caller.Actor, reason: http.Request.Headers["X-LensAI-Reason"].ToString() is { Length: > 0 and <= BudgetActionEndpoints.MaxReasonLength } why ? why : null, http.RequestAborted).ConfigureAwait(false);
         await check.CheckProjectAsync(caller.Project, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(file, BudgetJsonContext.Default.BudgetFile);
     }
