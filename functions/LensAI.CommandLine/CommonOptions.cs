@@ -126,16 +126,20 @@ internal static partial class CommonOptions
         },
     };
 
-    /// <summary><c>--scope</c>: key scopes, comma-separated or repeated (ingest, read, admin).</summary>
-    public static Option<string[]> Scopes(bool required)
+    /// <summary><c>--scope</c>: key scopes, comma-separated or repeated (ingest, read, admin), <paramref name="defaultScopes"/> when not given.</summary>
+    public static Option<string[]> Scopes(string? defaultScopes)
     {
         var option = new Option<string[]>("--scope")
         {
-            Description = "What the key may do: ingest (send events, poll the kill-switch: the SDK's key), read (reports, dashboard, export), admin (budgets, overrides, audit; includes read). Comma-separated or repeated.",
+            Description = "What the key may do: ingest (send events, poll the kill-switch: the SDK's key), read (reports, dashboard, export), admin (budgets, overrides, audit; includes read). " +
+                          "Comma-separated or repeated" + (defaultScopes is null ? "." : $"; default {defaultScopes}."),
             HelpName = "ingest|read|admin",
-            Required = required,
-            AllowMultipleArgumentsPerToken = false,
         };
+        if (defaultScopes is not null)
+        {
+            option.DefaultValueFactory = _ => [defaultScopes];
+        }
+
         option.Validators.Add(result =>
         {
             var values = result.GetValueOrDefault<string[]?>() ?? [];

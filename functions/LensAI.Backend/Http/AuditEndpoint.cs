@@ -27,10 +27,8 @@ internal sealed partial class AuditEndpoint(BudgetStore budgets, TimeProvider ti
 
         var caller = ApiCaller.Of(http);
         var query = http.Request.Query;
-        var to = QueryValues.Instant(query["to"]) ?? time.GetUtcNow();
-        var from = QueryValues.Instant(query["from"]) ?? to.AddDays(-30);
-        if ((query["from"].Count > 0 && QueryValues.Instant(query["from"]) is null) || (query["to"].Count > 0 && QueryValues.Instant(query["to"]) is null)
-            || to <= from || to - from > AuditLog.MaxRange)
+        if (QueryValues.Range(query, time.GetUtcNow(), TimeSpan.FromDays(30), AuditLog.MaxRange) is not (var from, var to)
+            || (query["from"].Count > 0 && QueryValues.Instant(query["from"]) is null) || (query["to"].Count > 0 && QueryValues.Instant(query["to"]) is null))
         {
             return Problems.Of(400, "invalid-range", "Invalid range", "'from' must be before 'to', at most 366 days apart (dates or ISO 8601).");
         }

@@ -33,19 +33,10 @@ internal sealed class BudgetActionEndpoints(BudgetActions actions)
     {
         ArgumentNullException.ThrowIfNull(http);
         var caller = ApiCaller.Of(http);
-        if (RequestBody.NotJson(http.Request) is { } unsupported)
+        var (body, refusal) = await RequestBody.ReadSmallJsonAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is null)
         {
-            return unsupported;
-        }
-
-        byte[] body;
-        try
-        {
-            body = await RequestBody.ReadAllAsync(http.Request, RequestBody.MaxSmallBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        }
-        catch (RequestBodyTooLargeException)
-        {
-            return RequestBody.TooLarge(RequestBody.MaxSmallBodyBytes);
+            return refusal!;
         }
 
         var budgetId = http.Request.RouteValues["id"]?.ToString() ?? "";

@@ -51,19 +51,10 @@ public sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, T
             return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
         }
 
-        if (RequestBody.NotJson(http.Request) is { } unsupported)
+        var (content, refusal) = await RequestBody.ReadSmallJsonAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (content is null)
         {
-            return unsupported;
-        }
-
-        byte[] content;
-        try
-        {
-            content = await RequestBody.ReadAllAsync(http.Request, RequestBody.MaxSmallBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        }
-        catch (RequestBodyTooLargeException)
-        {
-            return RequestBody.TooLarge(RequestBody.MaxSmallBodyBytes);
+            return refusal!;
         }
 
         BudgetFile file;

@@ -13,13 +13,13 @@ internal static class KeysCommand
     {
         var project = CommonOptions.Project();
         var name = new Option<string?>("--name") { Description = "A label for the key (who or what uses it).", HelpName = "text" };
-        var scopes = CommonOptions.Scopes(required: true);
+        var scopes = CommonOptions.Scopes("ingest");
         var expiresIn = CommonOptions.Duration("--expires-in", "The key stops working this long from now (default: never)");
         var create = new Command("create", "Create an API key for a project (a new project starts with its first key). The key is printed once, alone on stdout.") { project, name, scopes, expiresIn };
         context.SetBackendAction(create, async (parse, backend, ct) =>
         {
             var id = parse.GetRequiredValue(project);
-            if (!ApiKeyScopeNames.TryParse(parse.GetRequiredValue(scopes), out var granted, out var error))
+            if (!ApiKeyScopeNames.TryParse(parse.GetValue(scopes) ?? [], out var granted, out var error))
             {
                 throw new UsageException("--scope: " + error);
             }
@@ -130,7 +130,7 @@ internal static class KeysCommand
     {
         var prefix = new Argument<string>("prefix") { Description = "The key's 8-character prefix (as listed), or the whole key." };
         var overlap = CommonOptions.Duration("--overlap", "How long the old key keeps working next to the new one (default 24h)");
-        var scopes = CommonOptions.Scopes(required: false);
+        var scopes = CommonOptions.Scopes(defaultScopes: null);
         var expiresIn = CommonOptions.Duration("--expires-in", "The new key stops working this long from now (default: never)");
         var reason = CommonOptions.Reason(required: false);
         var rotate = new Command("rotate", "Replace a key with a new one (same project and name; printed once, alone on stdout). The old key keeps working for the overlap window, then gets 401. " +
