@@ -94,7 +94,12 @@ internal static class AuditCommand
 
         if (entry.Before is not { ValueKind: JsonValueKind.Object } before || entry.After is not { ValueKind: JsonValueKind.Object } after)
         {
-            return entry.Before is null ? "created" : entry.After is null ? "deleted" : $"{Short(entry.Before.Value)} → {Short(entry.After.Value)}";
+            return (entry.Before, entry.After) switch
+            {
+                (null, { ValueKind: JsonValueKind.Object } created) => Members(created),
+                ({ ValueKind: JsonValueKind.Object } deleted, null) => "deleted (was " + Members(deleted) + ")",
+                _ => $"{(entry.Before is { } b ? Short(b) : "–")} → {(entry.After is { } a ? Short(a) : "–")}",
+            };
         }
 
         var changes = new List<string>();
@@ -109,6 +114,15 @@ internal static class AuditCommand
         }
 
         return changes.Count == 0 ? "no change" : string.Join("; ", changes);
+    }
+
+    /// <summary>An object's plain members, <c>name: value; …</c>, cut at 200 characters.</summary>
+    private static string Members(JsonElement value)
+    {
+        var text = string.Join("; ", value.EnumerateObject()
+            .Where(p => p.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object or JsonValueKind.Array))
+            .Select(p => p.Name + ": " + Short(p.Value)));
+        return text.Length <= 200 ? text : text[..199] + "…";
     }
 
     private static string Short(JsonElement value) => value.ValueKind switch

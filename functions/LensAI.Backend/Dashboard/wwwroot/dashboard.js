@@ -247,9 +247,11 @@
     const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
     const before = e.before;
     const after = e.after;
+    const members = (o) => Object.keys(o).filter((k) => o[k] !== null && typeof o[k] !== 'object').map((k) => k + ': ' + show(o[k])).join('; ');
     if (!before && !after) return e.detail || '';
-    if (!before || typeof before !== 'object') return after && typeof after === 'object' && !before ? 'created' : show(before) + ' → ' + show(after);
-    if (!after || typeof after !== 'object') return 'deleted';
+    if (!before && typeof after === 'object') return truncate(members(after), 200);
+    if (!after && typeof before === 'object') return 'deleted (was ' + truncate(members(before), 160) + ')';
+    if (typeof before !== 'object' || typeof after !== 'object') return show(before) + ' → ' + show(after);
     const changes = Object.keys(after).filter((k) => show(before[k]) !== show(after[k])).map((k) => k + ': ' + show(before[k]) + ' → ' + show(after[k]));
     return changes.length ? changes.join('; ') : 'no change';
   }
