@@ -218,6 +218,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
             Assert.Contains("<b>browser</b> test", first, StringComparison.Ordinal); // text, never HTML
             Assert.Contains("budget:" + DashboardBackend.BlockedBudget, await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal);
             Assert.Contains("budget.created", await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("alert.sent", await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal); // the seeded budget check alerted
             Assert.Equal(0, await page.Locator("#audit-table b").CountAsync());
             await page.Locator("#audit-panel").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, "dashboard-audit.png") });
 
