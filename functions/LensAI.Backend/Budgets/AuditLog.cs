@@ -64,12 +64,12 @@ internal sealed class AuditLog(IObjectStore store, TimeProvider time)
             var alert = pending.Alert;
             var after = ToJson(new Dictionary<string, string?>
             {
-                ["alert_id"] = alert.AlertId,
                 ["kind"] = alert.Kind,
-                ["channel"] = pending.Channel,
                 ["threshold_percent"] = alert.ThresholdPercent?.ToString(CultureInfo.InvariantCulture),
                 ["spent_usd"] = alert.SpentUsd.ToString("0.00####", CultureInfo.InvariantCulture),
                 ["limit_usd"] = alert.LimitUsd.ToString("0.00####", CultureInfo.InvariantCulture),
+                ["channel"] = pending.Channel,
+                ["alert_id"] = alert.AlertId,
             });
             var target = "budget:" + alert.BudgetId + (alert.ScopeValue is null ? "" : "/" + alert.ScopeValue);
             await AppendAsync(project, "lensai:budget-check", "alert.sent", target, null, after, null, cancellationToken,
