@@ -8,7 +8,7 @@ namespace LensAI.Cli;
 
 /// <summary>
 /// The <c>lensai</c> command line: <c>serve</c>, <c>keys</c>, <c>budgets</c>, <c>report</c>, <c>query</c>,
-/// <c>export</c> and <c>jobs</c>, each thin over the backend library and run in process on the same storage
+/// <c>export</c>, <c>jobs</c> and <c>audit</c>, each thin over the backend library and run in process on the same storage
 /// configuration as the backend. Exit codes are in <see cref="ExitCodes"/>.
 /// </summary>
 public static class Cli
@@ -81,6 +81,7 @@ public static class Cli
         root.Subcommands.Add(QueryCommand.Create(context));
         root.Subcommands.Add(ExportCommand.Create(context));
         root.Subcommands.Add(JobsCommand.Create(context));
+        root.Subcommands.Add(AuditCommand.Create(context));
         return root;
     }
 

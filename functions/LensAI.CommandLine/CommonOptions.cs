@@ -101,6 +101,67 @@ internal static partial class CommonOptions
         return false;
     }
 
+    /// <summary>A duration (<c>30m</c>, <c>24h</c>, <c>90d</c>, <c>2w</c>), positive.</summary>
+    public static Option<TimeSpan?> Duration(string name, string description) => new(name)
+    {
+        Description = $"{description} (30m, 24h, 90d, 2w).",
+        HelpName = "duration",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+            var match = RelativePattern().Match(text);
+            if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                return match.Groups[2].Value switch
+                {
+                    "m" => TimeSpan.FromMinutes(n),
+                    "h" => TimeSpan.FromHours(n),
+                    "d" => TimeSpan.FromDays(n),
+                    _ => TimeSpan.FromDays(7 * n),
+                };
+            }
+
+            result.AddError($"{name} '{text}' is not a duration: use a whole number and m, h, d or w (30m, 24h, 90d, 2w).");
+            return null;
+        },
+    };
+
+    /// <summary><c>--scope</c>: key scopes, comma-separated or repeated (ingest, read, admin), <paramref name="defaultScopes"/> when not given.</summary>
+    public static Option<string[]> Scopes(string? defaultScopes)
+    {
+        var option = new Option<string[]>("--scope")
+        {
+            Description = "What the key may do: ingest (send events, poll the kill-switch: the SDK's key), read (reports, dashboard, export), admin (budgets, overrides, audit; includes read). " +
+                          "Comma-separated or repeated" + (defaultScopes is null ? "." : $"; default {defaultScopes}."),
+            HelpName = "ingest|read|admin",
+        };
+        if (defaultScopes is not null)
+        {
+            option.DefaultValueFactory = _ => [defaultScopes];
+        }
+
+        option.Validators.Add(result =>
+        {
+            var values = result.GetValueOrDefault<string[]?>() ?? [];
+            if (values.Length > 0 && !ApiKeyScopeNames.TryParse(values, out _, out var error))
+            {
+                result.AddError("--scope: " + error);
+            }
+        });
+        return option;
+    }
+
+    /// <summary><c>--reason</c>: why, for the audit log.</summary>
+    public static Option<string> Reason(bool required) => new("--reason")
+    {
+        Description = required ? "Why (kept in the audit log; required)." : "Why (kept in the audit log).",
+        HelpName = "text",
+        Required = required,
+    };
+
+    /// <summary>Who the command acts as in the audit log.</summary>
+    public static string Actor => "cli:" + Environment.UserName;
+
     /// <summary>Resolves <c>--since</c>/<c>--until</c> (default: the last <paramref name="defaultSpan"/>), checking order and length.</summary>
     public static (DateTimeOffset From, DateTimeOffset To) Range(DateTimeOffset? since, DateTimeOffset? until, TimeSpan defaultSpan, TimeSpan maxSpan, DateTimeOffset now, string sinceName = "--since", string untilName = "--until")
     {

@@ -9,5 +9,5 @@ internal sealed class ExportFunction(ExportEndpoint endpoint, ApiKeyGuard guard)
 {
     [Function("export")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.Export)] HttpRequest request)
-        => guard.InvokeAsync(request.HttpContext, endpoint.GetAsync);
+        => guard.InvokeAsync(request.HttpContext, RequiredScope.Read, endpoint.GetAsync);
 }

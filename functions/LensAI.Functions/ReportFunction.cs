@@ -9,5 +9,5 @@ internal sealed class ReportFunction(ReportEndpoint endpoint, ApiKeyGuard guard)
 {
     [Function("report")]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LensAIRoutes.Report)] HttpRequest request)
-        => guard.InvokeAsync(request.HttpContext, endpoint.GetAsync);
+        => guard.InvokeAsync(request.HttpContext, RequiredScope.Read, endpoint.GetAsync);
 }

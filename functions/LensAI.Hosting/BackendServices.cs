@@ -77,7 +77,8 @@ internal static class BackendServices
     /// <summary>Per-project API keys and the guard every authenticated endpoint passes.</summary>
     public static IServiceCollection AddKeys(this IServiceCollection services)
     {
-        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton(sp => new ApiKeyStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AuditLog>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<BudgetStore>().Audit);
         services.TryAddSingleton<ApiKeyGuard>();
         return services;
     }
@@ -165,6 +166,8 @@ internal static class BackendServices
         services.AddProblemDetails();
         services.TryAddSingleton<IngestEndpoint>();
         services.TryAddSingleton<BudgetEndpoints>();
+        services.TryAddSingleton<BudgetActionEndpoints>();
+        services.TryAddSingleton<AuditEndpoint>();
         services.TryAddSingleton<ExportEndpoint>();
         services.TryAddSingleton<ReportEndpoint>();
         services.TryAddSingleton<SlackActionEndpoint>();

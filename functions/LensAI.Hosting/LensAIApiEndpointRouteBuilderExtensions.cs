@@ -20,14 +20,20 @@ public static class LensAIApiEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var v1 = app.MapGroup(LensAIRoutes.Api).AddEndpointFilter(async (context, next) =>
-            await context.HttpContext.RequestServices.GetRequiredService<ApiKeyGuard>().AdmitAsync(context.HttpContext).ConfigureAwait(false)
+            await context.HttpContext.RequestServices.GetRequiredService<ApiKeyGuard>()
+                .AdmitAsync(context.HttpContext, context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()).ConfigureAwait(false)
             ?? await next(context).ConfigureAwait(false));
         var ingestLimit = new BodyLimit(app.ServiceProvider.GetRequiredService<LensAI.Backend.BackendOptions>().Limits.MaxRequestBytes);
-        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.Events), ([FromServices] IngestEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(ingestLimit);
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.BudgetsStatus), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.StatusAsync(http)).WithMetadata(BodyLimit.None);
-        v1.MapMethods(LensAIRoutes.InApi(LensAIRoutes.Budgets), [HttpMethods.Get, HttpMethods.Put], ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.BudgetsAsync(http)).WithMetadata(BodyLimit.Small);
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Export), ([FromServices] ExportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
-        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Report), ([FromServices] ReportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
+        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.Events), ([FromServices] IngestEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(ingestLimit, RequiredScope.Ingest);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.BudgetsStatus), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.StatusAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Ingest);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Budgets), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.BudgetsAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Read);
+        v1.MapPut(LensAIRoutes.InApi(LensAIRoutes.Budgets), ([FromServices] BudgetEndpoints endpoint, HttpContext http) => endpoint.BudgetsAsync(http)).WithMetadata(BodyLimit.Small, RequiredScope.Admin);
+        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.BudgetOverride), ([FromServices] BudgetActionEndpoints endpoint, HttpContext http) => endpoint.OverrideAsync(http)).WithMetadata(BodyLimit.Small, RequiredScope.Admin);
+        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.BudgetRaise), ([FromServices] BudgetActionEndpoints endpoint, HttpContext http) => endpoint.RaiseAsync(http)).WithMetadata(BodyLimit.Small, RequiredScope.Admin);
+        v1.MapPost(LensAIRoutes.InApi(LensAIRoutes.BudgetReset), ([FromServices] BudgetActionEndpoints endpoint, HttpContext http) => endpoint.ResetAsync(http)).WithMetadata(BodyLimit.Small, RequiredScope.Admin);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Audit), ([FromServices] AuditEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Admin);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Export), ([FromServices] ExportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Read);
+        v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Report), ([FromServices] ReportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Read);
 
         app.MapPost(LensAIRoutes.SlackActions, ([FromServices] SlackActionEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(BodyLimit.Small);
         app.MapGet(LensAIRoutes.Health, ([FromServices] HealthEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);

@@ -52,6 +52,42 @@ public sealed class DocsCommandTests(DocProject project) : IClassFixture<DocProj
     }
 
     [Fact]
+    public async Task Keys_rotate_as_documented_keeps_the_scopes_and_audits_the_reason()
+    {
+        var lines = DocCommands.Lines("docs/cli.md", "keys-rotate");
+        Assert.Equal(2, lines.Count);
+        var created = await RunAsync(lines[0]);
+        var prefix = created.Out.Trim().Substring(4, 8);
+        var rotated = await RunAsync(lines[1].Replace("<prefix>", prefix, StringComparison.Ordinal));
+        Assert.Matches("^lsk_[a-z0-9]{8}_[a-z0-9]{32}$", rotated.Out.Trim());
+        Assert.Contains($"Rotated {prefix} to {rotated.Out.Trim().Substring(4, 8)} (read)", rotated.Err, StringComparison.Ordinal);
+        var audit = await RunAsync($"lensai audit --project acme --kind key.rotated");
+        Assert.Contains("yearly rotation", audit.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Budget_actions_and_the_audit_log_as_documented()
+    {
+        var json = Regex.Match(await File.ReadAllTextAsync(RepositoryPaths.Combine("docs", "cli.md")), "```json\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        await File.WriteAllTextAsync(project.Folder.PathOf("budgets.json"), json);
+        await RunAsync(DocCommands.Single("docs/cli.md", "budgets-set"));
+        var outputs = new List<string>();
+        foreach (var line in DocCommands.Lines("docs/cli.md", "budgets-actions"))
+        {
+            outputs.Add((await RunAsync(line)).Out);
+        }
+
+        Assert.Contains("limit raised 25 % to 25.00 USD", outputs[0], StringComparison.Ordinal);
+        Assert.Contains("override until", outputs[1], StringComparison.Ordinal);
+        Assert.Contains("reset to 20.00 USD", outputs[2], StringComparison.Ordinal);
+        var audit = await RunAsync(DocCommands.Single("docs/cli.md", "audit"));
+        foreach (var text in new[] { "budget.raise", "budget.override", "budget.reset", "launch day", "launch over" })
+        {
+            Assert.Contains(text, audit.Out, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Budgets_set_and_list_the_documented_file()
     {
         // The budgets.json the page shows (its only JSON block).

@@ -94,7 +94,7 @@ public sealed class JobsServeAndUsageTests
         // Each command on its own line of the Commands section (the description mentions most of the words too).
         var commands = help.Out[help.Out.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1)
             .Select(l => l.Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]).ToList();
-        Assert.Equal(["serve", "keys", "budgets", "report", "query", "export", "jobs"], commands);
+        Assert.Equal(["serve", "keys", "budgets", "report", "query", "export", "jobs", "audit"], commands);
 
         var version = await folder.RunAsync("--version");
         Assert.Equal(0, version.ExitCode);

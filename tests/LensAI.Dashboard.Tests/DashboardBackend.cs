@@ -42,6 +42,9 @@ public sealed class DashboardBackend : IAsyncDisposable
 
     public HttpClient Client(string? key = null) => _backend.Client(key);
 
+    /// <summary>Another key of the project, with <paramref name="scopes"/> (<c>read</c>, <c>read,admin</c>).</summary>
+    public Task<string> CreateKeyAsync(string name, string scopes) => _backend.CreateKeyAsync(Project, name, scopes);
+
     /// <summary>Ingests ~20 hours of calls (four priced models, one the catalogue does not know), sets budgets, runs the jobs.</summary>
     public async Task SeedAsync()
     {

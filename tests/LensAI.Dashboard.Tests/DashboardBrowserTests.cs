@@ -167,7 +167,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
             Assert.True(await error.IsVisibleAsync());
             Assert.Equal("alert", await error.GetAttributeAsync("role"));
             Assert.Contains("(401)", await error.TextContentAsync(), StringComparison.Ordinal);
-            Assert.Contains("The API key is not valid or has been revoked.", await error.TextContentAsync(), StringComparison.Ordinal);
+            Assert.Contains("The API key is not valid, has expired or has been revoked.", await error.TextContentAsync(), StringComparison.Ordinal);
             Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('lensai.dashboard.key')")); // a refused key is not kept
             Assert.True(await page.Locator("#dashboard").IsHiddenAsync());
             Assert.Equal(0, await page.EvaluateAsync<int>("() => [...document.querySelectorAll('canvas[data-chart]')].filter(c => Chart.getChart(c)).length"));
@@ -182,6 +182,53 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
             await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
             Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('lensai.dashboard.key')"));
             Assert.Equal(0, await page.EvaluateAsync<int>("() => [...document.querySelectorAll('canvas[data-chart]')].filter(c => Chart.getChart(c)).length"));
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_audit_panel_lists_the_changes_for_an_admin_key_and_a_read_key_opens_the_charts_without_it()
+    {
+        var backend = fixture.Backend;
+        var admin = await backend.CreateKeyAsync("owner", "read,admin");
+        using (var http = backend.Client(admin))
+        {
+            // A reset changes nothing the other tests draw (no raise or override is in force) but is audited.
+            using var reset = await http.PostAsync(new Uri("v1/budgets/" + DashboardBackend.BlockedBudget + "/reset", UriKind.Relative),
+                new StringContent("""{"reason":"<b>browser</b> test"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(reset.IsSuccessStatusCode, await reset.Content.ReadAsStringAsync());
+        }
+
+        var page = await fixture.Browser.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(new Uri(backend.BaseAddress, "dashboard/").ToString());
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
+            await page.GetByLabel("Project API key").FillAsync(admin);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
+            await WaitReadyAsync(page, "hour");
+            var rows = page.Locator("#audit-table tbody tr");
+            Assert.True(await rows.CountAsync() >= 2);
+            var first = await rows.First.InnerTextAsync(); // newest first: the reset
+            Assert.Contains("budget.reset", first, StringComparison.Ordinal);
+            Assert.Contains("(owner)", first, StringComparison.Ordinal);
+            Assert.Contains("<b>browser</b> test", first, StringComparison.Ordinal); // text, never HTML
+            Assert.Contains("budget:" + DashboardBackend.BlockedBudget, await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("budget.created", await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("alert.sent", await page.Locator("#audit-table").InnerTextAsync(), StringComparison.Ordinal); // the seeded budget check alerted
+            Assert.Equal(0, await page.Locator("#audit-table b").CountAsync());
+            await page.Locator("#audit-panel").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, "dashboard-audit.png") });
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Forget key" }).ClickAsync();
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
+            await page.GetByLabel("Project API key").FillAsync(await backend.CreateKeyAsync("viewer", "read"));
+            await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
+            await WaitReadyAsync(page, "hour");
+            Assert.Contains("needs an admin key", await page.Locator("#audit-note").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(0, await page.Locator("#audit-table tr").CountAsync());
         }
         finally
         {

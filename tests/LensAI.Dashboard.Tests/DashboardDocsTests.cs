@@ -41,6 +41,7 @@ public sealed class DashboardDocsTests : IDisposable
         var keys = backend.Services.GetRequiredService<ApiKeyStore>();
         var created = Assert.Single(await keys.ListAsync(project, CancellationToken.None));
         Assert.Null(created.Revoked);
+        Assert.Equal(["read"], created.Scopes); // the dashboard's key reads, and can neither ingest nor change budgets
         var key = await backend.CreateKeyAsync(project, "docs test"); // the printed key is shown once; make a second one to call with
 
         using var http = backend.Client(null);

@@ -32,7 +32,12 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
     {
         ["events"] = (LensAIRoutes.Events, ["post"]),
         ["budgets-status"] = (LensAIRoutes.BudgetsStatus, ["get"]),
-        ["budgets"] = (LensAIRoutes.Budgets, ["get", "put"]),
+        ["budgets"] = (LensAIRoutes.Budgets, ["get"]),
+        ["budgets-put"] = (LensAIRoutes.Budgets, ["put"]),
+        ["budget-override"] = (LensAIRoutes.BudgetOverride, ["post"]),
+        ["budget-raise"] = (LensAIRoutes.BudgetRaise, ["post"]),
+        ["budget-reset"] = (LensAIRoutes.BudgetReset, ["post"]),
+        ["audit"] = (LensAIRoutes.Audit, ["get"]),
         ["export"] = (LensAIRoutes.Export, ["get"]),
         ["report"] = (LensAIRoutes.Report, ["get"]),
         ["slack-actions"] = (LensAIRoutes.SlackActions, ["post"]),
@@ -105,12 +110,14 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
     {
         await using var app = LensAIBackendApp.Build(["--urls", "http://127.0.0.1:0", "--LensAI:Backend:Storage:LocalPath", artifacts.Folder.Combine("routes")]);
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
-            .ToDictionary(e => e.RoutePattern.RawText!.TrimStart('/'), e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m => m.ToLowerInvariant()).Order().ToArray());
+            .GroupBy(e => e.RoutePattern.RawText!.TrimStart('/')) // a route may be mapped once per method (GET read, PUT admin)
+            .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods).Select(m => m.ToLowerInvariant()).Order().ToArray());
         var declared = typeof(LensAIFunctionsApp).Assembly.GetTypes().SelectMany(t => t.GetMethods())
             .SelectMany(m => m.GetParameters())
             .Select(p => p.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.HttpTriggerAttribute), false).Cast<Microsoft.Azure.Functions.Worker.HttpTriggerAttribute>().SingleOrDefault())
             .OfType<Microsoft.Azure.Functions.Worker.HttpTriggerAttribute>()
-            .ToDictionary(t => t.Route!, t => t.Methods!.Select(m => m.ToLowerInvariant()).Order().ToArray());
+            .GroupBy(t => t.Route!)
+            .ToDictionary(g => g.Key, g => g.SelectMany(t => t.Methods!).Select(m => m.ToLowerInvariant()).Order().ToArray());
         Assert.Equal(mapped.Keys.Order(), declared.Keys.Order());
         foreach (var (route, methods) in declared)
         {

@@ -20,7 +20,7 @@ public sealed class WorkerCompositionTests
     {
         await using var worker = WorkerHost.Create();
         var classes = FunctionClasses().ToList();
-        Assert.Equal(13, classes.SelectMany(t => t.GetMethods()).Count(m => m.GetCustomAttribute<FunctionAttribute>() is not null));
+        Assert.Equal(18, classes.SelectMany(t => t.GetMethods()).Count(m => m.GetCustomAttribute<FunctionAttribute>() is not null));
         foreach (var type in classes)
         {
             using var scope = worker.Services.CreateScope(); // the worker makes one per invocation

@@ -156,6 +156,7 @@ public sealed class WorkerHttpFunctionTests
         {
             "/v1/events" => WorkerHost.ExecuteAsync(http, worker.Function<EventsFunction>().RunAsync(http.Request)),
             "/v1/budgets/status" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().StatusAsync(http.Request)),
+            "/v1/budgets" when http.Request.Method == "PUT" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().PutBudgetsAsync(http.Request)),
             "/v1/budgets" => WorkerHost.ExecuteAsync(http, worker.Function<BudgetFunctions>().BudgetsAsync(http.Request)),
             "/v1/export" => WorkerHost.ExecuteAsync(http, worker.Function<ExportFunction>().RunAsync(http.Request)),
             "/v1/report" => WorkerHost.ExecuteAsync(http, worker.Function<ReportFunction>().RunAsync(http.Request)),
@@ -285,13 +286,41 @@ public sealed class WorkerHttpFunctionTests
     }
 
     [Fact]
+    public async Task Budget_action_and_audit_functions_need_an_admin_key_and_act_like_the_app()
+    {
+        await using var worker = WorkerHost.Create();
+        var key = await worker.CreateKeyAsync("acme");
+        var put = worker.Request("PUT", "/v1/budgets", key, """{"time_zone":"UTC","budgets":[{"id":"tiny","scope":"project","period":"monthly","amount_usd":10,"action":"block","forecast":false}]}"""u8.ToArray());
+        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, worker.Function<BudgetFunctions>().PutBudgetsAsync(put.Request))).Status);
+        var functions = worker.Function<BudgetActionFunctions>();
+
+        var raise = worker.Request("POST", "/v1/budgets/tiny/raise", key, """{"reason":"worker test","limit_usd":12.5}"""u8.ToArray());
+        var raised = await WorkerHost.ExecuteAsync(raise, functions.RaiseAsync(raise.Request, "tiny"));
+        Assert.True(raised.Status == 200, raised.Text);
+        Assert.Equal("12.50", JsonDocument.Parse(raised.Body).RootElement.GetProperty("after").GetProperty("limit_usd").GetString());
+        var missing = worker.Request("POST", "/v1/budgets/nope/reset", key, """{"reason":"x"}"""u8.ToArray());
+        Assert.Equal(404, (await WorkerHost.ExecuteAsync(missing, functions.ResetAsync(missing.Request, "nope"))).Status);
+
+        var audit = worker.Request("GET", "/v1/audit?kind=budget.raise", key);
+        var page = await WorkerHost.ExecuteAsync(audit, functions.AuditAsync(audit.Request));
+        Assert.Equal("worker test", JsonDocument.Parse(page.Body).RootElement.GetProperty("entries")[0].GetProperty("reason").GetString());
+
+        var reader = await worker.Services.GetRequiredService<LensAI.Backend.Keys.ApiKeyStore>()
+            .CreateAsync("acme", "viewer", LensAI.Backend.Keys.ApiKeyScopes.Read, null, "test", CancellationToken.None);
+        var denied = worker.Request("POST", "/v1/budgets/tiny/override", reader.Key, """{"reason":"x"}"""u8.ToArray());
+        Assert.Equal(403, (await WorkerHost.ExecuteAsync(denied, functions.OverrideAsync(denied.Request, "tiny"))).Status);
+        var deniedAudit = worker.Request("GET", "/v1/audit", reader.Key);
+        Assert.Equal(403, (await WorkerHost.ExecuteAsync(deniedAudit, functions.AuditAsync(deniedAudit.Request))).Status);
+    }
+
+    [Fact]
     public async Task Budgets_status_function_serves_the_kill_switch_with_an_etag()
     {
         await using var worker = WorkerHost.Create();
         var key = await worker.CreateKeyAsync("acme");
         var budgets = worker.Function<BudgetFunctions>();
         var put = worker.Request("PUT", "/v1/budgets", key, """{"time_zone":"UTC","budgets":[{"id":"tiny","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}"""u8.ToArray());
-        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, budgets.BudgetsAsync(put.Request))).Status);
+        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, budgets.PutBudgetsAsync(put.Request))).Status);
 
         var http = worker.Request("GET", "/v1/budgets/status", key);
         var status = await WorkerHost.ExecuteAsync(http, budgets.StatusAsync(http.Request));

@@ -47,7 +47,7 @@ public sealed class WorkerTimerFunctionTests
         await using var worker = WorkerHost.Create();
         var key = await worker.CreateKeyAsync("acme");
         var put = worker.Request("PUT", "/v1/budgets", key, """{"time_zone":"UTC","budgets":[{"id":"tiny","scope":"project","period":"monthly","amount_usd":0.01,"action":"block","forecast":false}]}"""u8.ToArray());
-        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, worker.Function<BudgetFunctions>().BudgetsAsync(put.Request))).Status);
+        Assert.Equal(200, (await WorkerHost.ExecuteAsync(put, worker.Function<BudgetFunctions>().PutBudgetsAsync(put.Request))).Status);
         var budgets = worker.Services.GetRequiredService<BudgetStore>();
         Assert.False(Status(await budgets.GetStatusAsync("acme", CancellationToken.None)).Blocked);
 

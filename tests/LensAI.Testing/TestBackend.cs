@@ -89,9 +89,20 @@ public sealed class TestBackend : IAsyncDisposable
         return new TestBackend(app, data);
     }
 
-    /// <summary>A new API key of <paramref name="project"/>.</summary>
+    /// <summary>A new API key of <paramref name="project"/> with every scope.</summary>
     public async Task<string> CreateKeyAsync(string project, string name = "test")
         => (await Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, name, CancellationToken.None).ConfigureAwait(false)).Key;
+
+    /// <summary>A new API key of <paramref name="project"/> with <paramref name="scopes"/> (<c>ingest,read</c>), expiring at <paramref name="expires"/>.</summary>
+    public async Task<string> CreateKeyAsync(string project, string name, string scopes, DateTimeOffset? expires = null)
+    {
+        if (!ApiKeyScopeNames.TryParse([scopes], out var granted, out var error))
+        {
+            throw new ArgumentException(error, nameof(scopes));
+        }
+
+        return (await Services.GetRequiredService<ApiKeyStore>().CreateAsync(project, name, granted, expires, "test", CancellationToken.None).ConfigureAwait(false)).Key;
+    }
 
     /// <summary>An HTTP client for this backend, sending <paramref name="key"/> as the Bearer token when given.</summary>
     public HttpClient Client(string? key)

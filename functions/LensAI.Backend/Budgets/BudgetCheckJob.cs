@@ -286,6 +286,7 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
 
             if (await budgets.TrySetStateAsync(project, current, etag, cancellationToken).ConfigureAwait(false) is not null)
             {
+                await budgets.Audit.AlertsSentAsync(project, claimed.Where(p => results[p.Alert.AlertId + "#" + p.Channel].Outcome == AlertDispatchOutcome.Delivered), cancellationToken).ConfigureAwait(false);
                 return;
             }
         }

@@ -11,6 +11,9 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
 
     public IObjectStore Store => store;
 
+    /// <summary>The projects' audit logs, in the same store.</summary>
+    internal AuditLog Audit { get; } = new(store, time);
+
     public static string BudgetsKey(string project) => $"{BudgetsPrefix}{project}.json";
 
     public static string StateKey(string project) => $"_system/budget-state/{project}.json";
@@ -59,16 +62,51 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
         return errors.Count > 0 ? throw new BudgetValidationException(errors) : file;
     }
 
-    public async Task SetBudgetsAsync(string project, BudgetFile file, string actor, CancellationToken cancellationToken)
+    public Task SetBudgetsAsync(string project, BudgetFile file, string actor, CancellationToken cancellationToken)
+        => SetBudgetsAsync(project, file, actor, reason: null, cancellationToken);
+
+    /// <summary>
+    /// Validates and stores the project's budgets file, then appends one audit entry per budget created, changed or
+    /// deleted (and one for the default per-user budget or the time zone when they changed), with the values before
+    /// and after.
+    /// </summary>
+    internal async Task SetBudgetsAsync(string project, BudgetFile file, string actor, string? reason, CancellationToken cancellationToken)
     {
         if (file.Validate() is { Count: > 0 } errors)
         {
             throw new BudgetValidationException(errors);
         }
 
+        var before = await GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false) ?? new BudgetFile();
         await store.PutAsync(BudgetsKey(project), JsonSerializer.SerializeToUtf8Bytes(file, BudgetJsonContext.Default.BudgetFile), cancellationToken).ConfigureAwait(false);
-        await AuditAsync(project, actor, "budgets.set", $"{file.Budgets.Count} budget(s){(file.DefaultUserBudget is null ? "" : " + default per-user budget")}", cancellationToken).ConfigureAwait(false);
+        var budgetType = AuditJsonContext.Default.BudgetDefinition;
+        foreach (var id in before.Budgets.Select(b => b.Id).Union(file.Budgets.Select(b => b.Id), StringComparer.Ordinal))
+        {
+            var old = AuditLog.ToJson(before.Budgets.FirstOrDefault(b => b.Id == id), budgetType);
+            var now = AuditLog.ToJson(file.Budgets.FirstOrDefault(b => b.Id == id), budgetType);
+            var kind = old is null ? "budget.created" : now is null ? "budget.deleted" : "budget.changed";
+            if (kind != "budget.changed" || !JsonElement.DeepEquals(old!.Value, now!.Value))
+            {
+                await Audit.AppendAsync(project, actor, kind, "budget:" + id, old, now, reason, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var oldDefaults = AuditLog.ToJson(before.DefaultUserBudget, AuditJsonContext.Default.DefaultUserBudget);
+        var newDefaults = AuditLog.ToJson(file.DefaultUserBudget, AuditJsonContext.Default.DefaultUserBudget);
+        if (!Same(oldDefaults, newDefaults))
+        {
+            var kind = oldDefaults is null ? "budget.created" : newDefaults is null ? "budget.deleted" : "budget.changed";
+            await Audit.AppendAsync(project, actor, kind, "budget:default_user_budget", oldDefaults, newDefaults, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (before.TimeZone != file.TimeZone)
+        {
+            await Audit.AppendAsync(project, actor, "budget.changed", "budgets:time_zone", JsonSerializer.SerializeToElement(before.TimeZone, AuditJsonContext.Default.String),
+                JsonSerializer.SerializeToElement(file.TimeZone, AuditJsonContext.Default.String), reason, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    private static bool Same(JsonElement? a, JsonElement? b) => a is null ? b is null : b is not null && JsonElement.DeepEquals(a.Value, b.Value);
 
     public async Task<(BudgetStateFile State, string? ETag)> GetStateAsync(string project, CancellationToken cancellationToken)
     {
@@ -88,27 +126,6 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
     public async Task<StoredObject?> GetStatusAsync(string project, CancellationToken cancellationToken)
         => await store.GetAsync(StatusKey(project), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Appends an audit entry (<c>_system/audit/&lt;project&gt;/&lt;yyyy-MM&gt;/&lt;ULID&gt;.json</c>).</summary>
-    public async Task AuditAsync(string project, string actor, string action, string detail, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var entry = new AuditEntry(now, project, actor, action, detail);
-        var key = $"_system/audit/{project}/{now:yyyy-MM}/{EventIds.NewUlid(now)}.json";
-        await store.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(entry, AuditJsonContext.Default.AuditEntry), cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<AuditEntry>> AuditTrailAsync(string project, CancellationToken cancellationToken)
-    {
-        var entries = new List<AuditEntry>();
-        await foreach (var o in store.ListAsync($"_system/audit/{project}/", cancellationToken).ConfigureAwait(false))
-        {
-            if (await store.GetAsync(o.Key, cancellationToken).ConfigureAwait(false) is { } stored
-                && JsonSerializer.Deserialize(stored.Content, AuditJsonContext.Default.AuditEntry) is { } entry)
-            {
-                entries.Add(entry);
-            }
-        }
-
-        return entries.OrderBy(e => e.At).ToList();
-    }
+    /// <summary>Every audit entry of <paramref name="project"/>, oldest first (see <see cref="AuditLog"/>).</summary>
+    public Task<IReadOnlyList<AuditEntry>> AuditTrailAsync(string project, CancellationToken cancellationToken) => Audit.AllAsync(project, cancellationToken);
 }

@@ -8,6 +8,12 @@ namespace LensAI.Backend.Http;
 /// </summary>
 internal sealed record ApiCaller(string Project, string KeyPrefix)
 {
+    /// <summary>The key's name, when it has one.</summary>
+    public string? KeyName { get; init; }
+
+    /// <summary>Who the caller is in the audit log: <c>key:&lt;prefix&gt;</c>, with the key's name when it has one.</summary>
+    public string Actor => KeyName is null ? "key:" + KeyPrefix : $"key:{KeyPrefix} ({KeyName})";
+
     /// <summary>The caller of an admitted request; throws when the request did not pass <see cref="ApiKeyGuard"/>.</summary>
     public static ApiCaller Of(HttpContext http)
     {

@@ -7,8 +7,9 @@ namespace LensAI.Backend.Http;
 /// <summary>
 /// What every authenticated <c>/v1</c> endpoint checks first, once per request and the same in every host:
 /// <c>Authorization: Bearer lsk_…</c> (401), charged to the per-key token bucket (429 with <c>Retry-After</c>; requests
-/// without a valid key share one bucket). The key decides the
-/// project; the body never does. The ASP.NET Core app runs it as the endpoint filter of its <c>/v1</c> group
+/// without a valid key share one bucket), then the key's scope against the one the endpoint requires (403). The key
+/// decides the project; the body never does. The scope an endpoint requires is declared once, where it is mapped:
+/// <see cref="RequiredScope"/> metadata on the ASP.NET Core route, the same value passed by the worker's function. The ASP.NET Core app runs it as the endpoint filter of its <c>/v1</c> group
 /// (<c>MapLensAIApi</c>); the Azure Functions worker's HTTP functions run it through <see cref="InvokeAsync"/>. An
 /// admitted request carries its <see cref="ApiCaller"/> for the handler to read.
 /// </summary>
@@ -45,7 +46,7 @@ internal sealed class ApiKeyGuard : IDisposable
     /// made-up prefixes never create buckets. Returns the answer that refuses the request, or null when it is admitted
     /// (then <see cref="ApiCaller.Of"/> gives the caller).
     /// </summary>
-    public async ValueTask<IResult?> AdmitAsync(HttpContext http)
+    internal async ValueTask<IResult?> AdmitAsync(HttpContext http, RequiredScope? required)
     {
         ArgumentNullException.ThrowIfNull(http);
         Interlocked.Increment(ref _checks);
@@ -54,8 +55,8 @@ internal sealed class ApiKeyGuard : IDisposable
 
         // Looking a key up is cheap (an in-memory table, one SHA-256; an unknown prefix re-reads the key list at most
         // once a second), so it comes before the bucket: the bucket charged is the one of the key that was proven.
-        var project = parsed ? await _keys.AuthenticateAsync(key, http.RequestAborted).ConfigureAwait(false) : null;
-        using (var lease = _limiter.AttemptAcquire(project is null ? Anonymous : key.Prefix))
+        var record = parsed ? await _keys.AuthenticateAsync(key, http.RequestAborted).ConfigureAwait(false) : null;
+        using (var lease = _limiter.AttemptAcquire(record is null ? Anonymous : key.Prefix))
         {
             if (!lease.IsAcquired)
             {
@@ -76,20 +77,33 @@ internal sealed class ApiKeyGuard : IDisposable
             return Unauthorized("The Authorization header must use the Bearer scheme.");
         }
 
-        if (project is null)
+        if (record is null)
         {
-            return Unauthorized("The API key is not valid or has been revoked.");
+            return Unauthorized("The API key is not valid, has expired or has been revoked.");
         }
 
-        http.Features.Set(new ApiCaller(project, key.Prefix));
+        if (required is null)
+        {
+            // Fail closed: an endpoint mapped without a scope is a bug, never an open door.
+            return Problems.Of(StatusCodes.Status500InternalServerError, "no-scope-declared", "Endpoint without a scope", "This endpoint declares no API key scope, so no key may call it.");
+        }
+
+        if (!ApiKeyScopeNames.Allows(record.EffectiveScopes, required.Scope))
+        {
+            return Problems.Of(StatusCodes.Status403Forbidden, "insufficient-scope", "Insufficient scope",
+                $"This endpoint needs a key with the '{ApiKeyScopeNames.Of(required.Scope)[0]}' scope; this key has: {string.Join(", ", ApiKeyScopeNames.Of(record.EffectiveScopes))}.",
+                new Dictionary<string, object?> { ["required_scope"] = ApiKeyScopeNames.Of(required.Scope)[0] });
+        }
+
+        http.Features.Set(new ApiCaller(record.Project, key.Prefix) { KeyName = record.Name });
         return null;
     }
 
-    /// <summary>Admits the request, then runs <paramref name="handler"/>; or answers the refusal (the worker's HTTP functions).</summary>
-    public async Task<IResult> InvokeAsync(HttpContext http, Func<HttpContext, Task<IResult>> handler)
+    /// <summary>Admits the request to an endpoint needing <paramref name="required"/>, then runs <paramref name="handler"/>; or answers the refusal (the worker's HTTP functions).</summary>
+    internal async Task<IResult> InvokeAsync(HttpContext http, RequiredScope required, Func<HttpContext, Task<IResult>> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return await AdmitAsync(http).ConfigureAwait(false) ?? await handler(http).ConfigureAwait(false);
+        return await AdmitAsync(http, required).ConfigureAwait(false) ?? await handler(http).ConfigureAwait(false);
     }
 
     public void Dispose() => _limiter.Dispose();

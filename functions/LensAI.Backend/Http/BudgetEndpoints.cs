@@ -51,19 +51,10 @@ internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check,
             return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
         }
 
-        if (RequestBody.NotJson(http.Request) is { } unsupported)
+        var (content, refusal) = await RequestBody.ReadSmallJsonAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (content is null)
         {
-            return unsupported;
-        }
-
-        byte[] content;
-        try
-        {
-            content = await RequestBody.ReadAllAsync(http.Request, RequestBody.MaxSmallBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        }
-        catch (RequestBodyTooLargeException)
-        {
-            return RequestBody.TooLarge(RequestBody.MaxSmallBodyBytes);
+            return refusal!;
         }
 
         BudgetFile file;
@@ -79,8 +70,7 @@ internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check,
                 new Dictionary<string, object?> { ["errors"] = listed, ["error_count"] = ex.Errors.Count });
         }
 
-        var actor = "api-key:" + caller.KeyPrefix;
-        await budgets.SetBudgetsAsync(caller.Project, file, actor, http.RequestAborted).ConfigureAwait(false);
+        await budgets.SetBudgetsAsync(caller.Project, file, caller.Actor, reason: http.Request.Headers["X-LensAI-Reason"].ToString() is { Length: > 0 and <= BudgetActionEndpoints.MaxReasonLength } why ? why : null, http.RequestAborted).ConfigureAwait(false);
         await check.CheckProjectAsync(caller.Project, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(file, BudgetJsonContext.Default.BudgetFile);
     }

@@ -19,6 +19,18 @@ internal static class LensAIRoutes
     /// <summary><c>GET</c>, <c>PUT</c>: the project's budgets.</summary>
     public const string Budgets = Api + "/budgets";
 
+    /// <summary><c>POST</c>: open a budget's override window (admin).</summary>
+    public const string BudgetOverride = Api + "/budgets/{id}/override";
+
+    /// <summary><c>POST</c>: raise a budget's limit for this period (admin).</summary>
+    public const string BudgetRaise = Api + "/budgets/{id}/raise";
+
+    /// <summary><c>POST</c>: end a budget's override and raise for this period (admin).</summary>
+    public const string BudgetReset = Api + "/budgets/{id}/reset";
+
+    /// <summary><c>GET</c>: the project's audit log (admin).</summary>
+    public const string Audit = Api + "/audit";
+
     /// <summary><c>GET</c>: Parquet or CSV of the caller's project.</summary>
     public const string Export = Api + "/export";
 

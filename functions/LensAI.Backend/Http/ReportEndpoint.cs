@@ -22,9 +22,7 @@ internal sealed class ReportEndpoint(ReportService reports, TimeProvider time)
 
         var caller = ApiCaller.Of(http);
         var query = http.Request.Query;
-        var end = QueryValues.Instant(query["to"]) ?? time.GetUtcNow();
-        var start = QueryValues.Instant(query["from"]) ?? end.AddDays(-7);
-        if (end <= start || end - start > TimeSpan.FromDays(366))
+        if (QueryValues.Range(query, time.GetUtcNow(), TimeSpan.FromDays(7), TimeSpan.FromDays(366)) is not (var start, var end))
         {
             return Problems.Of(400, "invalid-range", "Invalid range", "'from' must be before 'to', at most 366 days apart (dates or ISO 8601).");
         }

@@ -34,6 +34,27 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>
+    /// Reads a small JSON body (<see cref="MaxSmallBodyBytes"/>): the bytes, or the answer that refuses the request
+    /// instead (415 when it is not JSON, 413 when it is too large).
+    /// </summary>
+    public static async Task<(byte[]? Body, IResult? Refusal)> ReadSmallJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (NotJson(request) is { } unsupported)
+        {
+            return (null, unsupported);
+        }
+
+        try
+        {
+            return (await ReadAllAsync(request, MaxSmallBodyBytes, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (RequestBodyTooLargeException)
+        {
+            return (null, TooLarge(MaxSmallBodyBytes));
+        }
+    }
+
     /// <summary>The 413 answer for a body past <paramref name="max"/> bytes.</summary>
     public static IResult TooLarge(long max)
         => Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Payload too large", $"The body exceeds {max} bytes.");

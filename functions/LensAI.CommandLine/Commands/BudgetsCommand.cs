@@ -8,7 +8,7 @@ using Spectre.Console;
 
 namespace LensAI.Cli.Commands;
 
-/// <summary><c>budgets set|list</c>: a project's budgets file and its current state.</summary>
+/// <summary><c>budgets set|list|override|raise|reset</c>: a project's budgets file, its current state, and the operator actions the Slack buttons offer.</summary>
 internal static class BudgetsCommand
 {
     public static Command Create(CliContext context)
@@ -42,7 +42,7 @@ internal static class BudgetsCommand
                 return ExitCodes.Failed;
             }
 
-            await backend.Get<BudgetStore>().SetBudgetsAsync(project, budgets, "cli:" + Environment.UserName, ct).ConfigureAwait(false);
+            await backend.Get<BudgetStore>().SetBudgetsAsync(project, budgets, CommonOptions.Actor, ct).ConfigureAwait(false);
             await backend.Get<BudgetCheckJob>().CheckProjectAsync(project, ct).ConfigureAwait(false);
             context.Note($"Set {budgets.Budgets.Count} budget(s){(budgets.DefaultUserBudget is null ? "" : " and a default per-user budget")} for '{project}'.");
             await WriteTableAsync(context, backend, project, budgets, ct).ConfigureAwait(false);
@@ -75,7 +75,73 @@ internal static class BudgetsCommand
             return ExitCodes.Ok;
         });
 
-        return new Command("budgets", "Set and show budgets (alerts at thresholds, kill-switch at 100 % for block budgets).") { set, list };
+        return new Command("budgets", "Set and show budgets (alerts at thresholds, kill-switch at 100 % for block budgets); override, raise or reset one for this period.")
+        {
+            set, list,
+            Action(context, "override", "Let calls through over the limit for the budget's override window (what Slack's \"Override\" button does).", null, null),
+            Action(context, "raise", "Raise the budget's limit for this period by --percent, or to --limit (what Slack's \"Raise 10 %\" button does).",
+                new Option<decimal?>("--percent") { Description = "Raise by this many percent (e.g. 10).", HelpName = "n" },
+                new Option<decimal?>("--limit") { Description = "The new limit for this period, in USD.", HelpName = "usd" }),
+            Action(context, "reset", "End the budget's override and raise for this period: it applies as configured again.", null, null),
+        };
+    }
+
+    private static Command Action(CliContext context, string action, string description, Option<decimal?>? percent, Option<decimal?>? limit)
+    {
+        var project = CommonOptions.Project();
+        var budget = new Option<string>("--budget", "-b") { Description = "The budget id (as in 'lensai budgets list'; default-<tier> for a default per-user budget).", HelpName = "id", Required = true };
+        var user = new Option<string?>("--user") { Description = "The user, for a default per-user budget (default-<tier>).", HelpName = "id" };
+        var reason = CommonOptions.Reason(required: true);
+        var command = new Command(action, description) { project, budget, user, reason };
+        if (percent is not null && limit is not null)
+        {
+            command.Options.Add(percent);
+            command.Options.Add(limit);
+            command.Validators.Add(r =>
+            {
+                if ((r.GetValue(percent) is null) == (r.GetValue(limit) is null))
+                {
+                    r.AddError("Give --percent or --limit (one of them).");
+                }
+            });
+        }
+
+        context.SetBackendAction(command, async (parse, backend, ct) =>
+        {
+            var id = parse.GetRequiredValue(project);
+            await backend.EnsureProjectAsync(id, ct).ConfigureAwait(false);
+            var actions = backend.Get<BudgetActions>();
+            var (budgetId, scopeValue, why) = (parse.GetRequiredValue(budget), parse.GetValue(user), parse.GetRequiredValue(reason));
+            if (string.IsNullOrWhiteSpace(why))
+            {
+                throw new UsageException("--reason must say why.");
+            }
+
+            AuditEntry entry;
+            try
+            {
+                entry = action switch
+                {
+                    "override" => await actions.OverrideAsync(id, budgetId, scopeValue, CommonOptions.Actor, why, ct).ConfigureAwait(false),
+                    "reset" => await actions.ResetAsync(id, budgetId, scopeValue, CommonOptions.Actor, why, ct).ConfigureAwait(false),
+                    _ when parse.GetValue(limit!) is { } usd => await actions.SetLimitAsync(id, budgetId, scopeValue, usd, CommonOptions.Actor, why, ct).ConfigureAwait(false),
+                    _ => await actions.RaiseAsync(id, budgetId, scopeValue, parse.GetValue(percent!)!.Value, CommonOptions.Actor, why, ct).ConfigureAwait(false),
+                };
+            }
+            catch (KeyNotFoundException ex)
+            {
+                throw new CommandFailedException(ex.Message + $" (see 'lensai budgets list --project {id}').");
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new UsageException(ex.Message.Split(Environment.NewLine)[0]);
+            }
+
+            context.OutWriter.WriteLine(entry.Detail);
+            context.Note($"Audited as {entry.Action} by {entry.Actor}; the kill-switch document was rewritten (the SDK sees it on its next poll).");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static async Task WriteTableAsync(CliContext context, BackendSession backend, string project, BudgetFile budgets, CancellationToken ct)

@@ -16,6 +16,7 @@
   const TOP = 10;
   const MAX_MODELS = 7; // more models than this are summed as "other models"
   const AUTO_REFRESH_MS = 5 * 60e3;
+  const AUDIT_LIMIT = 50; // the newest entries of the range the panel shows (GET /v1/audit pages oldest first)
   // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#7A7A7A', '#B8A400'];
   const COLORS = {
@@ -25,12 +26,13 @@
   };
 
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, range: '24h', report: null, request: null, charts: [] };
+  const state = { key: null, range: '24h', report: null, audit: null, request: null, charts: [] };
   const reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   // Read-only view for tests and the browser console; the key is not part of it.
   window.LensAIDashboard = Object.freeze({
     get report() { return state.report; },
+    get audit() { return state.audit; },
     get range() { return state.range; },
     get state() { return document.body.dataset.state; },
   });
@@ -183,7 +185,75 @@
     showLoadError('');
     state.report = report;
     render(report);
+    await loadAudit(from, to, request);
     setState('ready');
+  }
+
+  // ---- the audit log (admin keys) ----------------------------------------------------------------------------------
+  /** Loads the range's audit log, newest last page first; a key without the admin scope gets a note instead. */
+  async function loadAudit(from, to, request) {
+    state.audit = null;
+    const note = $('audit-note');
+    const container = $('audit-table');
+    container.replaceChildren();
+    let entries = [];
+    let cursor = null;
+    try {
+      do {
+        const url = new URL('../v1/audit', document.baseURI);
+        url.searchParams.set('from', from.toISOString());
+        url.searchParams.set('to', to.toISOString());
+        url.searchParams.set('limit', '500');
+        if (cursor) url.searchParams.set('cursor', cursor);
+        const response = await fetch(url, {
+          headers: { Authorization: 'Bearer ' + state.key, Accept: 'application/json' },
+          cache: 'no-store',
+          credentials: 'omit',
+          signal: request.signal,
+        });
+        if (response.status === 403) {
+          note.textContent = 'The audit log needs an admin key; this key can read reports only.';
+          state.audit = { allowed: false, entries: [] };
+          return;
+        }
+
+        if (!response.ok) {
+          note.textContent = 'The audit log could not be loaded (' + response.status + '): ' + (await problemText(response));
+          return;
+        }
+
+        const page = await response.json();
+        entries = entries.concat(page.entries || []);
+        cursor = page.next_cursor;
+      } while (cursor && entries.length < 5000);
+    } catch (e) {
+      if (request.signal.aborted) return;
+      note.textContent = 'The audit log could not be loaded (' + e.message + ').';
+      return;
+    }
+
+    const newest = entries.slice(-AUDIT_LIMIT).reverse();
+    state.audit = { allowed: true, entries: newest };
+    note.textContent = entries.length === 0 ? 'No changes in this range.'
+      : (entries.length > AUDIT_LIMIT ? 'The newest ' + AUDIT_LIMIT + ' of ' + integer.format(entries.length) : integer.format(entries.length)) +
+        ' change' + (entries.length === 1 ? '' : 's') + ' in this range, newest first (all of them: lensai audit, or GET /v1/audit).';
+    if (!newest.length) return;
+    table(container, ['When (UTC)', 'Who', 'Kind', 'Target', 'Change', 'Reason'],
+      newest.map((e) => [dateTimeFmt.format(new Date(e.at)), e.actor, e.action, e.target || '', auditChange(e), e.reason || '']));
+  }
+
+  /** What changed, in one line: the members that differ before → after, else the entry's summary. */
+  function auditChange(e) {
+    const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    const before = e.before;
+    const after = e.after;
+    const members = (o) => Object.keys(o).filter((k) => o[k] !== null && typeof o[k] !== 'object').map((k) => k + ': ' + show(o[k])).join('; ');
+    if (!before && !after) return e.detail || '';
+    if (!before && typeof after === 'object') return truncate(members(after), 200);
+    if (!after && typeof before === 'object') return 'deleted (was ' + truncate(members(before), 160) + ')';
+    if (typeof before !== 'object' || typeof after !== 'object') return show(before) + ' → ' + show(after);
+    const changes = Object.keys(after).filter((k) => show(before[k]) !== show(after[k])).map((k) => k + ': ' + show(before[k]) + ' → ' + show(after[k]));
+    return changes.length ? changes.join('; ') : 'no change';
   }
 
   // ---- rendering --------------------------------------------------------------------------------------------------
