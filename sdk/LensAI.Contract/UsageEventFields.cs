@@ -39,6 +39,7 @@ public static class UsageEventFields
         Of<int>("tokens_reasoning", nameof(UsageEvent.TokensReasoning), "INTEGER", e => e.TokensReasoning),
         Of<decimal?>("cost_usd", nameof(UsageEvent.CostUsd), "DECIMAL(18,9)", e => e.CostUsd, NullableColumn),
         Text("price_version", nameof(UsageEvent.PriceVersion), e => e.PriceVersion, MaxIdLength, NullableColumn),
+        Of<bool>("usage_estimated", nameof(UsageEvent.UsageEstimated), "BOOLEAN", e => e.UsageEstimated),
         Of<int>("latency_ms", nameof(UsageEvent.LatencyMs), "INTEGER", e => e.LatencyMs, Required),
         Of<int?>("ttft_ms", nameof(UsageEvent.TtftMs), "INTEGER", e => e.TtftMs, NullableColumn),
         Of<UsageStatus>("status", nameof(UsageEvent.Status), "VARCHAR", e => e.Status, Required),

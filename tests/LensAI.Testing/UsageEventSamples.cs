@@ -42,6 +42,7 @@ public static class UsageEventSamples
         ["tokens_reasoning"] = 90,
         ["cost_usd"] = 0.012345678m,
         ["price_version"] = "2026-11-21:anthropic/claude-sonnet-4",
+        ["usage_estimated"] = true,
         ["latency_ms"] = 1234,
         ["ttft_ms"] = 321,
         ["status"] = UsageStatus.RateLimited,

@@ -81,6 +81,7 @@ internal sealed class ConflictWindow(int capacity)
         hash.Add(e.TokensReasoning);
         hash.Add(e.CostUsd);
         hash.Add(e.PriceVersion);
+        hash.Add(e.UsageEstimated);
         hash.Add(e.LatencyMs);
         hash.Add(e.TtftMs);
         hash.Add(e.Status);

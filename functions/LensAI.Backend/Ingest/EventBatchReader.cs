@@ -128,6 +128,7 @@ public static class EventBatchReader
         TokensReasoning,
         CostUsd,
         PriceVersion,
+        UsageEstimated,
         LatencyMs,
         TtftMs,
         Status,
@@ -245,6 +246,18 @@ public static class EventBatchReader
         }
     }
 
+    private static bool? Boolean(ref Utf8JsonReader reader, Field field, ref Problems errors)
+    {
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+        {
+            return reader.GetBoolean();
+        }
+
+        errors.Add(field, "must be true or false.");
+        reader.Skip();
+        return null;
+    }
+
     private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, out IReadOnlyList<FieldError> errorList, out int moreErrors)
     {
         var errors = new Problems(index);
@@ -261,6 +274,7 @@ public static class EventBatchReader
         string? eventId = null, requestId = null, userId = null, route = null, provider = null, model = null, operation = null, status = null, priceVersion = null, sdk = null;
         DateTimeOffset? ts = null;
         bool? stream = null;
+        var estimated = false;
         int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0;
         int? latency = null, ttft = null, httpStatus = null;
         decimal? cost = null;
@@ -283,18 +297,8 @@ public static class EventBatchReader
                 case Field.Provider: provider = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.Model: model = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.Operation: operation = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
-                case Field.Stream:
-                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                    {
-                        stream = reader.GetBoolean();
-                    }
-                    else
-                    {
-                        errors.Add(field, "must be true or false.");
-                        reader.Skip();
-                    }
-
-                    break;
+                case Field.Stream: stream = Boolean(ref reader, field, ref errors); break;
+                case Field.UsageEstimated: estimated = Boolean(ref reader, field, ref errors) ?? false; break;
                 case Field.TokensIn: tokensIn = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensOut: tokensOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCachedIn: cached = Tokens(ref reader, field, limits, ref errors); break;
@@ -381,6 +385,7 @@ public static class EventBatchReader
             TokensReasoning = reasoning,
             CostUsd = cost,
             PriceVersion = priceVersion,
+            UsageEstimated = estimated,
             LatencyMs = latency!.Value,
             TtftMs = ttft,
             Status = parsedStatus,

@@ -206,6 +206,7 @@ public sealed partial class EventWriter : IAsyncDisposable
             .AppendValue(e.TokensReasoning)
             .AppendValue(stored.CostUsd is { } cost ? decimal.Round(cost, 9, MidpointRounding.AwayFromZero) : null)
             .AppendValue(stored.PriceVersion)
+            .AppendValue(e.UsageEstimated)
             .AppendValue(e.LatencyMs)
             .AppendValue(e.TtftMs)
             .AppendValue(e.Status.ToWireName())
