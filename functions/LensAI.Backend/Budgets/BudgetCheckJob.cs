@@ -168,22 +168,24 @@ public sealed partial class BudgetCheckJob(BudgetStore budgets, RollupReader rol
             var result = new PeriodSpend();
             var rows = connection.Query(
                 $"""
-                SELECT dimension, coalesce(key, ''), coalesce(CAST(sum(cost_usd) AS DECIMAL(38, 9)), 0), coalesce(CAST(sum(unpriced) AS BIGINT), 0)
+                SELECT dimension, coalesce(key, ''), coalesce(CAST(sum(cost_usd) AS DECIMAL(38, 9)), 0), coalesce(CAST(sum(unpriced) AS BIGINT), 0),
+                       coalesce(CAST(sum(estimated) AS BIGINT), 0)
                 FROM {rollup}
                 WHERE grain = 'hour' AND bucket >= $start AND bucket < $end
                 GROUP BY ALL
                 """,
-                r => (Dimension: r.GetString(0), Key: r.GetString(1), Cost: r.GetDecimal(2), Unpriced: r.GetInt64(3)),
+                r => (Dimension: r.GetString(0), Key: r.GetString(1), Cost: r.GetDecimal(2), Unpriced: r.GetInt64(3), Estimated: r.GetInt64(4)),
                 ("start", start),
                 ("end", end));
-            foreach (var (dimension, key, cost, unpriced) in rows)
+            foreach (var (dimension, key, cost, unpriced, estimated) in rows)
             {
-                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null);
+                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null) { Estimated = estimated };
                 switch (dimension)
                 {
                     case "all":
                         result.ProjectCost = cost;
                         result.ProjectUnpriced = unpriced;
+                        result.ProjectEstimated = estimated;
                         break;
                     case "model":
                         result.ByModel[key] = item;
