@@ -314,7 +314,7 @@ internal sealed class CallCapture
         var estimator = _engine.Estimator;
         model ??= "unknown";
         var input = seen.InputTokens;
-        var output = seen.OutputTokens;
+        var output = 0;
         var name = estimator.Name;
         if (input == 0)
         {
@@ -334,18 +334,17 @@ internal sealed class CallCapture
 
         if (estimateOutput && _text is { Bytes: > 0 } streamed)
         {
-            output = Math.Max(output, Count(estimator, model, streamed));
+            output = Count(estimator, model, streamed);
         }
 
-        estimated = input != seen.InputTokens || output != seen.OutputTokens;
-        if (!estimated)
+        var usage = UsageEstimate.Merge(seen, input, output, out estimated);
+        if (estimated)
         {
-            return seen;
+            _engine.OnEstimated(_route);
+            metadata = UsageEstimate.Named(metadata, name);
         }
 
-        _engine.OnEstimated(_route);
-        metadata = AttributionScope.Merge(metadata, new Dictionary<string, string> { [UsageEvent.EstimatorMetadataKey] = name });
-        return seen with { InputTokens = Math.Max(input, seen.CachedInputTokens + seen.CacheWriteTokens), OutputTokens = Math.Max(output, seen.ReasoningTokens) };
+        return usage;
     }
 
     /// <summary>The tokens of the streamed text: counted by the estimator over the text kept, scaled up by the bytes seen past it.</summary>
