@@ -82,6 +82,18 @@ public sealed record UsageEvent
     [JsonPropertyName("tokens_reasoning")]
     public int TokensReasoning { get; init; }
 
+    /// <summary>The part of <see cref="TokensIn"/> that is audio, billed at the model's audio rate; 0 when not reported.</summary>
+    [JsonPropertyName("tokens_audio_in")]
+    public int TokensAudioIn { get; init; }
+
+    /// <summary>The part of <see cref="TokensAudioIn"/> (and of <see cref="TokensCachedIn"/>) read from the prompt cache.</summary>
+    [JsonPropertyName("tokens_audio_cached_in")]
+    public int TokensAudioCachedIn { get; init; }
+
+    /// <summary>The part of <see cref="TokensOut"/> that is audio, billed at the model's audio output rate; 0 when not reported.</summary>
+    [JsonPropertyName("tokens_audio_out")]
+    public int TokensAudioOut { get; init; }
+
     /// <summary>Cost in US dollars (9 decimals), or <see langword="null"/> when the catalogue has no price for the model — never a silent 0.</summary>
     [JsonPropertyName("cost_usd")]
     public decimal? CostUsd { get; init; }
@@ -136,5 +148,5 @@ public sealed record UsageEvent
 
     /// <summary>The token counts of this event as a <see cref="TokenUsage"/>.</summary>
     [JsonIgnore]
-    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h };
+    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h, AudioInputTokens = TokensAudioIn, CachedAudioInputTokens = TokensAudioCachedIn, AudioOutputTokens = TokensAudioOut };
 }

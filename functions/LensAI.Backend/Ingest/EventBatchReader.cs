@@ -126,6 +126,9 @@ public static class EventBatchReader
         TokensCacheWrite,
         TokensCacheWrite1h,
         TokensReasoning,
+        TokensAudioIn,
+        TokensAudioCachedIn,
+        TokensAudioOut,
         CostUsd,
         PriceVersion,
         UsageEstimated,
@@ -275,7 +278,7 @@ public static class EventBatchReader
         DateTimeOffset? ts = null;
         bool? stream = null;
         var estimated = false;
-        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0;
+        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0, audioIn = 0, audioCached = 0, audioOut = 0;
         int? latency = null, ttft = null, httpStatus = null;
         decimal? cost = null;
         Dictionary<string, string>? metadata = null;
@@ -305,6 +308,9 @@ public static class EventBatchReader
                 case Field.TokensCacheWrite: write = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCacheWrite1h: write1h = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensReasoning: reasoning = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioIn: audioIn = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioCachedIn: audioCached = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioOut: audioOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.CostUsd: cost = Cost(ref reader, ref errors); break;
                 case Field.PriceVersion: priceVersion = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.LatencyMs: latency = Milliseconds(ref reader, field, required: true, ref errors); break;
@@ -359,6 +365,17 @@ public static class EventBatchReader
             errors.Add(Field.TokensReasoning, "must not exceed tokens_out.");
         }
 
+        if ((audioIn | audioCached) != 0 && !errors.Has(Field.TokensIn) && !errors.Has(Field.TokensCachedIn) && !errors.Has(Field.TokensCacheWrite)
+            && (audioCached > audioIn || audioCached > cached || audioIn - (long)audioCached > tokensIn - (long)cached - write))
+        {
+            errors.Add(Field.TokensAudioIn, "tokens_audio_cached_in must not exceed tokens_audio_in or tokens_cached_in, and the uncached audio must fit in the uncached input.");
+        }
+
+        if (audioOut > tokensOut && !errors.Has(Field.TokensOut))
+        {
+            errors.Add(Field.TokensAudioOut, "must not exceed tokens_out.");
+        }
+
         if (errors.Any)
         {
             errorList = errors.List!;
@@ -383,6 +400,9 @@ public static class EventBatchReader
             TokensCacheWrite = write,
             TokensCacheWrite1h = write1h,
             TokensReasoning = reasoning,
+            TokensAudioIn = audioIn,
+            TokensAudioCachedIn = audioCached,
+            TokensAudioOut = audioOut,
             CostUsd = cost,
             PriceVersion = priceVersion,
             UsageEstimated = estimated,
