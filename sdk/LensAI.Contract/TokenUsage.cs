@@ -28,6 +28,18 @@ public readonly record struct TokenUsage(
     /// </summary>
     public int CacheWrite1hTokens { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="InputTokens"/> that is audio (Gemini's <c>AUDIO</c> modality, OpenAI's
+    /// <c>prompt_tokens_details.audio_tokens</c>), billed at a model's audio input rate. Zero when not reported.
+    /// </summary>
+    public int AudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="AudioInputTokens"/> read from the prompt cache (and so of <see cref="CachedInputTokens"/>): the cached audio rate.</summary>
+    public int CachedAudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that is audio (OpenAI's <c>completion_tokens_details.audio_tokens</c>), billed at the audio output rate.</summary>
+    public int AudioOutputTokens { get; init; }
+
     /// <summary>Input tokens billed at the plain input rate: neither cache reads nor cache writes.</summary>
     public int UncachedInputTokens => InputTokens - CachedInputTokens - CacheWriteTokens;
 
@@ -43,9 +55,13 @@ public readonly record struct TokenUsage(
         if (CacheWriteTokens < 0) return "CacheWriteTokens is negative.";
         if (ReasoningTokens < 0) return "ReasoningTokens is negative.";
         if (CacheWrite1hTokens < 0) return "CacheWrite1hTokens is negative.";
+        if (AudioInputTokens < 0 || CachedAudioInputTokens < 0 || AudioOutputTokens < 0) return "An audio token count is negative.";
         if ((long)CachedInputTokens + CacheWriteTokens > InputTokens) return "CachedInputTokens + CacheWriteTokens exceeds InputTokens.";
         if (ReasoningTokens > OutputTokens) return "ReasoningTokens exceeds OutputTokens.";
         if (CacheWrite1hTokens > CacheWriteTokens) return "CacheWrite1hTokens exceeds CacheWriteTokens.";
+        if (CachedAudioInputTokens > AudioInputTokens || CachedAudioInputTokens > CachedInputTokens) return "CachedAudioInputTokens exceeds AudioInputTokens or CachedInputTokens.";
+        if (AudioInputTokens - CachedAudioInputTokens > UncachedInputTokens) return "Uncached audio input exceeds the uncached input.";
+        if (AudioOutputTokens > OutputTokens) return "AudioOutputTokens exceeds OutputTokens.";
         return null;
     }
 }

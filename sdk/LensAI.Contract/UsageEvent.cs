@@ -14,6 +14,9 @@ public sealed record UsageEvent
     /// <summary>Metadata key LensAI sets when a stream ended before the provider finished it: <c>abandoned</c> (the caller stopped reading) or <c>broken</c> (the read failed).</summary>
     public const string IncompleteMetadataKey = "lensai.incomplete";
 
+    /// <summary>Metadata key LensAI sets on an event whose <see cref="UsageEstimated"/> is true: the estimator that counted the missing tokens (<c>utf8-bytes/4</c>, <c>tiktoken:o200k_base</c>, …).</summary>
+    public const string EstimatorMetadataKey = "lensai.estimator";
+
     /// <summary>The idempotency key (a ULID made by the SDK): an event sent twice is stored once.</summary>
     [JsonPropertyName("event_id")]
     public required string EventId { get; init; }
@@ -79,6 +82,18 @@ public sealed record UsageEvent
     [JsonPropertyName("tokens_reasoning")]
     public int TokensReasoning { get; init; }
 
+    /// <summary>The part of <see cref="TokensIn"/> that is audio, billed at the model's audio rate; 0 when not reported.</summary>
+    [JsonPropertyName("tokens_audio_in")]
+    public int TokensAudioIn { get; init; }
+
+    /// <summary>The part of <see cref="TokensAudioIn"/> (and of <see cref="TokensCachedIn"/>) read from the prompt cache.</summary>
+    [JsonPropertyName("tokens_audio_cached_in")]
+    public int TokensAudioCachedIn { get; init; }
+
+    /// <summary>The part of <see cref="TokensOut"/> that is audio, billed at the model's audio output rate; 0 when not reported.</summary>
+    [JsonPropertyName("tokens_audio_out")]
+    public int TokensAudioOut { get; init; }
+
     /// <summary>Cost in US dollars (9 decimals), or <see langword="null"/> when the catalogue has no price for the model — never a silent 0.</summary>
     [JsonPropertyName("cost_usd")]
     public decimal? CostUsd { get; init; }
@@ -86,6 +101,15 @@ public sealed record UsageEvent
     /// <summary>Which catalogue entry priced the call (<c>&lt;catalogue date&gt;:&lt;provider&gt;/&lt;model&gt;</c>), or <see langword="null"/> when unpriced.</summary>
     [JsonPropertyName("price_version")]
     public string? PriceVersion { get; init; }
+
+    /// <summary>
+    /// Whether LensAI estimated some of the token counts instead of reading them all from the provider's usage: a
+    /// stream abandoned or broken before its usage arrived, or a call that failed after it was sent. What the provider
+    /// reported is kept; what it did not is estimated (the prompt from the request body, the output from the text
+    /// already streamed), so the call is never a silent $0. <c>metadata["lensai.estimator"]</c> names the estimator.
+    /// </summary>
+    [JsonPropertyName("usage_estimated")]
+    public bool UsageEstimated { get; init; }
 
     /// <summary>Milliseconds from the start of the call until the response body was read to its end (or the call failed).</summary>
     [JsonPropertyName("latency_ms")]
@@ -124,5 +148,5 @@ public sealed record UsageEvent
 
     /// <summary>The token counts of this event as a <see cref="TokenUsage"/>.</summary>
     [JsonIgnore]
-    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h };
+    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h, AudioInputTokens = TokensAudioIn, CachedAudioInputTokens = TokensAudioCachedIn, AudioOutputTokens = TokensAudioOut };
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using LensAI.Budgets;
 using LensAI.Capture;
+using LensAI.Estimation;
 using Microsoft.Extensions.AI;
 
 namespace LensAI.Extensions.AI;
@@ -82,7 +84,11 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         }
         finally
         {
-            Finish(outer, start, new Outcome(options, Stream: false, response?.ModelId, response?.ResponseId, response?.Usage, FirstUpdateTimestamp: null, error, Finished: true));
+            Finish(outer, start, new Outcome(options, Stream: false, response?.ModelId, response?.ResponseId, response?.Usage, FirstUpdateTimestamp: null, error, Finished: true)
+            {
+                Messages = messages,
+                Answer = response is { Usage: null } ? response.Text : null,
+            });
             _engine.ReleaseBudget(reservation);
         }
     }
@@ -97,6 +103,7 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         long? firstUpdate = null;
         Exception? error = null;
         var finished = false;
+        var streamed = new StringBuilder();
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         try
         {
@@ -125,6 +132,11 @@ internal sealed class LensAIChatClient : DelegatingChatClient
                 var update = updates.Current;
                 firstUpdate ??= _engine.TimeProvider.GetTimestamp();
                 Observe(update, ref usage, ref modelId, ref responseId);
+                if (streamed.Length < MaxStreamedChars)
+                {
+                    streamed.Append(update.Text); // for the estimate of a stream that ends before its usage
+                }
+
                 yield return update;
             }
         }
@@ -139,7 +151,11 @@ internal sealed class LensAIChatClient : DelegatingChatClient
             }
             finally
             {
-                Finish(outer, start, new Outcome(options, Stream: true, modelId, responseId, usage, firstUpdate, error, finished));
+                Finish(outer, start, new Outcome(options, Stream: true, modelId, responseId, usage, firstUpdate, error, finished)
+                {
+                    Messages = messages,
+                    Answer = streamed.ToString(),
+                });
                 _engine.ReleaseBudget(reservation);
             }
         }
@@ -236,6 +252,31 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         return (int)Math.Min(int.MaxValue, chars / 4);
     }
 
+    /// <summary>The most streamed characters kept for an estimate; a longer answer is estimated from its first ones.</summary>
+    private const int MaxStreamedChars = 256 * 1024;
+
+    /// <summary>
+    /// The prompt's tokens by <paramref name="estimator"/>: the text of every message, plus the per-message framing.
+    /// Only a materialized collection is read (a lazy sequence is read once, by the inner client).
+    /// </summary>
+    private static int EstimatePrompt(TokenEstimator estimator, string provider, string model, IEnumerable<ChatMessage>? messages)
+    {
+        if (messages is not IReadOnlyCollection<ChatMessage> and not ICollection<ChatMessage>)
+        {
+            return 0;
+        }
+
+        var text = new StringBuilder();
+        var count = 0;
+        foreach (var message in messages)
+        {
+            count++;
+            text.Append(message.Text).Append('\n');
+        }
+
+        return count == 0 ? 0 : UsageEstimate.Count(estimator, provider, model, text.ToString()) + ((count + 1) * estimator.TokensPerMessage);
+    }
+
     /// <summary>Notes the model, response id and usage an update carries. Never throws.</summary>
     private void Observe(ChatResponseUpdate update, ref UsageDetails? usage, ref string? modelId, ref string? responseId)
     {
@@ -310,12 +351,28 @@ internal sealed class LensAIChatClient : DelegatingChatClient
                 extra = AttributionScope.Merge(extra, outcome.Error is null ? s_abandoned : s_broken);
             }
 
+            var estimated = false;
+            if (outcome.Usage is null && httpStatus is null && (outcome.Error is null or OperationCanceledException or TimeoutException || outcome.Error.InnerException is TimeoutException || outcome.Stream))
+            {
+                // Billed without a usage report (a stream cut short or without usage, a client that reports none, a
+                // timeout after the call went out): the prompt and the answer seen, estimated.
+                var estimator = _engine.Estimator;
+                var prompt = EstimatePrompt(estimator, provider, model, outcome.Messages);
+                var answer = UsageEstimate.Count(estimator, provider, model, outcome.Answer ?? "");
+                usage = UsageEstimate.Merge(usage, prompt, answer, out estimated);
+                if (estimated)
+                {
+                    _engine.OnEstimated(new ProviderRoute(provider, Operation, default));
+                    extra = UsageEstimate.Named(extra, estimator.Name);
+                }
+            }
+
             var time = _engine.TimeProvider;
             int? ttft = outcome.Stream && outcome.FirstUpdateTimestamp is { } first ? ToMilliseconds(time, first - start.Timestamp) : null;
             var captured = new CapturedCall(
                 provider, model, Operation, outcome.Stream, usage, status, httpStatus,
                 start.Time, ToMilliseconds(time, time.GetTimestamp() - start.Timestamp), ttft, outcome.ResponseId,
-                new Attribution(start.Attribution.UserId, start.Attribution.Route, extra));
+                new Attribution(start.Attribution.UserId, start.Attribution.Route, extra), UsageEstimated: estimated);
             Emit(start.Parent, captured);
         }
         catch (Exception ex)
@@ -426,5 +483,12 @@ internal sealed class LensAIChatClient : DelegatingChatClient
         UsageDetails? Usage,
         long? FirstUpdateTimestamp,
         Exception? Error,
-        bool Finished);
+        bool Finished)
+    {
+        /// <summary>The call's messages, for the estimate of a call billed without a usage report.</summary>
+        public IEnumerable<ChatMessage>? Messages { get; init; }
+
+        /// <summary>The answer's text seen (streamed, or a response without usage), for the same estimate.</summary>
+        public string? Answer { get; init; }
+    }
 }

@@ -98,6 +98,7 @@ internal sealed class LensAIPipelinePolicy : PipelinePolicy
                     using var stream = Open(buffer, length);
                     message.Request.Content!.WriteTo(stream, message.CancellationToken);
                     info = Inspect(message, route, stream);
+                    return new CallCapture(_engine, route, info, Attribution.Resolve(null), Written(stream));
                 }
                 finally
                 {
@@ -135,6 +136,7 @@ internal sealed class LensAIPipelinePolicy : PipelinePolicy
                     {
                         await message.Request.Content!.WriteToAsync(stream, message.CancellationToken).ConfigureAwait(false);
                         info = Inspect(message, route, stream);
+                        return (new CallCapture(_engine, route, info, Attribution.Resolve(null), Written(stream)), route);
                     }
                 }
                 finally
@@ -205,6 +207,10 @@ internal sealed class LensAIPipelinePolicy : PipelinePolicy
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The bytes written to <paramref name="stream"/> (a stream's capture copies them for its estimate; the buffer is returned after).</summary>
+    private static ReadOnlySpan<byte> Written(MemoryStream stream)
+        => stream.TryGetBuffer(out var segment) ? segment.AsSpan(0, (int)stream.Position) : default;
 
     private RequestInfo Inspect(PipelineMessage message, ProviderRoute route, MemoryStream written)
     {

@@ -104,6 +104,14 @@ public sealed class LensAIOptions
     /// <summary>Metadata added to every event (e.g. <c>environment=prod</c>); scopes and per-call values win.</summary>
     public IDictionary<string, string> DefaultMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Counts the tokens of calls billed without a usage report (a stream abandoned or broken before its usage arrived,
+    /// a call that timed out after it was sent), so they are recorded as estimates instead of $0. Default
+    /// <see langword="null"/>: <see cref="LensAI.TokenEstimator.Default"/> (UTF-8 bytes ÷ 4). The <c>LensAI.Tokenizers</c>
+    /// package sets a real tokenizer here (<c>services.AddLensAITokenizer()</c> or <c>options.UseTiktokenEstimator()</c>).
+    /// </summary>
+    public TokenEstimator? TokenEstimator { get; set; }
+
     /// <summary>Budget enforcement (the kill-switch): mode, poll interval, in-flight estimate (section <c>LensAI:Budgets</c>).</summary>
     public LensAIBudgetOptions Budgets { get; } = new();
 

@@ -73,8 +73,12 @@ public sealed class LensAIChatClientTests
 
         await client.GetResponseAsync(s_prompt);
 
+        // Billed all the same: the prompt "hi" is estimated (3 UTF-8 bytes with its separator → 1 token, plus 3 for the
+        // message and 3 for the reply), the empty answer is 0.
         var e = test.Single();
-        Assert.Equal(default, e.Usage);
+        Assert.Equal(new TokenUsage(7, 0), e.Usage);
+        Assert.True(e.UsageEstimated);
+        Assert.Equal("utf8-bytes/4", e.Metadata![UsageEvent.EstimatorMetadataKey]);
         Assert.Equal(UsageStatus.Ok, e.Status);
     }
 
@@ -225,7 +229,11 @@ public sealed class LensAIChatClientTests
         Assert.Equal("abandoned", e.Metadata![UsageEvent.IncompleteMetadataKey]);
         Assert.Equal(UsageStatus.Ok, e.Status);
         Assert.Equal("gpt-4o-mini-2024-07-18", e.Model);
-        Assert.Equal(default, e.Usage);
+
+        // The usage update never came: the prompt "hi" is 7 tokens (1 of text, 3 for the message, 3 for the reply) and
+        // the "Hel" read is ⌈3/4⌉ = 1.
+        Assert.Equal(new TokenUsage(7, 1), e.Usage);
+        Assert.True(e.UsageEstimated);
     }
 
     [Fact]

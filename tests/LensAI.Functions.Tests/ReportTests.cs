@@ -42,6 +42,51 @@ public sealed class ReportTests
         Assert.NotEqual(0, root.GetProperty("latency_over_time").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Estimated_calls_are_counted_and_priced_in_the_report_even_beside_parts_written_before_the_field()
+    {
+        await using var backend = await TestBackend.StartAsync();
+        using var http = backend.Client(await backend.CreateKeyAsync("acme"));
+
+        // A part written before usage_estimated existed: the same columns less that one.
+        Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json([Batches.Node(Batches.Event())])))).Status);
+        var part = (await backend.PartsAsync("acme")).Single();
+        var events = backend.Services.GetRequiredService<LensAI.Backend.Parquet.EventStore>();
+        var stored = (await events.LocalPathsAsync([part], CancellationToken.None)).Single();
+        var old = Path.Combine(backend.DataDirectory, "old-part.parquet");
+        using (var connection = backend.Services.GetRequiredService<DuckDbConnectionFactory>().Open())
+        {
+            connection.Execute("COPY (SELECT * EXCLUDE (usage_estimated) FROM read_parquet($stored)) TO $old (FORMAT PARQUET)", ("stored", stored), ("old", old));
+        }
+
+        await backend.Store.PutFileAsync(part, old, CancellationToken.None);
+        async Task<JsonElement> Today()
+        {
+            var response = await http.GetAsync($"v1/report?from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTime.UtcNow.AddDays(1):yyyy-MM-dd}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        var before = await Today();
+        Assert.Equal(1, before.GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal(0, before.GetProperty("totals").GetProperty("estimated").GetInt64());
+
+        // An abandoned stream: 12 tokens in and 7 out estimated by the SDK. The backend prices the estimate (gpt-4o:
+        // 12 × $2.50/1M + 7 × $10/1M = $0.0001), never $0.
+        var estimated = Batches.Node(Batches.Event(model: "gpt-4o-2024-08-06", tokensIn: 12, tokensOut: 7) with { UsageEstimated = true, Stream = true, TokensCachedIn = 0 });
+        Assert.Equal(200, (await Batches.PostAsync(http, Batches.Content(Batches.Json([estimated])))).Status);
+        await backend.Jobs.RunAsync("rollups", CancellationToken.None);
+
+        var report = await Today();
+        Assert.Equal(2, report.GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal(1, report.GetProperty("totals").GetProperty("estimated").GetInt64());
+        var model = report.GetProperty("by_model").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "gpt-4o-2024-08-06");
+        Assert.Equal(1, model.GetProperty("estimated").GetInt64());
+        Assert.Equal(0.0001m, model.GetProperty("cost_usd").GetDecimal());
+        var raw = await backend.QueryAsync("acme", "SELECT usage_estimated, cost_usd FROM {events} WHERE model = 'gpt-4o-2024-08-06'");
+        Assert.Equal(true, Assert.Single(raw)["usage_estimated"]);
+    }
+
     private static readonly DateTimeOffset s_now = new(2026, 11, 21, 12, 30, 0, TimeSpan.Zero);
 
     /// <summary>

@@ -119,7 +119,11 @@ public sealed class OpenAIPipelinePolicyTests
         Assert.Equal(UsageStatus.Ok, e.Status);
         Assert.Equal("abandoned", e.Metadata![UsageEvent.IncompleteMetadataKey]);
         Assert.Equal("gpt-4o-2024-08-06", e.Model); // named by the chunk that was read
-        Assert.Equal(0, e.TokensIn);
+
+        // Its usage never came: the prompt "hi" is estimated from the request body the SDK sent (3 UTF-8 bytes with
+        // its separator → 1 token, plus 3 for the message and 3 for the reply); the one chunk read had no text.
+        Assert.True(e.UsageEstimated);
+        Assert.Equal(new TokenUsage(7, 0), e.Usage);
         await release.CancelAsync();
     }
 

@@ -120,6 +120,10 @@ public sealed class PackageContentTests(PackedPackages packages)
         Assert.Contains("Polly.Core", core);
         Assert.DoesNotContain("OpenAI", core);
         Assert.DoesNotContain("Microsoft.Extensions.AI.Abstractions", core);
+        Assert.DoesNotContain("Microsoft.ML.Tokenizers", core); // the real tokenizer is opt-in: LensAI.Tokenizers
+
+        var tokenizers = Dependencies("LensAI.Tokenizers");
+        Assert.Equal(new[] { "LensAI", "Microsoft.ML.Tokenizers", "Microsoft.ML.Tokenizers.Data.Cl100kBase", "Microsoft.ML.Tokenizers.Data.O200kBase" }, tokenizers.Order(StringComparer.Ordinal));
 
         var openAI = Dependencies("LensAI.OpenAI");
         Assert.Contains("LensAI", openAI);

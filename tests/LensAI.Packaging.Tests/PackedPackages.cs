@@ -11,7 +11,7 @@ namespace LensAI.Packaging.Tests;
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime
 {
-    public static readonly string[] Libraries = ["LensAI.Contract", "LensAI", "LensAI.OpenAI", "LensAI.Extensions.AI", "LensAI.SemanticKernel"];
+    public static readonly string[] Libraries = ["LensAI.Contract", "LensAI", "LensAI.OpenAI", "LensAI.Extensions.AI", "LensAI.SemanticKernel", "LensAI.Tokenizers"];
 
     public const string ToolPackage = "LensAI.Cli";
 

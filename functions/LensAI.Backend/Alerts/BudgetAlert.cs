@@ -68,6 +68,12 @@ internal sealed record BudgetAlert
     /// <summary>The models of those calls.</summary>
     public IReadOnlyList<string> UnpricedModels { get; init; } = [];
 
+    /// <summary>
+    /// Calls in the scope and period whose tokens LensAI estimated (streams abandoned or broken before their usage,
+    /// calls that timed out): counted in <see cref="SpentUsd"/> at their estimate.
+    /// </summary>
+    public long EstimatedCalls { get; init; }
+
     /// <summary>What the budget does at 100 %: <see cref="ActionAlert"/> or <see cref="ActionBlock"/>.</summary>
     public string Action { get; init; } = ActionAlert;
 

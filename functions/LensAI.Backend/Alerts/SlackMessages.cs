@@ -77,6 +77,11 @@ internal static class SlackMessages
             text += $", {Calls(alert.UnpricedCalls)} could not be priced";
         }
 
+        if (alert.EstimatedCalls > 0)
+        {
+            text += $", {Calls(alert.EstimatedCalls)} estimated";
+        }
+
         return text;
     }
 
@@ -195,6 +200,12 @@ internal static class SlackMessages
                 : " (" + string.Join(", ", alert.UnpricedModels.Take(MaxListed).Select(Code)) + (alert.UnpricedModels.Count > MaxListed ? ", …" : string.Empty) + ")";
             Section(writer, $":warning: *{Calls(alert.UnpricedCalls)} could not be priced*{models}: they are not counted in the spend above. " +
                 "Add their prices to the catalogue.");
+        }
+
+        if (alert.EstimatedCalls > 0)
+        {
+            Section(writer, $":straight_ruler: *{Calls(alert.EstimatedCalls)} estimated*: they ended before the provider reported usage " +
+                "(abandoned or broken streams, timeouts); their estimated cost is counted in the spend above.");
         }
 
         if (alert.Kind != BudgetAlertKind.Unpriced)

@@ -19,7 +19,7 @@ namespace LensAI.Backend.Alerts;
 /// Body: <c>{"type":"budget_alert","schema_version":1,"alert_id","project","budget_id","scope":{"kind","value"},
 /// "period","period_start","period_end","kind":"threshold|forecast|unpriced","threshold_percent","spent_usd",
 /// "limit_usd","percent","forecast_usd","projected_exceed_at","top_models":[{"name","cost_usd"}],"top_users":[…],
-/// "unpriced_calls","unpriced_models":[…],"action":"alert|block","blocked","summary"}</c> (amounts are JSON numbers
+/// "unpriced_calls","unpriced_models":[…],"estimated_calls","action":"alert|block","blocked","summary"}</c> (amounts are JSON numbers
 /// in USD; times ISO 8601 with offset; absent values are null). A 2xx answer is delivered; 408, 429 (with
 /// <c>Retry-After</c>), 5xx, network errors and timeouts are retried; other answers fail at once. Redirects are not
 /// followed. The URL and secret are never logged.
@@ -146,6 +146,7 @@ internal sealed class WebhookClient : IDisposable
             }
 
             writer.WriteEndArray();
+            writer.WriteNumber("estimated_calls", alert.EstimatedCalls);
             writer.WriteString("action", alert.Action);
             writer.WriteBoolean("blocked", alert.Blocked);
             writer.WriteString("summary", SlackMessages.Summary(alert));

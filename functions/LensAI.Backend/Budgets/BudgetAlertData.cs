@@ -64,6 +64,9 @@ public sealed record BudgetAlertData
     [JsonPropertyName("unpriced_models")]
     public IReadOnlyList<string> UnpricedModels { get; init; } = [];
 
+    [JsonPropertyName("estimated_calls")]
+    public long EstimatedCalls { get; init; }
+
     [JsonPropertyName("action")]
     public required string Action { get; init; }
 

@@ -92,6 +92,7 @@ internal static class BudgetEvaluator
                 TopUsers = target.Scope == "user" ? [] : PeriodSpend.Top(spend.ByUser, 3),
                 UnpricedCalls = scopeSpend.Unpriced,
                 UnpricedModels = scopeSpend.UnpricedModels,
+                EstimatedCalls = scopeSpend.Estimated,
                 Action = target.Action,
                 Blocked = s.Blocked,
             };

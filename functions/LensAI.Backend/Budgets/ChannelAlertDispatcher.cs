@@ -89,6 +89,7 @@ internal sealed class ChannelAlertDispatcher : IAlertDispatcher, IDisposable
         TopUsers = a.TopUsers.Select(u => new CostShare(u.Name, u.CostUsd)).ToList(),
         UnpricedCalls = a.UnpricedCalls,
         UnpricedModels = a.UnpricedModels,
+        EstimatedCalls = a.EstimatedCalls,
         Action = a.Action,
         Blocked = a.Blocked,
     };

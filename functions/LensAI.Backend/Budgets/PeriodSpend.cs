@@ -9,6 +9,9 @@ internal sealed class PeriodSpend
 
     public long ProjectUnpriced { get; set; }
 
+    /// <summary>Calls of the project whose tokens were estimated.</summary>
+    public long ProjectEstimated { get; set; }
+
     public Dictionary<string, ScopeSpend> ByUser { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, ScopeSpend> ByRoute { get; } = new(StringComparer.Ordinal);
@@ -23,7 +26,7 @@ internal sealed class PeriodSpend
 
     public ScopeSpend For(string scope, string? value) => scope switch
     {
-        BudgetScopeNames.Project => new ScopeSpend(ProjectCost, ProjectUnpriced),
+        BudgetScopeNames.Project => new ScopeSpend(ProjectCost, ProjectUnpriced) { Estimated = ProjectEstimated },
         BudgetScopeNames.User => ByUser.GetValueOrDefault(value ?? "", ScopeSpend.None),
         BudgetScopeNames.Route => ByRoute.GetValueOrDefault(value ?? "", ScopeSpend.None),
         BudgetScopeNames.Model => ModelSpend(value),
@@ -40,7 +43,7 @@ internal sealed class PeriodSpend
         }
 
         decimal cost = 0;
-        long unpriced = 0;
+        long unpriced = 0, estimated = 0;
         var models = new List<string>();
         foreach (var (name, spend) in ByModel)
         {
@@ -48,11 +51,12 @@ internal sealed class PeriodSpend
             {
                 cost += spend.Cost;
                 unpriced += spend.Unpriced;
+                estimated += spend.Estimated;
                 models.AddRange(spend.UnpricedModels);
             }
         }
 
-        return new ScopeSpend(cost, unpriced, models);
+        return new ScopeSpend(cost, unpriced, models) { Estimated = estimated };
     }
 
     public static IReadOnlyList<NamedCost> Top(Dictionary<string, ScopeSpend> by, int count)

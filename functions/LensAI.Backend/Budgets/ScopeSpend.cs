@@ -6,4 +6,7 @@ internal sealed record ScopeSpend(decimal Cost, long Unpriced, IReadOnlyList<str
     public static readonly ScopeSpend None = new(0m, 0);
 
     public IReadOnlyList<string> UnpricedModels => Models ?? [];
+
+    /// <summary>Calls whose tokens were estimated (usage_estimated): counted in <see cref="Cost"/> at their estimate, never as $0.</summary>
+    public long Estimated { get; init; }
 }

@@ -79,8 +79,12 @@ internal sealed class ConflictWindow(int capacity)
         hash.Add(e.TokensCacheWrite);
         hash.Add(e.TokensCacheWrite1h);
         hash.Add(e.TokensReasoning);
+        hash.Add(e.TokensAudioIn);
+        hash.Add(e.TokensAudioCachedIn);
+        hash.Add(e.TokensAudioOut);
         hash.Add(e.CostUsd);
         hash.Add(e.PriceVersion);
+        hash.Add(e.UsageEstimated);
         hash.Add(e.LatencyMs);
         hash.Add(e.TtftMs);
         hash.Add(e.Status);

@@ -126,8 +126,12 @@ internal static class EventBatchReader
         TokensCacheWrite,
         TokensCacheWrite1h,
         TokensReasoning,
+        TokensAudioIn,
+        TokensAudioCachedIn,
+        TokensAudioOut,
         CostUsd,
         PriceVersion,
+        UsageEstimated,
         LatencyMs,
         TtftMs,
         Status,
@@ -245,6 +249,18 @@ internal static class EventBatchReader
         }
     }
 
+    private static bool? Boolean(ref Utf8JsonReader reader, Field field, ref Problems errors)
+    {
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+        {
+            return reader.GetBoolean();
+        }
+
+        errors.Add(field, "must be true or false.");
+        reader.Skip();
+        return null;
+    }
+
     private static UsageEvent? ReadEvent(ref Utf8JsonReader reader, int index, IngestLimits limits, DateTimeOffset now, out IReadOnlyList<FieldError> errorList, out int moreErrors)
     {
         var errors = new Problems(index);
@@ -261,7 +277,8 @@ internal static class EventBatchReader
         string? eventId = null, requestId = null, userId = null, route = null, provider = null, model = null, operation = null, status = null, priceVersion = null, sdk = null;
         DateTimeOffset? ts = null;
         bool? stream = null;
-        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0;
+        var estimated = false;
+        int tokensIn = 0, tokensOut = 0, cached = 0, write = 0, write1h = 0, reasoning = 0, audioIn = 0, audioCached = 0, audioOut = 0;
         int? latency = null, ttft = null, httpStatus = null;
         decimal? cost = null;
         Dictionary<string, string>? metadata = null;
@@ -283,24 +300,17 @@ internal static class EventBatchReader
                 case Field.Provider: provider = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.Model: model = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.Operation: operation = RequiredString(ref reader, field, limits.MaxIdLength, ref errors); break;
-                case Field.Stream:
-                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                    {
-                        stream = reader.GetBoolean();
-                    }
-                    else
-                    {
-                        errors.Add(field, "must be true or false.");
-                        reader.Skip();
-                    }
-
-                    break;
+                case Field.Stream: stream = Boolean(ref reader, field, ref errors); break;
+                case Field.UsageEstimated: estimated = Boolean(ref reader, field, ref errors) ?? false; break;
                 case Field.TokensIn: tokensIn = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensOut: tokensOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCachedIn: cached = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCacheWrite: write = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensCacheWrite1h: write1h = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.TokensReasoning: reasoning = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioIn: audioIn = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioCachedIn: audioCached = Tokens(ref reader, field, limits, ref errors); break;
+                case Field.TokensAudioOut: audioOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.CostUsd: cost = Cost(ref reader, ref errors); break;
                 case Field.PriceVersion: priceVersion = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.LatencyMs: latency = Milliseconds(ref reader, field, required: true, ref errors); break;
@@ -355,6 +365,17 @@ internal static class EventBatchReader
             errors.Add(Field.TokensReasoning, "must not exceed tokens_out.");
         }
 
+        if ((audioIn | audioCached) != 0 && !errors.Has(Field.TokensIn) && !errors.Has(Field.TokensCachedIn) && !errors.Has(Field.TokensCacheWrite)
+            && (audioCached > audioIn || audioCached > cached || audioIn - (long)audioCached > tokensIn - (long)cached - write))
+        {
+            errors.Add(Field.TokensAudioIn, "tokens_audio_cached_in must not exceed tokens_audio_in or tokens_cached_in, and the uncached audio must fit in the uncached input.");
+        }
+
+        if (audioOut > tokensOut && !errors.Has(Field.TokensOut))
+        {
+            errors.Add(Field.TokensAudioOut, "must not exceed tokens_out.");
+        }
+
         if (errors.Any)
         {
             errorList = errors.List!;
@@ -379,8 +400,12 @@ internal static class EventBatchReader
             TokensCacheWrite = write,
             TokensCacheWrite1h = write1h,
             TokensReasoning = reasoning,
+            TokensAudioIn = audioIn,
+            TokensAudioCachedIn = audioCached,
+            TokensAudioOut = audioOut,
             CostUsd = cost,
             PriceVersion = priceVersion,
+            UsageEstimated = estimated,
             LatencyMs = latency!.Value,
             TtftMs = ttft,
             Status = parsedStatus,

@@ -125,7 +125,15 @@ public sealed class EventStore
     public static string DedupedRelation(IReadOnlyCollection<string> paths, string files = "$" + FilesParameter)
         => paths.Count == 0
             ? $"(SELECT * FROM (SELECT {string.Join(", ", EventSchema.Columns.Select(c => "NULL AS " + c))}) WHERE false)"
-            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM read_parquet({files}, union_by_name = true, hive_partitioning = false)) WHERE lensai_rn = 1)";
+            : $"(SELECT * EXCLUDE (lensai_rn) FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn FROM (SELECT * FROM read_parquet({files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME {TypedEmpty})) WHERE lensai_rn = 1)";
+
+    /// <summary>
+    /// No rows, one typed column per stored column: united by name with the parts, it gives every column of the current
+    /// schema even when all the parts read were written before a column was added (<c>usage_estimated</c>): the
+    /// missing column reads NULL instead of failing the query.
+    /// </summary>
+    internal static readonly string TypedEmpty =
+        $"(SELECT {string.Join(", ", EventSchema.StoredColumns.Select(c => $"NULL::{c.Type} AS {c.Name}"))} WHERE false)";
 
     /// <summary>The parameter name <see cref="DedupedRelation"/> reads the part paths from by default.</summary>
     public const string FilesParameter = "files";

@@ -16,4 +16,12 @@ internal sealed record ReportRow(
     [property: JsonPropertyName("unpriced")] long Unpriced,
     [property: JsonPropertyName("errors")] long Errors,
     [property: JsonPropertyName("latency_p50")] double? LatencyP50,
-    [property: JsonPropertyName("latency_p95")] double? LatencyP95);
+    [property: JsonPropertyName("latency_p95")] double? LatencyP95)
+{
+    /// <summary>
+    /// Calls whose token counts LensAI estimated (<c>usage_estimated</c>: a stream abandoned or broken before its usage,
+    /// a call that timed out after it was sent). Their estimated cost is in <see cref="CostUsd"/>, never left out as $0.
+    /// </summary>
+    [JsonPropertyName("estimated")]
+    public long Estimated { get; init; }
+}

@@ -9,8 +9,8 @@ namespace LensAI.Backend.Reports;
 
 /// <summary>
 /// Builds a project's report from the rollups (plus the raw events not rolled up yet): totals, breakdowns by model,
-/// user and route with latency percentiles, cost over time by model, latency over time, budget gauges with a linear
-/// end-of-period forecast, and the models the catalogue could not price. The CLI's <c>report</c> and the dashboard
+/// user and route with latency percentiles and the calls estimated or unpriced, cost over time by model, latency over
+/// time, budget gauges with a linear end-of-period forecast, and the models the catalogue could not price. The CLI's <c>report</c> and the dashboard
 /// both use it.
 /// </summary>
 internal sealed class ReportService(RollupReader rollups, BudgetStore budgets, TimeProvider time)
@@ -41,11 +41,11 @@ internal sealed class ReportService(RollupReader rollups, BudgetStore budgets, T
                 var breakdown = connection.Query(
                     $"""
                     SELECT coalesce(key, '(none)'), sum(requests)::BIGINT, sum(tokens_in)::BIGINT, sum(tokens_out)::BIGINT,
-                           CAST(sum(cost_usd) AS DECIMAL(38, 9)), sum(unpriced)::BIGINT, sum(errors)::BIGINT
+                           CAST(sum(cost_usd) AS DECIMAL(38, 9)), sum(unpriced)::BIGINT, sum(errors)::BIGINT, sum(estimated)::BIGINT
                     {window} AND dimension = $dimension
                     GROUP BY ALL ORDER BY 5 DESC, 2 DESC LIMIT $limit
                     """,
-                    r => new ReportRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4), r.GetInt64(5), r.GetInt64(6), null, null),
+                    r => new ReportRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4), r.GetInt64(5), r.GetInt64(6), null, null) { Estimated = r.GetInt64(7) },
                     [.. range, ("dimension", dimension), ("limit", limit is { } l ? (long)l : long.MaxValue)]);
                 if (breakdown.Count == 0)
                 {

@@ -79,7 +79,7 @@ public sealed class RollupReader(EventStore events)
         }
 
         var relation = sources.Count == 0
-            ? $"({RollupSchema.RollupSelect($"(SELECT * FROM (SELECT NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS model, NULL::VARCHAR AS user_id, NULL::VARCHAR AS route, 0 AS tokens_in, 0 AS tokens_out, 0 AS tokens_cached_in, 0 AS tokens_cache_write, 0 AS tokens_reasoning, NULL::DECIMAL(18,9) AS cost_usd, NULL::VARCHAR AS status, 0 AS latency_ms, NULL::INTEGER AS ttft_ms) WHERE false)")})"
+            ? $"({RollupSchema.RollupSelect($"(SELECT * FROM (SELECT NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS model, NULL::VARCHAR AS user_id, NULL::VARCHAR AS route, 0 AS tokens_in, 0 AS tokens_out, 0 AS tokens_cached_in, 0 AS tokens_cache_write, 0 AS tokens_reasoning, NULL::DECIMAL(18,9) AS cost_usd, false AS usage_estimated, NULL::VARCHAR AS status, 0 AS latency_ms, NULL::INTEGER AS ttft_ms) WHERE false)")})"
             : "(" + string.Join(" UNION ALL BY NAME ", sources) + ")";
         connection.Execute($"CREATE TEMP VIEW rollup AS SELECT * FROM {relation}");
         return query(connection, "rollup");

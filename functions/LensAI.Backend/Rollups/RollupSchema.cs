@@ -2,7 +2,7 @@ namespace LensAI.Backend.Rollups;
 
 /// <summary>
 /// Rollups: one row per (grain, bucket, dimension, key) — grains <c>hour</c> and <c>day</c>, dimensions <c>all</c>,
-/// <c>model</c>, <c>user</c> and <c>route</c> — with every token kind, cost, outcomes and latency / time-to-first-token
+/// <c>model</c>, <c>user</c> and <c>route</c> — with every token kind, cost, unpriced and estimated calls, outcomes and latency / time-to-first-token
 /// percentiles (computed from the events of that bucket, so they are exact), and log-scale histograms of both
 /// (<c>latency_hist</c>, <c>ttft_hist</c>: <see cref="LatencyHistogram"/>) that merge over any range. Stored per
 /// project and day at <c>rollups/project=&lt;id&gt;/dt=&lt;yyyy-MM-dd&gt;/rollup.parquet</c> (no partition segment may share a column name: DuckDB would let the path override the column).
@@ -14,7 +14,7 @@ internal static class RollupSchema
     /// rollup written by an older version (e.g. without the histograms) no longer counts as current, so readers roll
     /// that day's raw events up instead and the next rollup run rewrites it.
     /// </summary>
-    internal const int Version = 2;
+    internal const int Version = 3;
 
     /// <summary>The SELECT that rolls a relation of (deduplicated) events up by hour.</summary>
     public static string RollupSelect(string events) => $"""
@@ -43,6 +43,7 @@ internal static class RollupSchema
           sum(tokens_reasoning)::BIGINT AS tokens_reasoning,
           CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)) AS cost_usd,
           (count(*) - count(cost_usd))::BIGINT AS unpriced,
+          count(*) FILTER (WHERE usage_estimated)::BIGINT AS estimated,
           count(*) FILTER (WHERE status = 'error')::BIGINT AS errors,
           count(*) FILTER (WHERE status = 'rate_limited')::BIGINT AS rate_limited,
           count(*) FILTER (WHERE status = 'blocked')::BIGINT AS blocked,

@@ -34,7 +34,7 @@ internal sealed class SpendRollup(EventStore events)
     /// </remarks>
     public static readonly TimeSpan DefaultSettleTime = TimeSpan.FromMinutes(2);
 
-    private const string Version = "1";
+    private const string Version = "2"; // 2: estimated calls counted
     private const long BucketMicros = 15 * 60 * 1_000_000L; // every time zone's offset is a multiple of 15 minutes
 
     public TimeSpan SettleTime { get; init; } = DefaultSettleTime;
@@ -84,9 +84,9 @@ internal sealed class SpendRollup(EventStore events)
             var fromDay = DateOnly.FromDateTime(current.Values.Min(c => c.Start).UtcDateTime);
             var toDay = DateOnly.FromDateTime(current.Values.Max(c => c.End).UtcDateTime);
             var (sums, tiers) = await ReadNewAsync(project, fromDay, toDay, watermark, settled, scopes, tierKey, cancellationToken).ConfigureAwait(false);
-            foreach (var (bucket, dimension, key, cost, unpriced, committed) in sums)
+            foreach (var (bucket, dimension, key, cost, unpriced, estimated, committed) in sums)
             {
-                spend.AddFresh(bucket, dimension, key, cost, unpriced, committed);
+                spend.AddFresh(bucket, dimension, key, cost, unpriced, estimated, committed);
             }
 
             foreach (var (bucket, user, at, tier, committed) in tiers)
@@ -148,9 +148,9 @@ internal sealed class SpendRollup(EventStore events)
         var sql = $"""
             CREATE OR REPLACE TEMP TABLE fresh AS
             SELECT * EXCLUDE (lensai_rn) FROM (
-              SELECT event_id, ts, ingested_at, model, user_id, route, cost_usd{metadata},
+              SELECT event_id, ts, ingested_at, model, user_id, route, cost_usd, usage_estimated{metadata},
                      row_number() OVER (PARTITION BY event_id ORDER BY ingested_at) AS lensai_rn
-              FROM read_parquet($files, union_by_name = true, hive_partitioning = false) {after})
+              FROM (SELECT * FROM read_parquet($files, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME {EventStore.TypedEmpty}) {after})
             WHERE lensai_rn = 1
             """;
         if (watermark is { } w)
@@ -202,11 +202,12 @@ internal sealed class SpendRollup(EventStore events)
             SELECT {bucket} AS lensai_bucket, ingested_at > $settled AS lensai_tail,
               CASE WHEN GROUPING(model) = 0 THEN 'model' WHEN GROUPING(user_id) = 0 THEN 'user' WHEN GROUPING(route) = 0 THEN 'route' ELSE 'all' END,
               coalesce(CASE WHEN GROUPING(model) = 0 THEN model WHEN GROUPING(user_id) = 0 THEN user_id WHEN GROUPING(route) = 0 THEN route END, ''),
-              CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), (count(*) - count(cost_usd))::BIGINT
+              CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), (count(*) - count(cost_usd))::BIGINT,
+              count(*) FILTER (WHERE usage_estimated)::BIGINT
             FROM fresh
             GROUP BY GROUPING SETS ((lensai_bucket, lensai_tail), (lensai_bucket, lensai_tail, model), (lensai_bucket, lensai_tail, user_id), (lensai_bucket, lensai_tail, route))
             """,
-            r => new FreshSum(BucketStart(r.GetInt64(0)), r.GetString(2), r.GetString(3), r.GetDecimal(4), r.GetInt64(5), Committed: !r.GetBoolean(1)),
+            r => new FreshSum(BucketStart(r.GetInt64(0)), r.GetString(2), r.GetString(3), r.GetDecimal(4), r.GetInt64(5), r.GetInt64(6), Committed: !r.GetBoolean(1)),
             ("settled", settled));
 
         foreach (var scope in scopes)
@@ -214,10 +215,11 @@ internal sealed class SpendRollup(EventStore events)
             var eq = scope.IndexOf('=', StringComparison.Ordinal);
             sums.AddRange(connection.Query(
                 $"""
-                SELECT {bucket} AS lensai_bucket, ingested_at > $settled AS lensai_tail, CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), (count(*) - count(cost_usd))::BIGINT
+                SELECT {bucket} AS lensai_bucket, ingested_at > $settled AS lensai_tail, CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 9)), (count(*) - count(cost_usd))::BIGINT,
+                  count(*) FILTER (WHERE usage_estimated)::BIGINT
                 FROM fresh WHERE metadata[$key] = $value GROUP BY ALL
                 """,
-                r => new FreshSum(BucketStart(r.GetInt64(0)), BudgetScopeNames.Metadata, scope, r.GetDecimal(2), r.GetInt64(3), Committed: !r.GetBoolean(1)),
+                r => new FreshSum(BucketStart(r.GetInt64(0)), BudgetScopeNames.Metadata, scope, r.GetDecimal(2), r.GetInt64(3), r.GetInt64(4), Committed: !r.GetBoolean(1)),
                 ("settled", settled),
                 ("key", scope[..eq]),
                 ("value", scope[(eq + 1)..])));
@@ -270,15 +272,15 @@ internal sealed class SpendRollup(EventStore events)
         return milliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
     }
 
-    private sealed record FreshSum(DateTimeOffset Bucket, string Dimension, string Key, decimal Cost, long Unpriced, bool Committed);
+    private sealed record FreshSum(DateTimeOffset Bucket, string Dimension, string Key, decimal Cost, long Unpriced, long Estimated, bool Committed);
 
     private sealed record FreshTier(DateTimeOffset Bucket, string User, DateTimeOffset At, string Tier, bool Committed);
 
     /// <summary>The sums being built: committed ones (persisted) and this call's tail, by (period, window, dimension, key).</summary>
     private sealed class Spend(List<string> periods, TimeZoneInfo zone, Dictionary<string, (DateTimeOffset Start, DateTimeOffset End)> current)
     {
-        private readonly Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced)> _committed = [];
-        private readonly Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced)> _tail = [];
+        private readonly Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced, long Estimated)> _committed = [];
+        private readonly Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced, long Estimated)> _tail = [];
         private readonly Dictionary<(string Period, DateTimeOffset Window, string User), (DateTimeOffset At, string Tier)> _committedTiers = [];
         private readonly Dictionary<(string Period, DateTimeOffset Window, string User), (DateTimeOffset At, string Tier)> _tailTiers = [];
 
@@ -288,7 +290,7 @@ internal sealed class SpendRollup(EventStore events)
         {
             if (current.TryGetValue(row.Period, out var window) && row.Window >= window.Start)
             {
-                Accumulate(committed ? _committed : _tail, (row.Period, row.Window, row.Dimension, row.Key), row.Cost, row.Unpriced);
+                Accumulate(committed ? _committed : _tail, (row.Period, row.Window, row.Dimension, row.Key), row.Cost, row.Unpriced, row.Estimated);
             }
         }
 
@@ -301,12 +303,12 @@ internal sealed class SpendRollup(EventStore events)
         }
 
         /// <summary>Adds a 15-minute bucket's sums to the window of each period kind holding it (windows already over are dropped).</summary>
-        public void AddFresh(DateTimeOffset bucket, string dimension, string key, decimal cost, long unpriced, bool committed)
+        public void AddFresh(DateTimeOffset bucket, string dimension, string key, decimal cost, long unpriced, long estimated, bool committed)
         {
             foreach (var period in periods)
             {
                 var (start, _) = BudgetPeriods.Current(period, zone, bucket);
-                Add(new SpendRollupRow(period, start, dimension, key, cost, unpriced), committed);
+                Add(new SpendRollupRow(period, start, dimension, key, cost, unpriced, estimated), committed);
                 CommittedChanged |= committed && start >= current[period].Start;
             }
         }
@@ -321,7 +323,7 @@ internal sealed class SpendRollup(EventStore events)
             }
         }
 
-        public List<SpendRollupRow> CommittedRows() => [.. _committed.Select(kv => new SpendRollupRow(kv.Key.Period, kv.Key.Window, kv.Key.Dimension, kv.Key.Key, kv.Value.Cost, kv.Value.Unpriced))];
+        public List<SpendRollupRow> CommittedRows() => [.. _committed.Select(kv => new SpendRollupRow(kv.Key.Period, kv.Key.Window, kv.Key.Dimension, kv.Key.Key, kv.Value.Cost, kv.Value.Unpriced, kv.Value.Estimated))];
 
         public List<SpendRollupTier> CommittedTiers() => [.. _committedTiers.Select(kv => new SpendRollupTier(kv.Key.Period, kv.Key.Window, kv.Key.User, kv.Value.At, kv.Value.Tier))];
 
@@ -329,13 +331,13 @@ internal sealed class SpendRollup(EventStore events)
         public Dictionary<string, PeriodSpend> Current()
         {
             var result = periods.ToDictionary(p => p, _ => new PeriodSpend(), StringComparer.Ordinal);
-            var sums = new Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced)>(_committed);
+            var sums = new Dictionary<(string Period, DateTimeOffset Window, string Dimension, string Key), (decimal Cost, long Unpriced, long Estimated)>(_committed);
             foreach (var (key, value) in _tail)
             {
-                Accumulate(sums, key, value.Cost, value.Unpriced);
+                Accumulate(sums, key, value.Cost, value.Unpriced, value.Estimated);
             }
 
-            foreach (var ((period, window, dimension, key), (cost, unpriced)) in sums)
+            foreach (var ((period, window, dimension, key), (cost, unpriced, estimated)) in sums)
             {
                 if (window != current[period].Start)
                 {
@@ -343,12 +345,13 @@ internal sealed class SpendRollup(EventStore events)
                 }
 
                 var spend = result[period];
-                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null);
+                var item = new ScopeSpend(cost, unpriced, unpriced > 0 && dimension == "model" ? [key] : null) { Estimated = estimated };
                 switch (dimension)
                 {
                     case "all":
                         spend.ProjectCost = cost;
                         spend.ProjectUnpriced = unpriced;
+                        spend.ProjectEstimated = estimated;
                         break;
                     case "model":
                         spend.ByModel[key] = item;
@@ -360,7 +363,7 @@ internal sealed class SpendRollup(EventStore events)
                         spend.ByRoute[key] = item;
                         break;
                     case BudgetScopeNames.Metadata:
-                        spend.ByMetadata[key] = new ScopeSpend(cost, unpriced);
+                        spend.ByMetadata[key] = new ScopeSpend(cost, unpriced) { Estimated = estimated };
                         break;
                 }
             }
@@ -382,11 +385,11 @@ internal sealed class SpendRollup(EventStore events)
             return result;
         }
 
-        private static void Accumulate<TKey>(Dictionary<TKey, (decimal Cost, long Unpriced)> into, TKey key, decimal cost, long unpriced)
+        private static void Accumulate<TKey>(Dictionary<TKey, (decimal Cost, long Unpriced, long Estimated)> into, TKey key, decimal cost, long unpriced, long estimated)
             where TKey : notnull
         {
             var old = into.GetValueOrDefault(key);
-            into[key] = (old.Cost + cost, old.Unpriced + unpriced);
+            into[key] = (old.Cost + cost, old.Unpriced + unpriced, old.Estimated + estimated);
         }
 
         private static void Latest<TKey>(Dictionary<TKey, (DateTimeOffset At, string Tier)> into, TKey key, DateTimeOffset at, string tier)

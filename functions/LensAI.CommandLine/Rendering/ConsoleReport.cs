@@ -25,6 +25,7 @@ internal static class ConsoleReport
         totals.AddRow("Cost (USD)", Format.Usd(t.CostUsd));
         totals.AddRow("Errors", Format.Count(t.Errors));
         totals.AddRow("Unpriced calls", Format.Count(t.Unpriced));
+        totals.AddRow("Estimated calls", Format.Count(t.Estimated));
         totals.AddRow("Latency p50", Format.Ms(t.LatencyP50));
         totals.AddRow("Latency p95", Format.Ms(t.LatencyP95));
         console.Write(totals);
@@ -98,6 +99,11 @@ internal static class ConsoleReport
         {
             console.WriteLine();
             console.MarkupLineInterpolated($"[yellow]⚠ {Format.Count(t.Unpriced)} call(s) could not be priced (models: {string.Join(", ", report.UnpricedModels)}): their cost is not in these totals. Add the models to the price catalogue (docs/pricing.md).[/]");
+        }
+
+        if (t.Estimated > 0)
+        {
+            console.MarkupLineInterpolated($"{Format.Count(t.Estimated)} call(s) ended before the provider reported their usage (abandoned or broken streams, timeouts): their tokens and cost are estimates, included in these totals.");
         }
     }
 

@@ -67,6 +67,7 @@ internal static class HtmlReport
         Card(html, "latency_p95", "Latency p95", Format.Ms(t.LatencyP95), t.LatencyP95 is { } p95 ? Format.Exact(p95) : "");
         Card(html, "errors", "Errors", Format.Count(t.Errors), Format.Exact(t.Errors));
         Card(html, "unpriced", "Unpriced calls", Format.Count(t.Unpriced), Format.Exact(t.Unpriced));
+        Card(html, "estimated", "Estimated calls", Format.Count(t.Estimated), Format.Exact(t.Estimated));
         html.Append("</section>\n");
 
         if (t.Unpriced > 0)

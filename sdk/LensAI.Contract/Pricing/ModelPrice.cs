@@ -33,6 +33,15 @@ public sealed class ModelPrice
     /// <summary>Dollars per 1M input tokens written with a one-hour TTL (Anthropic); <see langword="null"/> uses <see cref="CacheWritePerMillion"/>.</summary>
     public decimal? CacheWrite1hPerMillion { get; init; }
 
+    /// <summary>Dollars per 1M audio input tokens (Gemini, OpenAI audio models); <see langword="null"/> bills them as input.</summary>
+    public decimal? AudioInputPerMillion { get; init; }
+
+    /// <summary>Dollars per 1M audio input tokens read from the prompt cache; <see langword="null"/> uses <see cref="CachedInputPerMillion"/>.</summary>
+    public decimal? CachedAudioInputPerMillion { get; init; }
+
+    /// <summary>Dollars per 1M audio output tokens (OpenAI audio models); <see langword="null"/> bills them as output.</summary>
+    public decimal? AudioOutputPerMillion { get; init; }
+
     /// <summary>A fixed charge per request, in dollars (0 for token-only pricing).</summary>
     public decimal PerRequest { get; init; }
 
@@ -71,11 +80,15 @@ public sealed class ModelPrice
         }
 
         var write5mTokens = usage.CacheWriteTokens - usage.CacheWrite1hTokens;
-        var micro = (usage.UncachedInputTokens * input)
-            + (usage.CachedInputTokens * (cached ?? input))
+        var uncachedAudio = usage.AudioInputTokens - usage.CachedAudioInputTokens;
+        var micro = ((usage.UncachedInputTokens - uncachedAudio) * input)
+            + (uncachedAudio * (AudioInputPerMillion ?? input))
+            + ((usage.CachedInputTokens - usage.CachedAudioInputTokens) * (cached ?? input))
+            + (usage.CachedAudioInputTokens * (CachedAudioInputPerMillion ?? cached ?? input))
             + (write5mTokens * (write ?? input))
             + (usage.CacheWrite1hTokens * (write1h ?? write ?? input))
-            + (usage.OutputTokens * output);
+            + ((usage.OutputTokens - usage.AudioOutputTokens) * output)
+            + (usage.AudioOutputTokens * (AudioOutputPerMillion ?? output));
         return decimal.Round((micro / 1_000_000m) + PerRequest, 9, MidpointRounding.AwayFromZero);
     }
 }

@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.Buffers;
 using LensAI.Budgets;
+using LensAI.Estimation;
 
 namespace LensAI.Capture;
 
@@ -18,6 +19,9 @@ internal sealed class CallCapture
     private readonly string? _requestModel;
     private readonly OuterCapture? _outer;
     private readonly int _inputTokenEstimate;
+    private readonly int _requestBodyBytes;
+    private readonly ReadOnlyMemory<byte> _requestBody;
+    private StreamedText? _text;
     private readonly int? _maxOutputTokens;
     private BudgetReservation? _reservation;
     private UsageScanner? _scanner;
@@ -29,7 +33,14 @@ internal sealed class CallCapture
     private bool _stream;
     private int _completed;
 
-    public CallCapture(CaptureEngine engine, ProviderRoute route, in RequestInfo request, Attribution attribution)
+    /// <param name="engine">The shared capture core.</param>
+    /// <param name="route">The provider and operation the request goes to.</param>
+    /// <param name="request">What was read of the request body.</param>
+    /// <param name="attribution">User, route and metadata of the call.</param>
+    /// <param name="body">The request body, when it was read; a stream keeps a copy of it for the estimate of a stream that ends early.</param>
+    /// <param name="stableBody">The request body when it stays in memory for the call's lifetime (byte or string content): kept without a copy.</param>
+    public CallCapture(CaptureEngine engine, ProviderRoute route, in RequestInfo request, Attribution attribution,
+        ReadOnlySpan<byte> body = default, ReadOnlyMemory<byte> stableBody = default)
     {
         _engine = engine;
         _route = route;
@@ -40,6 +51,8 @@ internal sealed class CallCapture
         _startTimestamp = engine.TimeProvider.GetTimestamp();
         _outer = OuterCapture.Current;
         _inputTokenEstimate = request.BodyBytes / 4;
+        _requestBodyBytes = request.BodyBytes;
+        _requestBody = !stableBody.IsEmpty ? stableBody : _stream && !body.IsEmpty ? body.ToArray() : default;
         _maxOutputTokens = request.MaxOutputTokens;
     }
 
@@ -93,7 +106,8 @@ internal sealed class CallCapture
         _scanner = new UsageScanner();
         if (isEventStream)
         {
-            _sse = new SseDecoder();
+            _text = new StreamedText(_route.Dialect, keep: _engine.EstimatorNeedsText);
+            _sse = new SseDecoder { Text = _text };
         }
     }
 
@@ -168,12 +182,18 @@ internal sealed class CallCapture
         }
 
         var metadata = _attribution.Metadata;
+        TokenUsage usage = default;
+        var estimated = false;
         if (exception is OperationCanceledException or TimeoutException)
         {
             metadata = AttributionScope.Merge(metadata, exception is TimeoutException || exception.InnerException is TimeoutException ? s_timeout : s_cancelled);
+
+            // The request went out: the provider may be billing its prompt (and an answer nobody will read). Only the
+            // prompt can be estimated; a call refused before it was sent (a connection error) costs nothing.
+            usage = Estimate(default, _requestModel, estimateOutput: false, ref metadata, out estimated);
         }
 
-        Emit(default, UsageStatus.Error, httpStatus: null, model: _requestModel, responseId: null, metadata);
+        Emit(usage, UsageStatus.Error, httpStatus: null, model: _requestModel, responseId: null, metadata, estimated);
     }
 
     /// <summary>A non-success answer whose body LensAI does not read.</summary>
@@ -201,6 +221,7 @@ internal sealed class CallCapture
         string? model = _requestModel, responseId = null;
         var sawEnd = false;
         var sawError = false;
+        var sawUsage = false;
         try
         {
             if (scanner is not null)
@@ -232,6 +253,7 @@ internal sealed class CallCapture
                 responseId = scanner.ResponseId;
                 sawEnd = scanner.SawEnd || end == CaptureEnd.Completed;
                 sawError = scanner.SawError;
+                sawUsage = scanner.Usage.Seen;
             }
         }
         catch (Exception ex)
@@ -261,7 +283,82 @@ internal sealed class CallCapture
             status = UsageStatus.Error;
         }
 
-        Emit(usage, status, _httpStatus, model, responseId, metadata);
+        // A stream that ended before its usage arrived (or a stream or body without any usage at all) was still
+        // billed: keep what the provider reported, estimate the rest. Never for a provider's error event.
+        var estimated = false;
+        // OpenAI sends usage once, at the end; Anthropic's and Gemini's mid-stream counts are lower bounds.
+        var usageFinal = sawUsage && (end == CaptureEnd.Completed || _route.Dialect is UsageDialect.OpenAIChat or UsageDialect.OpenAIResponses or UsageDialect.OpenAIEmbeddings);
+        if (!sawError && !usageFinal && (_stream || end != CaptureEnd.Completed))
+        {
+            try
+            {
+                usage = Estimate(usage, model, estimateOutput: true, ref metadata, out estimated);
+            }
+            catch (Exception ex)
+            {
+                _engine.OnCaptureError(_route, ex);
+            }
+        }
+
+        _text?.Dispose();
+        Emit(usage, status, _httpStatus, model, responseId, metadata, estimated);
+    }
+
+    /// <summary>
+    /// Fills in what the provider did not report: the prompt from the request body when no input count arrived, and
+    /// the output from the text already streamed when it exceeds the output count that arrived. Cached, cache-write and
+    /// reasoning counts stay as reported.
+    /// </summary>
+    private TokenUsage Estimate(TokenUsage seen, string? model, bool estimateOutput, ref IReadOnlyDictionary<string, string>? metadata, out bool estimated)
+    {
+        var estimator = _engine.Estimator;
+        model ??= "unknown";
+        var input = seen.InputTokens;
+        var output = 0;
+        var name = estimator.Name;
+        if (input == 0)
+        {
+            if (!_requestBody.IsEmpty)
+            {
+                var text = new ArrayBufferWriter<byte>(Math.Min(_requestBody.Length, 64 * 1024));
+                var messages = PromptText.Extract(_requestBody.Span, text);
+                input = estimator.CountTokens(_route.Provider, model, text.WrittenSpan) + (messages > 0 ? (messages + 1) * estimator.TokensPerMessage : 0);
+            }
+            else if (_requestBodyBytes > 0)
+            {
+                // The body was read but not kept (a non-streaming call whose body was not in memory): its JSON size.
+                input = (_requestBodyBytes + 3) / 4;
+                name = "utf8-bytes/4:request-body";
+            }
+        }
+
+        if (estimateOutput && _text is { Bytes: > 0 } streamed)
+        {
+            output = Count(estimator, model, streamed);
+        }
+
+        var usage = UsageEstimate.Merge(seen, input, output, out estimated);
+        if (estimated)
+        {
+            _engine.OnEstimated(_route);
+            metadata = UsageEstimate.Named(metadata, name);
+        }
+
+        return usage;
+    }
+
+    /// <summary>The tokens of the streamed text: counted by the estimator over the text kept, scaled up by the bytes seen past it.</summary>
+    private int Count(TokenEstimator estimator, string model, StreamedText streamed)
+    {
+        if (!_engine.EstimatorNeedsText || streamed.Kept.IsEmpty)
+        {
+            return (int)Math.Min(int.MaxValue, (streamed.Bytes + 3) / 4);
+        }
+
+        var counted = estimator.CountTokens(_route.Provider, model, streamed.Kept);
+        return streamed.Bytes > streamed.Kept.Length
+            ? (int)Math.Min(int.MaxValue, (long)Math.Ceiling(counted * (double)streamed.Bytes / streamed.Kept.Length))
+            : counted;
     }
 
     private static readonly Dictionary<string, string> s_broken = new() { [UsageEvent.IncompleteMetadataKey] = "broken" };
@@ -269,7 +366,7 @@ internal sealed class CallCapture
     private static readonly Dictionary<string, string> s_cancelled = new() { ["lensai.exception"] = "cancelled" };
     private static readonly Dictionary<string, string> s_timeout = new() { ["lensai.exception"] = "timeout" };
 
-    private void Emit(TokenUsage usage, UsageStatus status, int? httpStatus, string? model, string? responseId, IReadOnlyDictionary<string, string>? metadata)
+    private void Emit(TokenUsage usage, UsageStatus status, int? httpStatus, string? model, string? responseId, IReadOnlyDictionary<string, string>? metadata, bool estimated = false)
     {
         try
         {
@@ -278,7 +375,7 @@ internal sealed class CallCapture
             var draft = new CapturedCall(
                 _route.Provider, model ?? "unknown", _route.Operation, _stream, usage, status, httpStatus,
                 _startTime, ToMilliseconds(now - _startTimestamp), ttft, responseId,
-                new Attribution(_attribution.UserId, _attribution.Route, metadata), _reservation);
+                new Attribution(_attribution.UserId, _attribution.Route, metadata), _reservation, estimated);
             if (_outer is null || !_outer.TryAdd(draft))
             {
                 _engine.Record(draft);

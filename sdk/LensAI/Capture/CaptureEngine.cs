@@ -25,6 +25,7 @@ internal sealed class CaptureEngine
         Catalog = catalog;
         TimeProvider = timeProvider;
         Detector = new ProviderDetector(options.OpenAICompatibleEndpoints);
+        Estimator = options.TokenEstimator ?? TokenEstimator.Default;
         _sink = sink;
         _metrics = metrics;
         _logger = logger;
@@ -38,6 +39,12 @@ internal sealed class CaptureEngine
     public TimeProvider TimeProvider { get; }
 
     public ProviderDetector Detector { get; }
+
+    /// <summary>Counts the tokens of calls whose usage the provider never reported (abandoned or broken streams, failed calls).</summary>
+    public TokenEstimator Estimator { get; }
+
+    /// <summary>Whether <see cref="Estimator"/> reads text (a tokenizer) rather than counting bytes (the default).</summary>
+    public bool EstimatorNeedsText => !ReferenceEquals(Estimator, TokenEstimator.Default);
 
     /// <summary>Called with every recorded event (<see cref="LensAIClient.Recorded"/>; tests replace it). Must not throw.</summary>
     public Action<UsageEvent>? Recorded { get; set; }
@@ -131,8 +138,12 @@ internal sealed class CaptureEngine
             TokensCacheWrite = usage.CacheWriteTokens,
             TokensCacheWrite1h = usage.CacheWrite1hTokens,
             TokensReasoning = usage.ReasoningTokens,
+            TokensAudioIn = usage.AudioInputTokens,
+            TokensAudioCachedIn = usage.CachedAudioInputTokens,
+            TokensAudioOut = usage.AudioOutputTokens,
             CostUsd = cost,
             PriceVersion = priceVersion,
+            UsageEstimated = call.UsageEstimated,
             LatencyMs = call.LatencyMs,
             TtftMs = call.TtftMs,
             Status = call.Status,
@@ -170,6 +181,9 @@ internal sealed class CaptureEngine
         _sink.TryEnqueue(e);
         return e;
     }
+
+    /// <summary>A call's usage had to be estimated: counted in <c>lensai.events.estimated</c>.</summary>
+    public void OnEstimated(ProviderRoute route) => _metrics.Estimated.Add(1, new KeyValuePair<string, object?>("provider", route.Provider));
 
     /// <summary>A failure inside LensAI's capture: counted, logged once per provider and operation, never thrown.</summary>
     public void OnCaptureError(ProviderRoute route, Exception exception)

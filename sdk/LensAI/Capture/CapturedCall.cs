@@ -16,4 +16,5 @@ internal readonly record struct CapturedCall(
     int? TtftMs,
     string? ResponseId,
     Attribution Attribution,
-    BudgetReservation? Reservation = null);
+    BudgetReservation? Reservation = null,
+    bool UsageEstimated = false);

@@ -186,7 +186,7 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             var info = body.Length <= RequestInspector.MaxInspectedBytes && RequestInspector.IsJson(content.Headers.ContentType)
                 ? RequestInspector.Parse(body.Span)
                 : default;
-            return new ValueTask<CallCapture?>(Begin(request, route, info, body.Span));
+            return new ValueTask<CallCapture?>(Begin(request, route, info, body.Span, body));
         }
 
         var read = RequestInspector.ReadAsync(request, cancellationToken);
@@ -212,8 +212,9 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
         }
     }
 
-    private CallCapture Begin(HttpRequestMessage request, ProviderRoute route, in RequestInfo info, ReadOnlySpan<byte> body)
+    private CallCapture Begin(HttpRequestMessage request, ProviderRoute route, in RequestInfo info, ReadOnlySpan<byte> body, ReadOnlyMemory<byte> stableBody = default)
     {
+        var original = body;
         if (info.Stream && !info.HasStreamOptions && route.CanInjectStreamUsage && _engine.Options.InjectStreamUsage && !body.IsEmpty
             && RequestInspector.WithIncludeUsage(body) is { } rewritten)
         {
@@ -230,7 +231,7 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             request.Content = replacement;
         }
 
-        return new CallCapture(_engine, route, info, Attribution.Resolve(request));
+        return new CallCapture(_engine, route, info, Attribution.Resolve(request), original, stableBody);
     }
 
     /// <summary>Hooks the response body. Never throws.</summary>

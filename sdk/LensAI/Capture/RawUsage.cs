@@ -106,6 +106,34 @@ internal struct RawUsage
         set => Set(15, value);
     }
 
+    /// <summary>OpenAI <c>prompt_tokens_details.audio_tokens</c>.</summary>
+    public long? PromptAudioTokens
+    {
+        readonly get => Get(16);
+        set => Set(16, value);
+    }
+
+    /// <summary>OpenAI <c>completion_tokens_details.audio_tokens</c>.</summary>
+    public long? CompletionAudioTokens
+    {
+        readonly get => Get(17);
+        set => Set(17, value);
+    }
+
+    /// <summary>Gemini: the <c>AUDIO</c> entries of <c>promptTokensDetails</c>, summed.</summary>
+    public long? PromptAudioTokenCount
+    {
+        readonly get => Get(18);
+        set => Set(18, value);
+    }
+
+    /// <summary>Gemini: the <c>AUDIO</c> entries of <c>cacheTokensDetails</c>, summed.</summary>
+    public long? CachedAudioTokenCount
+    {
+        readonly get => Get(19);
+        set => Set(19, value);
+    }
+
     /// <summary>Whether the response carried any usage number at all.</summary>
     public bool Seen;
 
@@ -161,7 +189,7 @@ internal struct RawUsage
         }
     }
 
-    [System.Runtime.CompilerServices.InlineArray(16)]
+    [System.Runtime.CompilerServices.InlineArray(20)]
     private struct Counts
     {
         private long _first;
@@ -179,7 +207,7 @@ internal struct RawUsage
     /// </summary>
     public readonly TokenUsage Normalize(UsageDialect dialect, out bool clamped)
     {
-        long input, output, cached, write, write1h = 0, reasoning;
+        long input, output, cached, write, write1h = 0, reasoning, audioIn = 0, audioCached = 0, audioOut = 0;
         switch (dialect)
         {
             case UsageDialect.Anthropic when HasIterations:
@@ -205,6 +233,8 @@ internal struct RawUsage
                 input = (PromptTokenCount ?? 0) + (ToolUsePromptTokenCount ?? 0);
                 reasoning = ThoughtsTokenCount ?? 0;
                 output = (CandidatesTokenCount ?? 0) + reasoning;
+                audioIn = PromptAudioTokenCount ?? 0;
+                audioCached = CachedAudioTokenCount ?? 0;
                 break;
             case UsageDialect.OpenAIResponses:
                 input = InputTokens ?? PromptTokens ?? 0;
@@ -212,6 +242,8 @@ internal struct RawUsage
                 cached = CachedTokens ?? 0;
                 write = CacheWriteTokens ?? 0;
                 reasoning = ReasoningTokens ?? 0;
+                audioIn = PromptAudioTokens ?? 0;
+                audioOut = CompletionAudioTokens ?? 0;
                 break;
             case UsageDialect.OpenAIEmbeddings:
                 input = PromptTokens ?? InputTokens ?? 0;
@@ -226,6 +258,8 @@ internal struct RawUsage
                 cached = CachedTokens ?? 0;
                 write = CacheWriteTokens ?? 0;
                 reasoning = ReasoningTokens ?? 0;
+                audioIn = PromptAudioTokens ?? 0;
+                audioOut = CompletionAudioTokens ?? 0;
                 break;
         }
 
@@ -236,7 +270,19 @@ internal struct RawUsage
         write = Clamp(write, 0, input - cached, ref clamped);
         write1h = Clamp(write1h, 0, write, ref clamped);
         reasoning = Clamp(reasoning, 0, output, ref clamped);
-        return new TokenUsage((int)input, (int)output, (int)cached, (int)write, (int)reasoning) { CacheWrite1hTokens = (int)write1h };
+
+        // Audio is a part of input and output. OpenAI does not say how much of its cached input is audio: none is
+        // taken to be (its audio models list no cached audio rate apart from the cached input one).
+        audioCached = Clamp(audioCached, 0, Math.Min(cached, audioIn), ref clamped);
+        audioIn = Clamp(audioIn, 0, audioCached + (input - cached - write), ref clamped);
+        audioOut = Clamp(audioOut, 0, output, ref clamped);
+        return new TokenUsage((int)input, (int)output, (int)cached, (int)write, (int)reasoning)
+        {
+            CacheWrite1hTokens = (int)write1h,
+            AudioInputTokens = (int)audioIn,
+            CachedAudioInputTokens = (int)audioCached,
+            AudioOutputTokens = (int)audioOut,
+        };
     }
 
     private static long Clamp(long value, long min, long max, ref bool clamped)

@@ -19,6 +19,9 @@ internal sealed class SseDecoder : IDisposable
     private bool _hasData;
     private bool _overflow;
 
+    /// <summary>Where the text each event delivers is tallied (for the estimate of a stream that ends early), if anywhere.</summary>
+    public Estimation.StreamedText? Text { get; init; }
+
     public void Feed(ReadOnlySpan<byte> chunk, UsageScanner scanner)
     {
         while (!chunk.IsEmpty)
@@ -120,9 +123,13 @@ internal sealed class SseDecoder : IDisposable
         {
             scanner.SawEnd = true;
         }
-        else if (data[0] is (byte)'{' or (byte)'[' && !scanner.CanSkip(data))
+        else if (data[0] is (byte)'{' or (byte)'[')
         {
-            scanner.ScanDocument(data);
+            Text?.Feed(data);
+            if (!scanner.CanSkip(data))
+            {
+                scanner.ScanDocument(data);
+            }
         }
     }
 

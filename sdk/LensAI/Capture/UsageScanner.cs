@@ -35,6 +35,10 @@ internal sealed partial class UsageScanner : IDisposable
         Iterations,
         Iteration,
         IterationCacheCreation,
+        PromptModalities,
+        PromptModality,
+        CacheModalities,
+        CacheModality,
     }
 
     private enum Name : byte
@@ -77,6 +81,12 @@ internal sealed partial class UsageScanner : IDisposable
         IterationCacheCreationInputTokens,
         IterationEphemeral5m,
         IterationEphemeral1h,
+        PromptAudioTokens,
+        CompletionAudioTokens,
+        PromptTokensDetails,
+        CacheTokensDetails,
+        Modality,
+        TokenCount,
     }
 
     private Frames _frames;
@@ -85,6 +95,8 @@ internal sealed partial class UsageScanner : IDisposable
     private JsonReaderState _state;
     private byte[]? _carry;
     private int _carryLength;
+    private bool _modalityIsAudio;
+    private long _modalityCount;
 
     public RawUsage Usage;
 
@@ -385,6 +397,18 @@ internal sealed partial class UsageScanner : IDisposable
                 {
                     Usage.BeginIterations(); // each list is complete: a later one replaces an earlier one
                 }
+                else if (frame == Frame.PromptModalities)
+                {
+                    Usage.PromptAudioTokenCount = 0; // each chunk's list is the whole count so far
+                }
+                else if (frame == Frame.CacheModalities)
+                {
+                    Usage.CachedAudioTokenCount = 0;
+                }
+                else if (frame is Frame.PromptModality or Frame.CacheModality)
+                {
+                    (_modalityIsAudio, _modalityCount) = (false, 0);
+                }
 
                 if (frame == Frame.Other)
                 {
@@ -405,6 +429,11 @@ internal sealed partial class UsageScanner : IDisposable
                 return false;
             case JsonTokenType.EndObject:
             case JsonTokenType.EndArray:
+                if (_depth <= MaxDepth && Current is Frame.PromptModality or Frame.CacheModality)
+                {
+                    EndModality(Current);
+                }
+
                 _depth--;
                 _pending = Name.None;
                 return false;
@@ -448,12 +477,19 @@ internal sealed partial class UsageScanner : IDisposable
             return isObject ? Frame.Iteration : Frame.Other;
         }
 
+        if (parent is Frame.PromptModalities or Frame.CacheModalities)
+        {
+            return !isObject ? Frame.Other : parent == Frame.PromptModalities ? Frame.PromptModality : Frame.CacheModality;
+        }
+
         if (!isObject)
         {
             return (parent, name) switch
             {
                 (Frame.Top, Name.Candidates) => Frame.Candidates,
                 (Frame.Usage, Name.Iterations) => Frame.Iterations, // Anthropic: what each step (compaction, message) billed
+                (Frame.UsageMetadata, Name.PromptTokensDetails) => Frame.PromptModalities, // Gemini: tokens per modality
+                (Frame.UsageMetadata, Name.CacheTokensDetails) => Frame.CacheModalities,
                 _ => Frame.Other,
             };
         }
@@ -544,9 +580,17 @@ internal sealed partial class UsageScanner : IDisposable
             case Frame.InputDetails:
                 if (name.SequenceEqual("cached_tokens"u8)) return Name.CachedTokens;
                 if (name.SequenceEqual("cache_write_tokens"u8)) return Name.CacheWriteTokens;
+                if (name.SequenceEqual("audio_tokens"u8)) return Name.PromptAudioTokens;
                 return Name.None;
             case Frame.OutputDetails:
-                return name.SequenceEqual("reasoning_tokens"u8) ? Name.ReasoningTokens : Name.None;
+                if (name.SequenceEqual("reasoning_tokens"u8)) return Name.ReasoningTokens;
+                if (name.SequenceEqual("audio_tokens"u8)) return Name.CompletionAudioTokens;
+                return Name.None;
+            case Frame.PromptModality:
+            case Frame.CacheModality:
+                if (name.SequenceEqual("modality"u8)) return Name.Modality;
+                if (name.SequenceEqual("tokenCount"u8)) return Name.TokenCount;
+                return Name.None;
             case Frame.CacheCreation:
                 if (name.SequenceEqual("ephemeral_5m_input_tokens"u8)) return Name.Ephemeral5m;
                 if (name.SequenceEqual("ephemeral_1h_input_tokens"u8)) return Name.Ephemeral1h;
@@ -557,6 +601,8 @@ internal sealed partial class UsageScanner : IDisposable
                 if (name.SequenceEqual("thoughtsTokenCount"u8)) return Name.ThoughtsTokenCount;
                 if (name.SequenceEqual("cachedContentTokenCount"u8)) return Name.CachedContentTokenCount;
                 if (name.SequenceEqual("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
+                if (name.SequenceEqual("promptTokensDetails"u8)) return Name.PromptTokensDetails;
+                if (name.SequenceEqual("cacheTokensDetails"u8)) return Name.CacheTokensDetails;
                 return Name.None;
             case Frame.Candidate:
                 return name.SequenceEqual("finishReason"u8) ? Name.FinishReason : Name.None;
@@ -604,6 +650,9 @@ internal sealed partial class UsageScanner : IDisposable
             case Name.IterationCacheCreationInputTokens: Usage.AddIteration(RawUsage.IterationCount.CacheCreation, value); break;
             case Name.IterationEphemeral5m: Usage.AddIteration(RawUsage.IterationCount.Ephemeral5m, value); break;
             case Name.IterationEphemeral1h: Usage.AddIteration(RawUsage.IterationCount.Ephemeral1h, value); break;
+            case Name.PromptAudioTokens: Usage.PromptAudioTokens = value; break;
+            case Name.CompletionAudioTokens: Usage.CompletionAudioTokens = value; break;
+            case Name.TokenCount: _modalityCount = value; break;
             default: break;
         }
     }
@@ -633,6 +682,9 @@ internal sealed partial class UsageScanner : IDisposable
                 break;
             case Name.FinishReason:
                 SawEnd = true;
+                break;
+            case Name.Modality:
+                _modalityIsAudio = value.SequenceEqual("AUDIO"u8);
                 break;
             default:
                 break;
@@ -664,9 +716,32 @@ internal sealed partial class UsageScanner : IDisposable
             case Name.FinishReason:
                 SawEnd = true;
                 break;
+            case Name.Modality:
+                _modalityIsAudio = Is(ref reader, "AUDIO"u8);
+                break;
             default:
                 break;
         }
+    }
+
+    /// <summary>One Gemini <c>{"modality","tokenCount"}</c> entry ended: an audio one adds to the audio count.</summary>
+    private void EndModality(Frame frame)
+    {
+        if (!_modalityIsAudio || _modalityCount <= 0)
+        {
+            return;
+        }
+
+        if (frame == Frame.PromptModality)
+        {
+            Usage.PromptAudioTokenCount = (Usage.PromptAudioTokenCount ?? 0) + _modalityCount;
+        }
+        else
+        {
+            Usage.CachedAudioTokenCount = (Usage.CachedAudioTokenCount ?? 0) + _modalityCount;
+        }
+
+        (_modalityIsAudio, _modalityCount) = (false, 0);
     }
 
     [System.Runtime.CompilerServices.InlineArray(MaxDepth)]

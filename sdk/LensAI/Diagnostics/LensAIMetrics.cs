@@ -17,6 +17,7 @@ internal sealed class LensAIMetrics : IDisposable
         Shipped = _meter.CreateCounter<long>("lensai.events.shipped", "{event}", "Events accepted by the ingest endpoint.");
         Spooled = _meter.CreateCounter<long>("lensai.events.spooled", "{event}", "Events written to the disk spool because the endpoint could not be reached.");
         Dropped = _meter.CreateCounter<long>("lensai.events.dropped", "{event}", "Events lost, by reason: queue_full, spool_full, expired, rejected, shutdown, no_spool.");
+        Estimated = _meter.CreateCounter<long>("lensai.events.estimated", "{event}", "Calls the provider billed without reporting their usage (abandoned or broken streams, failed calls): their tokens were estimated.");
         Unpriced = _meter.CreateCounter<long>("lensai.events.unpriced", "{event}", "Calls whose model the price catalogue does not know (cost_usd is null).");
         CaptureErrors = _meter.CreateCounter<long>("lensai.capture.errors", "{error}", "Failures inside LensAI's capture; the caller's call was not affected.");
         Cost = _meter.CreateCounter<double>("lensai.cost", "USD", "Cost of captured calls at catalogue prices.");
@@ -46,6 +47,9 @@ internal sealed class LensAIMetrics : IDisposable
     public Counter<long> Dropped { get; }
 
     public Counter<long> Unpriced { get; }
+
+    /// <summary><c>lensai.events.estimated</c>: calls whose token counts LensAI estimated (usage_estimated = true).</summary>
+    public Counter<long> Estimated { get; }
 
     public Counter<long> CaptureErrors { get; }
 

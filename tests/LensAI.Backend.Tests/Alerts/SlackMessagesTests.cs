@@ -108,6 +108,22 @@ public sealed class SlackMessagesTests
     }
 
     [Fact]
+    public void Estimated_calls_are_named_in_the_alert_and_counted_in_its_spend()
+    {
+        var alert = SampleAlert() with { EstimatedCalls = 3 };
+        using var doc = JsonDocument.Parse(SlackMessages.BuildAlert(alert));
+        var root = doc.RootElement;
+        Assert.EndsWith("could not be priced, 3 calls estimated", root.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var texts = root.GetProperty("blocks").EnumerateArray()
+            .Where(b => b.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.Object)
+            .Select(b => b.GetProperty("text").GetProperty("text").GetString()).ToList();
+        Assert.Contains(":straight_ruler: *3 calls estimated*: they ended before the provider reported usage (abandoned or broken streams, timeouts); their estimated cost is counted in the spend above.", texts);
+
+        using var none = JsonDocument.Parse(SlackMessages.BuildAlert(SampleAlert()));
+        Assert.DoesNotContain("estimated", none.RootElement.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resolved_messages_replace_the_original_without_buttons()
     {
         var alert = SampleAlert();

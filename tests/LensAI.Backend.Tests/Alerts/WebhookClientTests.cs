@@ -67,6 +67,7 @@ public sealed class WebhookClientTests
         Assert.Equal("alice", root.GetProperty("top_users")[0].GetProperty("name").GetString());
         Assert.Equal(3, root.GetProperty("unpriced_calls").GetInt64());
         Assert.Equal("my-finetune-v2", root.GetProperty("unpriced_models")[0].GetString());
+        Assert.Equal(0, root.GetProperty("estimated_calls").GetInt64());
         Assert.Equal("block", root.GetProperty("action").GetString());
         Assert.False(root.GetProperty("blocked").GetBoolean());
         Assert.StartsWith("[LensAI] acme · user alice", root.GetProperty("summary").GetString(), StringComparison.Ordinal);

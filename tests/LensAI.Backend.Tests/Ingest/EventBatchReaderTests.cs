@@ -63,6 +63,10 @@ public sealed class EventBatchReaderTests
     [InlineData("tokens_in", 100_000_001, "/events/0/tokens_in", "exceed")]
     [InlineData("tokens_cached_in", 101, "/events/0/tokens_cached_in", "exceed tokens_in")]
     [InlineData("tokens_reasoning", 21, "/events/0/tokens_reasoning", "exceed tokens_out")]
+    [InlineData("tokens_audio_out", 21, "/events/0/tokens_audio_out", "exceed tokens_out")]
+    [InlineData("tokens_audio_in", 51, "/events/0/tokens_audio_in", "uncached audio must fit")] // 100 in, 50 cached: 50 uncached
+    [InlineData("tokens_audio_cached_in", 1, "/events/0/tokens_audio_in", "must not exceed tokens_audio_in")]
+    [InlineData("usage_estimated", "yes", "/events/0/usage_estimated", "true or false")]
     [InlineData("status", "done", "/events/0/status", "ok, rate_limited, error, blocked")]
     [InlineData("ts", "2027-01-01T00:00:00Z", "/events/0/ts", "future")]
     [InlineData("ts", "2020-01-01T00:00:00Z", "/events/0/ts", "older")]

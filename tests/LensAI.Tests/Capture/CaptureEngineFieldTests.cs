@@ -14,7 +14,8 @@ public sealed class CaptureEngineFieldTests
         await using var client = new TestClient();
         var e = client.Lens.Engine.Record(new CapturedCall(
             sample.Provider, sample.Model, sample.Operation, sample.Stream, sample.Usage, sample.Status, sample.HttpStatus,
-            sample.Timestamp.AddTicks(7), sample.LatencyMs, sample.TtftMs, sample.RequestId, new Attribution(sample.UserId, sample.Route, sample.Metadata)));
+            sample.Timestamp.AddTicks(7), sample.LatencyMs, sample.TtftMs, sample.RequestId, new Attribution(sample.UserId, sample.Route, sample.Metadata),
+            UsageEstimated: sample.UsageEstimated));
 
         Assert.True(PriceCatalog.Default.TryCalculate(sample.Provider, sample.Model, sample.Usage, out var cost, out var priceVersion));
         foreach (var field in UsageEventFields.All)

@@ -159,6 +159,48 @@ public sealed class FixtureCaptureTests
     }
 
     [Fact]
+    public async Task Gemini_audio_input_is_billed_at_the_audio_rates()
+    {
+        // gemini-2.5-flash list prices (ai.google.dev, 2026-11-21): input $0.30, audio input $1.00, cached $0.03,
+        // cached audio $0.10, output $2.50 per 1M. The fixture: prompt 17,713 (AUDIO 1,917), cached 17,379 (AUDIO
+        // 1,881), candidates 68 + thoughts 821 = 889 out. Uncached: 334, of which audio 1,917 − 1,881 = 36.
+        // (334 − 36) × 0.30 + 36 × 1.00 + (17,379 − 1,881) × 0.03 + 1,881 × 0.10 + 889 × 2.50
+        // = 89.40 + 36.00 + 464.94 + 188.10 + 2,222.50 = 3,000.94 µ$. At the text rate it was 2,844.07 µ$ (5.2 % under).
+        var body = Fixtures.Bytes("gemini/generate-content-implicit-cache-video.json");
+        await using var client = new TestClient();
+        using var http = client.Http(StubHandler.Returning(body, "application/json"));
+        using var response = await http.PostAsync("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        await response.Content.ReadAsByteArrayAsync();
+
+        var e = client.Single();
+        Assert.Equal(1917, e.TokensAudioIn);
+        Assert.Equal(1881, e.TokensAudioCachedIn);
+        Assert.Equal(0, e.TokensAudioOut);
+        Assert.Equal(0.00300094m, e.CostUsd);
+    }
+
+    [Fact]
+    public async Task OpenAI_audio_tokens_are_billed_at_the_audio_rates()
+    {
+        // An audio chat answer (OpenAI's documented usage shape) priced by an override at gpt-4o-audio-preview's list
+        // prices: text $2.50 in / $10 out, audio $40 in / $80 out per 1M. 1,000 in of which 400 audio, 500 out of which
+        // 300 audio: 600 × 2.50 + 400 × 40 + 200 × 10 + 300 × 80 = 1,500 + 16,000 + 2,000 + 24,000 µ$ = $0.0435.
+        var body = """{"id":"chatcmpl-a","model":"gpt-4o-audio-preview-2024-12-17","choices":[],"usage":{"prompt_tokens":1000,"completion_tokens":500,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":400},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":300}}}"""u8.ToArray();
+        await using var client = new TestClient(o => o.PriceOverrides.Add(new LensAI.Pricing.ModelPrice
+        {
+            Provider = "openai", Model = "gpt-4o-audio-preview-2024-12-17",
+            InputPerMillion = 2.5m, OutputPerMillion = 10m, AudioInputPerMillion = 40m, AudioOutputPerMillion = 80m,
+        }));
+        using var http = client.Http(StubHandler.Returning(body, "application/json"));
+        using var response = await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        await response.Content.ReadAsByteArrayAsync();
+
+        var e = client.Single();
+        Assert.Equal((400, 0, 300), (e.TokensAudioIn, e.TokensAudioCachedIn, e.TokensAudioOut));
+        Assert.Equal(0.0435m, e.CostUsd);
+    }
+
+    [Fact]
     public async Task A_compacted_anthropic_stream_bills_every_step_not_only_the_last()
     {
         // The fixture's usage.iterations: a compaction step (100 in, 83 out, 55,096 cache read) and the message

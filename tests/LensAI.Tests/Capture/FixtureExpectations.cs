@@ -88,6 +88,13 @@ internal static class FixtureExpectations
             {
                 Flatten(p.Value, key + ".", into);
             }
+            else if (p.Value.ValueKind == JsonValueKind.Array && key is "promptTokensDetails" or "cacheTokensDetails")
+            {
+                // Gemini: tokens per modality; each chunk's list is the whole count so far.
+                into[key + ".AUDIO"] = p.Value.EnumerateArray()
+                    .Where(d => d.TryGetProperty("modality", out var m) && m.GetString() == "AUDIO")
+                    .Sum(d => d.GetProperty("tokenCount").GetInt64());
+            }
             else if (p.Value.ValueKind == JsonValueKind.Array && key == "iterations")
             {
                 // Anthropic: each step (compaction, message) as billed; a later list replaces an earlier one.
@@ -119,7 +126,11 @@ internal static class FixtureExpectations
             case "openai-chat":
                 return new TokenUsage((int)Get("prompt_tokens"), (int)Get("completion_tokens"),
                     (int)Get("prompt_tokens_details.cached_tokens"), (int)Get("prompt_tokens_details.cache_write_tokens"),
-                    (int)Get("completion_tokens_details.reasoning_tokens"));
+                    (int)Get("completion_tokens_details.reasoning_tokens"))
+                {
+                    AudioInputTokens = (int)Get("prompt_tokens_details.audio_tokens"),
+                    AudioOutputTokens = (int)Get("completion_tokens_details.audio_tokens"),
+                };
             case "openai-embeddings":
                 return new TokenUsage((int)Get("prompt_tokens"), 0);
             case "openai-responses":
@@ -146,7 +157,11 @@ internal static class FixtureExpectations
                 // candidatesTokenCount excludes thoughts: add them.
                 var thoughts = Get("thoughtsTokenCount");
                 return new TokenUsage((int)(Get("promptTokenCount") + Get("toolUsePromptTokenCount")), (int)(Get("candidatesTokenCount") + thoughts),
-                    (int)Get("cachedContentTokenCount"), 0, (int)thoughts);
+                    (int)Get("cachedContentTokenCount"), 0, (int)thoughts)
+                {
+                    AudioInputTokens = (int)Get("promptTokensDetails.AUDIO"),
+                    CachedAudioInputTokens = (int)Get("cacheTokensDetails.AUDIO"),
+                };
             default:
                 throw new ArgumentOutOfRangeException(nameof(dialect));
         }
@@ -223,12 +238,16 @@ internal static class FixtureExpectations
             write1h = tier.CacheWrite1hPerMillion ?? write1h;
         }
 
-        var plain = u.InputTokens - u.CachedInputTokens - u.CacheWriteTokens;
+        var audio = u.AudioInputTokens - u.CachedAudioInputTokens;
+        var plain = u.InputTokens - u.CachedInputTokens - u.CacheWriteTokens - audio;
         var dollars = (plain * input
-            + u.CachedInputTokens * (cached ?? input)
+            + audio * (p.AudioInputPerMillion ?? input)
+            + (u.CachedInputTokens - u.CachedAudioInputTokens) * (cached ?? input)
+            + u.CachedAudioInputTokens * (p.CachedAudioInputPerMillion ?? cached ?? input)
             + (u.CacheWriteTokens - u.CacheWrite1hTokens) * (write ?? input)
             + u.CacheWrite1hTokens * (write1h ?? write ?? input)
-            + u.OutputTokens * output) / 1_000_000m + p.PerRequest;
+            + (u.OutputTokens - u.AudioOutputTokens) * output
+            + u.AudioOutputTokens * (p.AudioOutputPerMillion ?? output)) / 1_000_000m + p.PerRequest;
         return Math.Round(dollars, 9, MidpointRounding.AwayFromZero);
     }
 }

@@ -274,11 +274,20 @@
 
     destroyCharts();
     renderUnpriced(r);
+    renderEstimated(r);
     renderCost(r);
     renderTop('users', r.by_user || [], COLORS.users, 'user');
     renderTop('routes', r.by_route || [], COLORS.routes, 'route');
     renderLatency(r);
     renderBudgets(r);
+  }
+
+  function renderEstimated(r) {
+    const banner = $('estimated');
+    const count = num((r.totals || {}).estimated);
+    banner.hidden = count === 0;
+    banner.textContent = count === 0 ? '' : integer.format(count) + ' call' + (count === 1 ? '' : 's') +
+      ' ended before the provider reported usage (abandoned or broken streams, timeouts): their tokens and cost are estimates, included in the totals.';
   }
 
   function renderUnpriced(r) {
