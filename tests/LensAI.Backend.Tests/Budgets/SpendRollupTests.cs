@@ -92,6 +92,31 @@ public sealed class SpendRollupTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Estimated_calls_are_counted_before_and_after_they_settle_into_the_stored_rollup()
+    {
+        var day = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        var file = Budgets(Budget("day", BudgetScopeNames.Project, null, "daily", 10m), Budget("red", BudgetScopeNames.Metadata, "team=red", "daily", 10m));
+        var spend = new SpendRollup(_events) { SettleTime = s_settle };
+
+        // Two estimated calls (0.5 + 0.25, one of team red) and one measured (1.00).
+        await StoreAsync(
+            "acme",
+            Event(day.AddHours(9), 0.5m, "alice") with { UsageEstimated = true },
+            Event(day.AddHours(10), 0.25m, "bob", team: "red") with { UsageEstimated = true },
+            Event(day.AddHours(11), 1m, "bob"));
+        foreach (var wait in new[] { TimeSpan.Zero, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5) })
+        {
+            _time.Advance(wait); // fresh, then settled into the stored rollup, then read back from it alone
+            var daily = (await spend.SpendAsync("acme", file, _time.GetUtcNow(), CancellationToken.None))["daily"];
+            Assert.Equal(1.75m, daily.ProjectCost);
+            Assert.Equal(2, daily.ProjectEstimated);
+            Assert.Equal(1, daily.For(BudgetScopeNames.User, "alice").Estimated);
+            Assert.Equal(1, daily.For(BudgetScopeNames.Metadata, "team=red").Estimated);
+            Assert.Equal(0.25m, daily.For(BudgetScopeNames.Metadata, "team=red").Cost);
+        }
+    }
+
+    [Fact]
     public async Task Changing_the_budgets_rebuilds_the_rollup_once_from_the_parts()
     {
         var day = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
