@@ -53,23 +53,19 @@ internal sealed class ExportService(EventStore events)
             throw new ArgumentException($"An export covers at most {MaxRange.TotalDays:0} days; split the range.");
         }
 
-        for (var attempt = 1; ; attempt++)
+        return await EventStore.RetryWhilePartsVanishAsync(async () =>
         {
             var output = Path.Combine(Path.GetTempPath(), $"lensai-export-{Guid.NewGuid():N}.{(format == ExportFormat.Csv ? "csv" : "parquet")}");
             try
             {
                 return (output, await ExportOnceAsync(project, from, to, format, output, cancellationToken).ConfigureAwait(false));
             }
-            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
+            catch (DuckDBException)
             {
-                // A listed part was merged away while DuckDB read it: drop what was written and list again.
-                File.Delete(output);
+                File.Delete(output); // nothing half-written is left behind, whether the read is tried again or not
+                throw;
             }
-            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
-            {
-                // A remote part was merged away before it was fetched: list again.
-            }
-        }
+        }).ConfigureAwait(false);
     }
 
     private async Task<int> ExportOnceAsync(string project, DateTimeOffset from, DateTimeOffset to, ExportFormat format, string output, CancellationToken cancellationToken)

@@ -84,18 +84,29 @@ public sealed class EventStore
     /// parts between listing and reading (a listed part vanishes), it lists again and retries, so a reader never
     /// misses events that moved into a compacted file.
     /// </summary>
-    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<IReadOnlyList<string>, T> query, CancellationToken cancellationToken)
+    public Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<IReadOnlyList<string>, T> query, CancellationToken cancellationToken)
+        => RetryWhilePartsVanishAsync(async () =>
+        {
+            var keys = await ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+            return query(await LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false));
+        });
+
+    /// <summary>
+    /// Runs <paramref name="read"/> — which must list the parts itself — again when a part it listed vanished before it
+    /// was read (merged or compacted away: DuckDB cannot open it, or a remote download finds nothing), up to
+    /// <see cref="MaxReadAttempts"/> times; the merged file is in the next listing.
+    /// </summary>
+    internal static async Task<T> RetryWhilePartsVanishAsync<T>(Func<Task<T>> read)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var keys = await ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
-                return query(await LocalPathsAsync(keys, cancellationToken).ConfigureAwait(false));
+                return await read().ConfigureAwait(false);
             }
             catch (DuckDBException ex) when (attempt < MaxReadAttempts && IsVanishedPart(ex))
             {
-                // A part was compacted away while DuckDB opened it: list again.
+                // A part was merged away while DuckDB opened it: list again.
             }
             catch (PartVanishedException) when (attempt < MaxReadAttempts)
             {
@@ -111,7 +122,7 @@ public sealed class EventStore
     /// True when DuckDB failed because a listed part was gone by the time it opened it (compaction or the part merger
     /// replaced it): the reader lists again, and the merged file is in the new listing.
     /// </summary>
-    internal static bool IsVanishedPart(DuckDBException exception)
+    private static bool IsVanishedPart(DuckDBException exception)
         => exception.Message.Contains("No files found", StringComparison.OrdinalIgnoreCase)
            || exception.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase);
 

@@ -22,24 +22,8 @@ public sealed class RollupReader(EventStore events)
     /// listed and run again (<see cref="EventStore.MaxReadAttempts"/> times), so a report never fails or misses events
     /// because a background merge replaced the files it listed.
     /// </remarks>
-    public async Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await QueryOnceAsync(project, fromDay, toDay, query, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
-            {
-                // A listed part vanished (merged away): list again.
-            }
-            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
-            {
-                // A remote part was merged away before it was fetched: list again.
-            }
-        }
-    }
+    public Task<T> QueryAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
+        => EventStore.RetryWhilePartsVanishAsync(() => QueryOnceAsync(project, fromDay, toDay, query, cancellationToken));
 
     private async Task<T> QueryOnceAsync<T>(string project, DateOnly fromDay, DateOnly toDay, Func<DuckDBConnection, string, T> query, CancellationToken cancellationToken)
     {

@@ -106,9 +106,8 @@ internal sealed class SpendRollup(EventStore events)
     }
 
     /// <summary>The sums of the events ingested after the watermark, by 15-minute bucket; <c>Committed</c> when ingested at or before <paramref name="settled"/>.</summary>
-    private async Task<(List<FreshSum> Sums, List<FreshTier> Tiers)> ReadNewAsync(string project, DateOnly fromDay, DateOnly toDay, DateTimeOffset? watermark, DateTimeOffset settled, List<string> scopes, string? tierKey, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task<(List<FreshSum> Sums, List<FreshTier> Tiers)> ReadNewAsync(string project, DateOnly fromDay, DateOnly toDay, DateTimeOffset? watermark, DateTimeOffset settled, List<string> scopes, string? tierKey, CancellationToken cancellationToken)
+        => EventStore.RetryWhilePartsVanishAsync<(List<FreshSum>, List<FreshTier>)>(async () =>
         {
             var keys = await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
             var candidates = Candidates(keys, watermark, SettleTime);
@@ -117,28 +116,16 @@ internal sealed class SpendRollup(EventStore events)
                 return ([], []);
             }
 
-            try
+            var candidatePaths = await events.LocalPathsAsync(candidates, cancellationToken).ConfigureAwait(false);
+            using var connection = events.DuckDb.Open();
+            var rows = ReadFresh(connection, candidatePaths, watermark, scopes.Count > 0 || tierKey is not null);
+            if (rows > 0 && watermark is { } w)
             {
-                var candidatePaths = await events.LocalPathsAsync(candidates, cancellationToken).ConfigureAwait(false);
-                using var connection = events.DuckDb.Open();
-                var rows = ReadFresh(connection, candidatePaths, watermark, scopes.Count > 0 || tierKey is not null);
-                if (rows > 0 && watermark is { } w)
-                {
-                    await DropResentAsync(connection, keys, w, cancellationToken).ConfigureAwait(false);
-                }
+                await DropResentAsync(connection, keys, w, cancellationToken).ConfigureAwait(false);
+            }
 
-                return rows > 0 ? Sum(connection, settled, scopes, tierKey) : ([], []);
-            }
-            catch (DuckDBException ex) when (attempt < EventStore.MaxReadAttempts && EventStore.IsVanishedPart(ex))
-            {
-                // A part was merged away between listing and reading: list again (the merged part is in the new listing).
-            }
-            catch (PartVanishedException) when (attempt < EventStore.MaxReadAttempts)
-            {
-                // A remote part was merged away before it was fetched: list again.
-            }
-        }
-    }
+            return rows > 0 ? Sum(connection, settled, scopes, tierKey) : ([], []);
+        });
 
     /// <summary>Loads the candidate parts' events ingested after the watermark into the temp table <c>fresh</c> (first copy per event id); returns how many.</summary>
     private static long ReadFresh(DuckDBConnection connection, IReadOnlyList<string> paths, DateTimeOffset? watermark, bool withMetadata)
