@@ -8,6 +8,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
 
 namespace LensAI.Benchmarks;
@@ -24,18 +25,31 @@ namespace LensAI.Benchmarks;
 public class HandlerOverheadBenchmarks
 {
     private readonly HttpCall _call = new(Transport.InMemory);
+    private readonly HttpCall _inProcess = new(Transport.InMemory, static o => o.ApiKey = null);
 
-    [GlobalSetup]
+    [GlobalSetup(Targets = [nameof(Untracked), nameof(LensAI)])]
     public void Setup() => _call.Setup();
 
+    [GlobalSetup(Target = nameof(LensAIInProcess))]
+    public void SetupInProcess() => _inProcess.Setup();
+
     [GlobalCleanup]
-    public void Cleanup() => _call.Dispose();
+    public void Cleanup()
+    {
+        _call.Dispose();
+        _inProcess.Dispose();
+    }
 
     [Benchmark(Baseline = true)]
     public Task<int> Untracked() => _call.UntrackedAsync();
 
+    /// <summary>Captured, priced, queued and shipped by the background thread (gzip JSON to an in-memory ingest).</summary>
     [Benchmark]
     public Task<int> LensAI() => _call.TrackedAsync();
+
+    /// <summary>Captured, priced and counted in process (no endpoint): the caller's share of <see cref="LensAI"/>.</summary>
+    [Benchmark]
+    public Task<int> LensAIInProcess() => _inProcess.TrackedAsync();
 }
 
 /// <summary>
@@ -49,10 +63,14 @@ public class HandlerOverheadBenchmarks
 public class SocketsOverheadBenchmarks
 {
     private readonly HttpCall _call = new(Transport.Sockets);
+    private readonly HttpCall _inProcess = new(Transport.Sockets, static o => o.ApiKey = null);
     private TracerProvider? _tracing;
 
-    [GlobalSetup]
+    [GlobalSetup(Targets = [nameof(Untracked), nameof(LensAI)])]
     public void Setup() => _call.Setup();
+
+    [GlobalSetup(Target = nameof(LensAIInProcess))]
+    public void SetupInProcess() => _inProcess.Setup();
 
     [GlobalSetup(Target = nameof(OpenTelemetry))]
     public void SetupOpenTelemetry()
@@ -65,21 +83,50 @@ public class SocketsOverheadBenchmarks
             .Build();
     }
 
+    [GlobalSetup(Target = nameof(OpenTelemetryOtlp))]
+    public void SetupOpenTelemetryOtlp()
+    {
+        _call.Setup();
+        _tracing = Sdk.CreateTracerProviderBuilder()
+            .SetSampler(new AlwaysOnSampler())
+            .AddHttpClientInstrumentation()
+            .AddOtlpExporter(static o =>
+            {
+                // The exporter's own shape (batch processor, protobuf over HTTP) to an in-memory collector that
+                // accepts every batch: the anchor for LensAI's shipping, as AcceptAllIngest is LensAI's.
+                o.Protocol = OtlpExportProtocol.HttpProtobuf;
+                o.Endpoint = new Uri("http://127.0.0.1:9/v1/traces");
+                o.HttpClientFactory = static () => new HttpClient(new AcceptAllIngest());
+            })
+            .Build();
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
         _tracing?.Dispose();
         _call.Dispose();
+        _inProcess.Dispose();
     }
 
     [Benchmark(Baseline = true)]
     public Task<int> Untracked() => _call.UntrackedAsync();
 
+    /// <summary>Captured, priced, queued and shipped (gzip JSON, background thread): compare with <see cref="OpenTelemetryOtlp"/>.</summary>
     [Benchmark]
     public Task<int> LensAI() => _call.TrackedAsync();
 
+    /// <summary>Captured, priced and counted in process, nothing shipped: compare with <see cref="OpenTelemetry"/>.</summary>
+    [Benchmark]
+    public Task<int> LensAIInProcess() => _inProcess.TrackedAsync();
+
+    /// <summary>OpenTelemetry's HttpClient instrumentation, every span exported synchronously into memory.</summary>
     [Benchmark]
     public Task<int> OpenTelemetry() => _call.UntrackedAsync();
+
+    /// <summary>The same instrumentation exporting OTLP (protobuf over HTTP, batch processor) to an in-memory collector.</summary>
+    [Benchmark]
+    public Task<int> OpenTelemetryOtlp() => _call.UntrackedAsync();
 }
 
 /// <summary>

@@ -8,15 +8,19 @@ internal sealed class CaptureContent : HttpContent
 {
     private readonly HttpContent _inner;
     private readonly CallCapture _capture;
+    private readonly long? _length;
 
     public CaptureContent(HttpContent inner, CallCapture capture)
     {
         _inner = inner;
         _capture = capture;
-        Headers.ContentType = inner.Headers.ContentType;
+        _length = RawHeaders.ContentLength(inner.Headers);
+
+        // Copied as they came, unparsed: a response read from a socket keeps its header values as raw strings until
+        // someone asks for them, and parsing them here would cost every call what only some callers use.
         foreach (var header in inner.Headers.NonValidated)
         {
-            if (!header.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
@@ -57,7 +61,7 @@ internal sealed class CaptureContent : HttpContent
         }
 
         return inner.IsCompletedSuccessfully
-            ? Task.FromResult<Stream>(new CaptureStream(inner.Result, _capture, _inner.Headers.ContentLength))
+            ? Task.FromResult<Stream>(new CaptureStream(inner.Result, _capture, _length))
             : WrapAsync(inner);
     }
 
@@ -65,7 +69,7 @@ internal sealed class CaptureContent : HttpContent
     {
         try
         {
-            return new CaptureStream(await inner.ConfigureAwait(false), _capture, _inner.Headers.ContentLength);
+            return new CaptureStream(await inner.ConfigureAwait(false), _capture, _length);
         }
         catch
         {
@@ -78,7 +82,7 @@ internal sealed class CaptureContent : HttpContent
     {
         try
         {
-            return new CaptureStream(_inner.ReadAsStream(cancellationToken), _capture, _inner.Headers.ContentLength);
+            return new CaptureStream(_inner.ReadAsStream(cancellationToken), _capture, _length);
         }
         catch
         {
@@ -89,8 +93,8 @@ internal sealed class CaptureContent : HttpContent
 
     protected override bool TryComputeLength(out long length)
     {
-        length = _inner.Headers.ContentLength ?? 0;
-        return _inner.Headers.ContentLength is not null;
+        length = _length ?? 0;
+        return _length is not null;
     }
 
     protected override void Dispose(bool disposing)

@@ -247,9 +247,7 @@ internal sealed class LensAIHttpHandler : DelegatingHandler
             }
 
             var content = response.Content;
-            var mediaType = content.Headers.ContentType?.MediaType;
-            var isEventStream = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
-            capture.OnResponse(status, isEventStream);
+            capture.OnResponse(status, RawHeaders.IsEventStream(content.Headers));
             if (!capture.IsStream && InMemoryBody.TryGet(content, out var body) && body.Length <= RequestInspector.MaxInspectedBytes)
             {
                 // The whole body is already here (an in-process handler): read where it lies, no wrapper, no copy.
