@@ -54,6 +54,17 @@ internal static class BudgetCheckBenchmark
         await job.WhenIdleAsync(); // every project's first build, before the load starts
         Console.WriteLine($"first check (builds every project's spend rollup from its parts): {clock.Elapsed.TotalMilliseconds:N0} ms — {first.Summary}");
 
+        var quiet = new List<double>(); // each project once more, nothing new: what a check costs when nothing changed
+        for (var p = 0; p < Projects; p++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await job.CheckProjectAsync(Project(p), CancellationToken.None);
+            quiet.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+
+        quiet.Sort();
+        Console.WriteLine($"one project's check with nothing new, no load: p50 {P(quiet, 0.5):N2} ms  p95 {P(quiet, 0.95):N2} ms  max {quiet[^1]:N2} ms");
+        Console.WriteLine($"load average before the load starts: {LoadAverage()}");
         var load = new LoadGenerator(app.BaseAddress, keys);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var durations = new List<double>();
@@ -65,16 +76,22 @@ internal static class BudgetCheckBenchmark
             await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, CancellationToken.None);
         }
 
+        var loadAverage = LoadAverage();
         await load.DisposeAsync();
         await job.WhenIdleAsync();
+        Console.WriteLine($"load average at the end of the load: {loadAverage}");
         var (ingested, failed, elapsed) = (load.Ingested, load.Failed, load.Elapsed.TotalSeconds);
         var steady = durations.Skip(durations.Count / 3).Order().ToList(); // after the first third: the settle window is full
-        double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
         var all = durations.Order().ToList();
         Console.WriteLine($"ingest meanwhile: {ingested:N0} events in {elapsed:0} s = {ingested / elapsed:N0} events/s ({failed} failed batches)");
         Console.WriteLine($"check, all {all.Count} runs: p50 {P(all, 0.5):N0} ms  p95 {P(all, 0.95):N0} ms  max {all[^1]:N0} ms");
         Console.WriteLine($"check, last {steady.Count} runs (steady state): p50 {P(steady, 0.5):N0} ms  p95 {P(steady, 0.95):N0} ms  max {steady[^1]:N0} ms");
     }
+
+    private static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>The machine's 1, 5 and 15-minute load averages (Linux), to say how busy the cores were.</summary>
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string Project(int p) => "bench" + p.ToString("D3", CultureInfo.InvariantCulture);
 

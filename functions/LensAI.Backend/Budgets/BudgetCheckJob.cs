@@ -30,6 +30,8 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
     private readonly ConcurrentDictionary<string, long> _lastChecked = new(StringComparer.Ordinal);
     private readonly Channel<bool> _slots = Slots(Math.Max(4, 2 * Environment.ProcessorCount)); // a check mostly waits on storage
     private readonly ConcurrentDictionary<string, (string ETag, BudgetFile File)> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ETag, BudgetStateFile State)> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Outcome> _outcomes = new(StringComparer.Ordinal);
     private long _checks;
 
     public JobDefinition Definition => JobRegistry.BudgetCheck;
@@ -142,11 +144,19 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
         return slots;
     }
 
+    /// <summary>
+    /// Checks one project. Writes only what changed: the state when a transition happened (a threshold, a block, an
+    /// override, a new period, an alert to deliver), the kill-switch document when a figure in it changed (a block that
+    /// starts or ends is written in this same check). When neither the budgets, the spend, the state nor the stored
+    /// document changed since this instance's last check of the project, and no time-driven change is due (a period
+    /// end, an override's expiry, a forecast's start), nothing is evaluated at all.
+    /// </summary>
     public async Task<IReadOnlyList<string>> CheckProjectAsync(string project, CancellationToken cancellationToken)
     {
         var file = await BudgetsAsync(project, cancellationToken).ConfigureAwait(false);
         if (file is null)
         {
+            _outcomes.TryRemove(project, out _);
             return [];
         }
 
@@ -157,7 +167,14 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
         BudgetEvaluation evaluation;
         while (true)
         {
-            var (previous, etag) = await budgets.GetStateAsync(project, cancellationToken).ConfigureAwait(false);
+            var (previous, etag, content) = await StateAsync(project, cancellationToken).ConfigureAwait(false);
+            if (_outcomes.TryGetValue(project, out var last) && ReferenceEquals(last.File, file) && ReferenceEquals(last.Spend, spendByPeriod)
+                && last.StateETag == etag && previous.Outbox.Count == 0 && now < last.NextChange
+                && last.StatusETag == await budgets.StatusETagAsync(project, cancellationToken).ConfigureAwait(false))
+            {
+                return log; // the same inputs give the same outcome, already stored
+            }
+
             evaluation = BudgetEvaluator.Evaluate(project, file, p => spendByPeriod[p], previous, now);
             var known = previous.Outbox.Select(a => a.Alert.AlertId + "#" + a.Channel).Concat(previous.Sent).ToHashSet(StringComparer.Ordinal);
             foreach (var alert in evaluation.NewAlerts)
@@ -169,21 +186,51 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
                 }
             }
 
-            if (await budgets.TrySetStateAsync(project, evaluation.State, etag, cancellationToken).ConfigureAwait(false) is not null)
+            var state = BudgetStore.SerializeState(evaluation.State);
+            if (content is null || !state.AsSpan().SequenceEqual(content))
             {
-                break;
+                etag = await budgets.TrySetStateAsync(project, state, etag, cancellationToken).ConfigureAwait(false);
+                if (etag is null)
+                {
+                    continue; // another instance changed the state (an override, a concurrent check): evaluate again on its state
+                }
+
+                _states[project] = (etag, evaluation.State);
             }
 
-            // Another instance changed the state (an override, a concurrent check): evaluate again on its state.
+            var statusETag = await budgets.SetStatusIfChangedAsync(evaluation.Status, cancellationToken).ConfigureAwait(false);
+            _outcomes[project] = new Outcome(file, spendByPeriod, etag, statusETag, evaluation.NextChange);
+            break;
         }
 
-        await budgets.SetStatusAsync(evaluation.Status, cancellationToken).ConfigureAwait(false);
         if (evaluation.State.Outbox.Count > 0) // nothing pending in the state just written: nothing to deliver (an instance that adds alerts delivers them)
         {
             await DeliverAsync(project, cancellationToken).ConfigureAwait(false);
         }
+
         return log;
     }
+
+    /// <summary>The project's state as stored, parsed again only when it changed (1,000 budgets are ~100 KB of JSON); never modified by a check.</summary>
+    private async Task<(BudgetStateFile State, string? ETag, byte[]? Content)> StateAsync(string project, CancellationToken cancellationToken)
+    {
+        var stored = await budgets.Store.GetAsync(BudgetStore.StateKey(project), cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return (new BudgetStateFile(), null, null);
+        }
+
+        if (!_states.TryGetValue(project, out var cached) || cached.ETag != stored.ETag)
+        {
+            cached = (stored.ETag, JsonSerializer.Deserialize(stored.Content, BudgetStateJsonContext.Default.BudgetStateFile) ?? new BudgetStateFile());
+            _states[project] = cached;
+        }
+
+        return (cached.State, stored.ETag, stored.Content);
+    }
+
+    /// <summary>What this instance's last check of a project evaluated (budgets and spend by reference: both are cached while unchanged) and stored.</summary>
+    private sealed record Outcome(BudgetFile File, Dictionary<string, PeriodSpend> Spend, string? StateETag, string StatusETag, DateTimeOffset NextChange);
 
     /// <summary>The project's budgets, parsed again only when the stored file changed (a file of 1,000 budgets is ~100 KB of JSON).</summary>
     private async Task<BudgetFile?> BudgetsAsync(string project, CancellationToken cancellationToken)

@@ -53,7 +53,8 @@ internal static class BudgetEvaluator
     public static BudgetEvaluation Evaluate(string project, BudgetFile file, Func<string, PeriodSpend> spendOf, BudgetStateFile previous, DateTimeOffset now)
     {
         var zone = BudgetPeriods.FindZone(file.TimeZone) ?? TimeZoneInfo.Utc;
-        var state = new BudgetStateFile { Outbox = previous.Outbox, Sent = previous.Sent, Dead = previous.Dead };
+        var state = new BudgetStateFile { Outbox = [.. previous.Outbox], Sent = [.. previous.Sent], Dead = [.. previous.Dead] }; // previous is never changed (a check may keep it cached)
+        var nextChange = DateTimeOffset.MaxValue;
         var alerts = new List<BudgetAlertData>();
         var statuses = new List<BudgetScopeStatus>();
         foreach (var target in Targets(file, spendOf, zone, now))
@@ -68,7 +69,12 @@ internal static class BudgetEvaluator
             var spent = scopeSpend.Cost;
             var percent = limit == 0 ? 0 : decimal.Round(spent / limit * 100m, 2);
             var overrideActive = s.OverrideUntil is { } until && until > now;
-            s.SpentUsd = spent;
+            nextChange = Min(nextChange, end);
+            if (overrideActive)
+            {
+                nextChange = Min(nextChange, s.OverrideUntil!.Value);
+            }
+
             s.Blocked = target.Action == "block" && percent >= 100m && !overrideActive;
 
             BudgetAlertData Alert(string kind, int? threshold = null, decimal? forecast = null, DateTimeOffset? exceedAt = null) => new()
@@ -102,6 +108,12 @@ internal static class BudgetEvaluator
             {
                 s.Fired.AddRange(crossed);
                 alerts.Add(Alert("threshold", crossed.Max())); // one alert for the highest newly crossed threshold
+            }
+
+            var forecastFrom = start + TimeSpan.FromTicks((end - start).Ticks / 20);
+            if (target.Forecast && !s.ForecastFired && forecastFrom > now)
+            {
+                nextChange = Min(nextChange, forecastFrom); // the forecast starts then
             }
 
             if (target.Forecast && !s.ForecastFired && spent > 0 && spent < limit)
@@ -150,8 +162,10 @@ internal static class BudgetEvaluator
         }
 
         var document = new BudgetStatusDocument { ProjectId = project, GeneratedAt = now, Budgets = statuses };
-        return new BudgetEvaluation(state, alerts, document);
+        return new BudgetEvaluation(state, alerts, document) { NextChange = nextChange };
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static BudgetScopeState Clone(BudgetScopeState s) => new()
     {
@@ -162,6 +176,5 @@ internal static class BudgetEvaluator
         OverrideUntil = s.OverrideUntil,
         LimitMultiplier = s.LimitMultiplier,
         Blocked = s.Blocked,
-        SpentUsd = s.SpentUsd,
     };
 }

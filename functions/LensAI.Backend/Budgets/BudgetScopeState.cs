@@ -2,6 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace LensAI.Backend.Budgets;
 
+/// <summary>
+/// One budget scope's state machine for its current period. It holds transitions only (thresholds fired, reports
+/// made, overrides, raises, the block), not the spend, so a check whose spend changed but crossed nothing writes
+/// nothing: the spend is in the kill-switch document.
+/// </summary>
 internal sealed class BudgetScopeState
 {
     [JsonPropertyName("period_start")]
@@ -25,7 +30,4 @@ internal sealed class BudgetScopeState
 
     [JsonPropertyName("blocked")]
     public bool Blocked { get; set; }
-
-    [JsonPropertyName("spent_usd")]
-    public decimal SpentUsd { get; set; }
 }

@@ -118,10 +118,81 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
 
     /// <summary>Writes the state only if nobody changed it since <paramref name="etag"/>; returns the new ETag or null on conflict.</summary>
     public Task<string?> TrySetStateAsync(string project, BudgetStateFile state, string? etag, CancellationToken cancellationToken)
-        => store.PutConditionalAsync(StateKey(project), JsonSerializer.SerializeToUtf8Bytes(state, BudgetStateJsonContext.Default.BudgetStateFile), etag, cancellationToken);
+        => TrySetStateAsync(project, SerializeState(state), etag, cancellationToken);
 
-    public Task SetStatusAsync(BudgetStatusDocument document, CancellationToken cancellationToken)
-        => store.PutAsync(StatusKey(document.ProjectId), JsonSerializer.SerializeToUtf8Bytes(document, BudgetStatusJsonContext.Default.BudgetStatusDocument), cancellationToken);
+    /// <summary>Writes serialized state (<see cref="SerializeState"/>) only if nobody changed it since <paramref name="etag"/>; returns the new ETag or null on conflict.</summary>
+    public Task<string?> TrySetStateAsync(string project, byte[] state, string? etag, CancellationToken cancellationToken)
+        => store.PutConditionalAsync(StateKey(project), state, etag, cancellationToken);
+
+    public static byte[] SerializeState(BudgetStateFile state) => JsonSerializer.SerializeToUtf8Bytes(state, BudgetStateJsonContext.Default.BudgetStateFile);
+
+    /// <summary>
+    /// Writes the kill-switch document unless the stored one already says the same (everything but its
+    /// <c>generated_at</c>): unchanged figures keep their document, its time and its ETag (the SDK's poll gets 304).
+    /// A conditional write, so of two checks racing, the one that read the newer document wins. Returns the ETag of
+    /// the document now stored.
+    /// </summary>
+    public async Task<string> SetStatusIfChangedAsync(BudgetStatusDocument document, CancellationToken cancellationToken)
+    {
+        var key = StatusKey(document.ProjectId);
+        while (true)
+        {
+            var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && GeneratedAtOf(stored.Content) is { } at)
+            {
+                var same = new BudgetStatusDocument { ProjectId = document.ProjectId, GeneratedAt = at, Budgets = document.Budgets };
+                if (JsonSerializer.SerializeToUtf8Bytes(same, BudgetStatusJsonContext.Default.BudgetStatusDocument).AsSpan().SequenceEqual(stored.Content))
+                {
+                    return stored.ETag;
+                }
+            }
+
+            var content = JsonSerializer.SerializeToUtf8Bytes(document, BudgetStatusJsonContext.Default.BudgetStatusDocument);
+            if (await store.PutConditionalAsync(key, content, stored?.ETag, cancellationToken).ConfigureAwait(false) is { } etag)
+            {
+                return etag;
+            }
+        }
+    }
+
+    /// <summary>The ETag of the stored kill-switch document, or null when there is none.</summary>
+    public async Task<string?> StatusETagAsync(string project, CancellationToken cancellationToken)
+        => (await store.GetAsync(StatusKey(project), cancellationToken).ConfigureAwait(false))?.ETag;
+
+    /// <summary>A status document's <c>generated_at</c>, read without parsing its budgets (it comes second); null if absent or malformed.</summary>
+    internal static DateTimeOffset? GeneratedAtOf(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var found = reader.ValueTextEquals("generated_at"u8);
+                if (!reader.Read())
+                {
+                    return null;
+                }
+
+                if (found)
+                {
+                    return reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at) ? at : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a document we wrote: it is replaced.
+        }
+
+        return null;
+    }
 
     public async Task<StoredObject?> GetStatusAsync(string project, CancellationToken cancellationToken)
         => await store.GetAsync(StatusKey(project), cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using DuckDB.NET.Data;
 using LensAI.Backend.Budgets;
 using LensAI.Backend.DuckDb;
 using LensAI.Backend.Parquet;
+using LensAI.Backend.Storage;
 using LensAI.Budgets;
 
 namespace LensAI.Backend.Rollups;
@@ -27,6 +29,9 @@ namespace LensAI.Backend.Rollups;
 /// </summary>
 internal sealed class SpendRollup(EventStore events)
 {
+    private readonly ConcurrentDictionary<string, (string ETag, SpendRollupFile File)> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Inputs, Dictionary<string, PeriodSpend> Spend)> _results = new(StringComparer.Ordinal);
+
     /// <summary>How long after an event is stamped (<c>ingested_at</c>) its part is surely stored: default 2 minutes.</summary>
     /// <remarks>
     /// Covers the writer's queue, its group-commit window and its 30 s storage timeout, after which a batch fails (503)
@@ -55,7 +60,7 @@ internal sealed class SpendRollup(EventStore events)
         var signature = string.Join('\u001f', [Version, zone.Id, string.Join(',', periods), tierKey ?? "", .. scopes]);
 
         var stored = await events.Store.GetAsync(Key(project), cancellationToken).ConfigureAwait(false);
-        var rollup = stored is null ? null : JsonSerializer.Deserialize(stored.Content, SpendRollupJsonContext.Default.SpendRollupFile);
+        var rollup = Parse(project, stored);
         if (rollup is null || rollup.Signature != signature)
         {
             rollup = new SpendRollupFile { Signature = signature }; // first build, or the budgets now need other sums
@@ -66,6 +71,17 @@ internal sealed class SpendRollup(EventStore events)
         if (watermark is { } w && settled < w)
         {
             settled = w;
+        }
+
+        // The same stored rollup, windows and parts to read give the same sums: the last ones are returned (the same instance).
+        var (fromDay, toDay) = periods.Count == 0
+            ? (default, default)
+            : (DateOnly.FromDateTime(current.Values.Min(c => c.Start).UtcDateTime), DateOnly.FromDateTime(current.Values.Max(c => c.End).UtcDateTime));
+        var listed = periods.Count == 0 ? [] : await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+        var inputs = string.Join('\n', [stored?.ETag ?? "", signature, .. current.Values.Select(c => c.Start.UtcTicks.ToString(CultureInfo.InvariantCulture)), .. Candidates(listed, watermark, SettleTime)]);
+        if (_results.TryGetValue(project, out var last) && last.Inputs == inputs)
+        {
+            return last.Spend;
         }
 
         var spend = new Spend(periods, zone, current);
@@ -81,9 +97,7 @@ internal sealed class SpendRollup(EventStore events)
 
         if (periods.Count > 0)
         {
-            var fromDay = DateOnly.FromDateTime(current.Values.Min(c => c.Start).UtcDateTime);
-            var toDay = DateOnly.FromDateTime(current.Values.Max(c => c.End).UtcDateTime);
-            var (sums, tiers) = await ReadNewAsync(project, fromDay, toDay, watermark, settled, scopes, tierKey, cancellationToken).ConfigureAwait(false);
+            var (sums, tiers) = await ReadNewAsync(project, fromDay, toDay, listed, watermark, settled, scopes, tierKey, cancellationToken).ConfigureAwait(false);
             foreach (var (bucket, dimension, key, cost, unpriced, estimated, committed) in sums)
             {
                 spend.AddFresh(bucket, dimension, key, cost, unpriced, estimated, committed);
@@ -99,17 +113,48 @@ internal sealed class SpendRollup(EventStore events)
         {
             var next = new SpendRollupFile { Signature = signature, Watermark = settled, Rows = spend.CommittedRows(), Tiers = spend.CommittedTiers() };
             // A lost race (another checker wrote first) keeps its file: this call's sums are right either way.
-            await events.Store.PutConditionalAsync(Key(project), JsonSerializer.SerializeToUtf8Bytes(next, SpendRollupJsonContext.Default.SpendRollupFile), stored?.ETag, cancellationToken).ConfigureAwait(false);
+            var content = JsonSerializer.SerializeToUtf8Bytes(next, SpendRollupJsonContext.Default.SpendRollupFile);
+            if (await events.Store.PutConditionalAsync(Key(project), content, stored?.ETag, cancellationToken).ConfigureAwait(false) is { } etag)
+            {
+                _files[project] = (etag, next);
+            }
         }
 
-        return spend.Current();
+        var result = spend.Current();
+        _results[project] = (inputs, result);
+        return result;
+    }
+
+    /// <summary>The stored rollup, parsed again only when it changed.</summary>
+    private SpendRollupFile? Parse(string project, StoredObject? stored)
+    {
+        if (stored is null)
+        {
+            return null;
+        }
+
+        if (_files.TryGetValue(project, out var cached) && cached.ETag == stored.ETag)
+        {
+            return cached.File;
+        }
+
+        var file = JsonSerializer.Deserialize(stored.Content, SpendRollupJsonContext.Default.SpendRollupFile);
+        if (file is not null)
+        {
+            _files[project] = (stored.ETag, file);
+        }
+
+        return file;
     }
 
     /// <summary>The sums of the events ingested after the watermark, by 15-minute bucket; <c>Committed</c> when ingested at or before <paramref name="settled"/>.</summary>
-    private Task<(List<FreshSum> Sums, List<FreshTier> Tiers)> ReadNewAsync(string project, DateOnly fromDay, DateOnly toDay, DateTimeOffset? watermark, DateTimeOffset settled, List<string> scopes, string? tierKey, CancellationToken cancellationToken)
-        => EventStore.RetryWhilePartsVanishAsync<(List<FreshSum>, List<FreshTier>)>(async () =>
+    private Task<(List<FreshSum> Sums, List<FreshTier> Tiers)> ReadNewAsync(string project, DateOnly fromDay, DateOnly toDay, IReadOnlyList<string> listed, DateTimeOffset? watermark, DateTimeOffset settled, List<string> scopes, string? tierKey, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string>? first = listed;
+        return EventStore.RetryWhilePartsVanishAsync<(List<FreshSum>, List<FreshTier>)>(async () =>
         {
-            var keys = await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false);
+            var keys = first ?? await events.ListPartsAsync(project, fromDay, toDay, cancellationToken).ConfigureAwait(false); // listed again after a part vanished
+            first = null;
             var candidates = Candidates(keys, watermark, SettleTime);
             if (candidates.Count == 0)
             {
@@ -126,6 +171,7 @@ internal sealed class SpendRollup(EventStore events)
 
             return rows > 0 ? Sum(connection, settled, scopes, tierKey) : ([], []);
         });
+    }
 
     /// <summary>Loads the candidate parts' events ingested after the watermark into the temp table <c>fresh</c> (first copy per event id); returns how many.</summary>
     private static long ReadFresh(DuckDBConnection connection, IReadOnlyList<string> paths, DateTimeOffset? watermark, bool withMetadata)
