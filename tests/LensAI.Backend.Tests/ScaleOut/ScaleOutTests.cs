@@ -20,7 +20,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
             IngestInstances = 2,
             JobInstances = 2,
             Projects = 2,
-            BatchesPerProject = 20,
+            BatchesPerProject = 15,
             EventsPerBatch = 200,
             Connections = 4,
             JobLease = TimeSpan.FromSeconds(2),
@@ -35,7 +35,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         output.WriteLine(result.ToString());
 
         Assert.Equal(0, result.BatchesFailed);
-        Assert.Equal(2 * 20 * 200, result.EventsAcknowledged);
+        Assert.Equal(2 * 15 * 200, result.EventsAcknowledged);
         Assert.Equal(result.EventsAcknowledged, result.ExportRows);
         Assert.Equal(0, result.ExportDuplicates);
         Assert.Equal(0, result.ExportMissing);
