@@ -43,6 +43,16 @@ public sealed class BackendOptions
     /// </summary>
     public bool RunScheduler { get; set; } = true;
 
+    /// <summary>
+    /// How long a timer job's storage lease lasts unless renewed. The instance running the job renews it every third of
+    /// this; an instance that dies mid-run leaves a lease that another instance takes over at most this long after its
+    /// last renewal. Default 30 s.
+    /// </summary>
+    public TimeSpan JobLeaseDuration { get; set; } = DefaultJobLeaseDuration;
+
+    /// <summary>The default <see cref="JobLeaseDuration"/>: 30 s.</summary>
+    internal static readonly TimeSpan DefaultJobLeaseDuration = TimeSpan.FromSeconds(30);
+
     /// <summary>DuckDB threads. Default: processor count.</summary>
     public int DuckDbThreads { get; set; } = Environment.ProcessorCount;
 

@@ -25,6 +25,7 @@ internal sealed class BackendOptionsValidator(IServiceProviderIsService services
         Positive(errors, options.RateLimitBurst, "RateLimitBurst");
         Positive(errors, options.DuckDbThreads, "DuckDbThreads");
         Positive(errors, options.StorageRetryAfter, "StorageRetryAfter");
+        Positive(errors, options.JobLeaseDuration, "JobLeaseDuration");
         var limits = options.Limits;
         Positive(errors, limits.MaxRequestBytes, "Limits:MaxRequestBytes");
         Positive(errors, limits.MaxDecompressedBytes, "Limits:MaxDecompressedBytes");

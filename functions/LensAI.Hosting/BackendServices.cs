@@ -140,7 +140,10 @@ internal static class BackendServices
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<CompactionJob>(sp, Work(sp.GetRequiredService<BackendOptions>(), "compaction")));
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<RollupJob>(sp, Work(sp.GetRequiredService<BackendOptions>(), "rollups")));
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<RetentionJob>(sp, (Func<string, ProjectSettings>)sp.GetRequiredService<BackendOptions>().SettingsFor));
-        services.TryAddSingleton<JobRunner>();
+        services.TryAddSingleton(sp => new JobRunner(sp.GetServices<IBackendJob>(), sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobRunner>>())
+        {
+            LeaseDuration = sp.GetRequiredService<BackendOptions>().JobLeaseDuration,
+        });
         return services;
     }
 

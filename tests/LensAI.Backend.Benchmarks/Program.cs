@@ -44,6 +44,27 @@ if (mode == "sdk-client")
     return;
 }
 
+if (mode == "scale-out")
+{
+    // scale-out [batches per project] [local|s3]: 4 ingest + 2 job-runner processes, kill -9 of one of each; both stores unless one is named.
+    await LensAI.Backend.Benchmarks.ScaleOutBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100, args.Length > 2 ? args[2] : null);
+    return;
+}
+
+if (mode == "cold-start")
+{
+    // cold-start [runs]: the server executable's process start → first 200 of POST /v1/events.
+    await LensAI.Backend.Benchmarks.ColdStartBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7);
+    return;
+}
+
+if (mode == "scale-jobs")
+{
+    // A job-runner child of scale-out (and of its smoke test).
+    Environment.ExitCode = await LensAI.Backend.Benchmarks.ScaleOutJobHost.RunAsync(args[1..]);
+    return;
+}
+
 if (mode == "writers")
 {
     using var raw = new MemoryStream();

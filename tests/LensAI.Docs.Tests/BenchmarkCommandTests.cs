@@ -60,6 +60,13 @@ public sealed partial class BenchmarkCommandTests
     [Fact]
     public void The_breach_to_block_command_names_a_mode_the_program_handles() => ModeCommand(DocCommands.Single("docs/benchmarks.md", "breach"), "breach");
 
+    [Fact]
+    public void The_scale_out_and_cold_start_commands_name_modes_the_program_handles()
+    {
+        ModeCommand(DocCommands.Single("docs/benchmarks.md", "scale-out"), "scale-out");
+        ModeCommand(DocCommands.Single("docs/benchmarks.md", "cold-start"), "cold-start");
+    }
+
     private static void ModeCommand(string line, string mode)
     {
         var command = DocCommands.SplitArguments(line);

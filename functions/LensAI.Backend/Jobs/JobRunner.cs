@@ -8,6 +8,12 @@ namespace LensAI.Backend.Jobs;
 /// Runs a job by name under a storage lease (two instances never run the same job at once), measuring and logging it.
 /// Used by the in-process scheduler, the Azure Functions worker's timer functions and the CLI. It takes only jobs that
 /// <see cref="JobRegistry"/> declares, each once.
+/// <para>
+/// The lease is short (<see cref="LeaseDuration"/>) and renewed every third of it while the job runs, so a long job
+/// keeps it, and an instance that dies mid-run (<c>kill -9</c>, a recycled Functions host) leaves a lease that expires
+/// at most <see cref="LeaseDuration"/> later, when the next timer on another instance takes the job over. A run whose
+/// lease cannot be renewed before it expires (storage unreachable, or another instance took it) is cancelled.
+/// </para>
 /// </summary>
 public sealed partial class JobRunner
 {
@@ -42,6 +48,9 @@ public sealed partial class JobRunner
 
     internal IReadOnlyCollection<IBackendJob> Jobs => _jobs.Values;
 
+    /// <summary>How long a job's lease lasts unless renewed (<c>LensAI:Backend:JobLeaseDuration</c>). Default 30 s.</summary>
+    internal TimeSpan LeaseDuration { get; init; } = BackendOptions.DefaultJobLeaseDuration;
+
     internal bool TryGet(string name, out IBackendJob job) => _jobs.TryGetValue(name, out job!);
 
     /// <summary>Runs the job if no other instance holds its lease; returns null when it was skipped for that reason.</summary>
@@ -52,7 +61,7 @@ public sealed partial class JobRunner
             throw new ArgumentException($"Unknown job '{name}'. Jobs: {string.Join(", ", _jobs.Keys.Order())}.", nameof(name));
         }
 
-        var lease = await StorageLease.TryAcquireAsync(_store, _time, "job-" + job.Definition.Name, owner ?? s_owner, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+        var lease = await StorageLease.TryAcquireAsync(_store, _time, "job-" + job.Definition.Name, owner ?? s_owner, LeaseDuration, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
             LogSkipped(_logger, job.Definition.Name);
@@ -60,20 +69,62 @@ public sealed partial class JobRunner
         }
 
         var started = Stopwatch.GetTimestamp();
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = KeepAsync(lease, job.Definition.Name, run, stopRenewing.Token);
         try
         {
-            var result = await job.RunAsync(cancellationToken).ConfigureAwait(false);
+            var result = await job.RunAsync(run.Token).ConfigureAwait(false);
             LogRan(_logger, job.Definition.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.Summary);
             return result;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogFailed(_logger, job.Definition.Name, ex);
             throw;
         }
         finally
         {
+            await stopRenewing.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
             await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Renews <paramref name="lease"/> every third of <see cref="LeaseDuration"/> until <paramref name="stop"/>; cancels
+    /// <paramref name="run"/> when the lease was taken by another instance, or could not be renewed before it expired.
+    /// </summary>
+    private async Task KeepAsync(StorageLease lease, string job, CancellationTokenSource run, CancellationToken stop)
+    {
+        var every = LeaseDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, _time, stop).ConfigureAwait(false);
+                bool held;
+                try
+                {
+                    held = await lease.RenewAsync(LeaseDuration, stop).ConfigureAwait(false);
+                }
+                catch (ObjectStoreException ex)
+                {
+                    LogRenewFailed(_logger, job, ex);
+                    held = _time.GetUtcNow() + every < lease.Expires; // try again while it still holds past the next attempt
+                }
+
+                if (!held)
+                {
+                    LogLeaseLost(_logger, job);
+                    await run.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The job ended.
         }
     }
 
@@ -112,4 +163,10 @@ public sealed partial class JobRunner
 
     [LoggerMessage(5, LogLevel.Warning, "Job {Job}: its timer is past due (a run was missed); running now.")]
     private static partial void LogPastDue(ILogger logger, string job);
+
+    [LoggerMessage(6, LogLevel.Warning, "Job {Job}: renewing its lease failed; trying again while it lasts.")]
+    private static partial void LogRenewFailed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Error, "Job {Job}: its lease was lost (taken by another instance, or not renewed in time); the run is cancelled.")]
+    private static partial void LogLeaseLost(ILogger logger, string job);
 }
