@@ -40,6 +40,14 @@ public readonly record struct TokenUsage(
     /// <summary>The part of <see cref="OutputTokens"/> that is audio (OpenAI's <c>completion_tokens_details.audio_tokens</c>), billed at the audio output rate.</summary>
     public int AudioOutputTokens { get; init; }
 
+    /// <summary>
+    /// The provider's service tier that processed the call when it is not the standard one, normalized to lower case:
+    /// <c>flex</c> (OpenAI flex processing, Vertex AI Flex PayGo), <c>priority</c>, <c>batch</c>, or another name the
+    /// provider reported (<c>scale</c>, <c>provisioned</c>). <see langword="null"/> for standard processing or when the
+    /// provider does not say. The catalogue prices a tier through <see cref="Pricing.ModelPrice.ServiceTierFactors"/>.
+    /// </summary>
+    public string? ServiceTier { get; init; }
+
     /// <summary>Input tokens billed at the plain input rate: neither cache reads nor cache writes.</summary>
     public int UncachedInputTokens => InputTokens - CachedInputTokens - CacheWriteTokens;
 

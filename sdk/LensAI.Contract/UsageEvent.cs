@@ -103,6 +103,13 @@ public sealed record UsageEvent
     public string? PriceVersion { get; init; }
 
     /// <summary>
+    /// The provider's service tier when it was not the standard one (<c>flex</c>, <c>priority</c>, <c>batch</c>, …; see
+    /// <see cref="TokenUsage.ServiceTier"/>), priced at that tier's rates; <see langword="null"/> for standard processing.
+    /// </summary>
+    [JsonPropertyName("service_tier")]
+    public string? ServiceTier { get; init; }
+
+    /// <summary>
     /// Whether LensAI estimated some of the token counts instead of reading them all from the provider's usage: a
     /// stream abandoned or broken before its usage arrived, or a call that failed after it was sent. What the provider
     /// reported is kept; what it did not is estimated (the prompt from the request body, the output from the text
@@ -148,5 +155,5 @@ public sealed record UsageEvent
 
     /// <summary>The token counts of this event as a <see cref="TokenUsage"/>.</summary>
     [JsonIgnore]
-    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h, AudioInputTokens = TokensAudioIn, CachedAudioInputTokens = TokensAudioCachedIn, AudioOutputTokens = TokensAudioOut };
+    public TokenUsage Usage => new(TokensIn, TokensOut, TokensCachedIn, TokensCacheWrite, TokensReasoning) { CacheWrite1hTokens = TokensCacheWrite1h, AudioInputTokens = TokensAudioIn, CachedAudioInputTokens = TokensAudioCachedIn, AudioOutputTokens = TokensAudioOut, ServiceTier = ServiceTier };
 }

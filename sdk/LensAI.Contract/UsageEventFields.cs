@@ -42,6 +42,7 @@ public static class UsageEventFields
         Of<int>("tokens_audio_out", nameof(UsageEvent.TokensAudioOut), "INTEGER", e => e.TokensAudioOut),
         Of<decimal?>("cost_usd", nameof(UsageEvent.CostUsd), "DECIMAL(18,9)", e => e.CostUsd, NullableColumn),
         Text("price_version", nameof(UsageEvent.PriceVersion), e => e.PriceVersion, MaxIdLength, NullableColumn),
+        Text("service_tier", nameof(UsageEvent.ServiceTier), e => e.ServiceTier, MaxIdLength, NullableColumn),
         Of<bool>("usage_estimated", nameof(UsageEvent.UsageEstimated), "BOOLEAN", e => e.UsageEstimated),
         Of<int>("latency_ms", nameof(UsageEvent.LatencyMs), "INTEGER", e => e.LatencyMs, Required),
         Of<int?>("ttft_ms", nameof(UsageEvent.TtftMs), "INTEGER", e => e.TtftMs, NullableColumn),

@@ -74,6 +74,7 @@ internal static class ManagedPartWriter
         "tokens_audio_out" => group.WriteAsync<int>(field, Of(rows, r => r.Event.TokensAudioOut), cancellationToken: ct),
         "cost_usd" => group.WriteAsync<decimal>(field, Of(rows, r => Cost(r.CostUsd)).AsMemory(), cancellationToken: ct),
         "price_version" => group.WriteAsync(field, Strings(rows, r => r.PriceVersion)),
+        "service_tier" => group.WriteAsync(field, Strings(rows, r => r.Event.ServiceTier)),
         "usage_estimated" => group.WriteAsync<bool>(field, Of(rows, r => r.Event.UsageEstimated), cancellationToken: ct),
         "latency_ms" => group.WriteAsync<int>(field, Of(rows, r => r.Event.LatencyMs), cancellationToken: ct),
         "ttft_ms" => group.WriteAsync<int>(field, Of(rows, r => r.Event.TtftMs).AsMemory(), cancellationToken: ct),

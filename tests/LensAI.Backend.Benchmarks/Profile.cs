@@ -79,7 +79,7 @@ internal static class Profile
 
 internal static class ProfileJson
 {
-    public const string Columns = "{event_id: 'VARCHAR', ts: 'TIMESTAMPTZ', project_id: 'VARCHAR', request_id: 'VARCHAR', user_id: 'VARCHAR', route: 'VARCHAR', provider: 'VARCHAR', model: 'VARCHAR', operation: 'VARCHAR', stream: 'BOOLEAN', tokens_in: 'INTEGER', tokens_out: 'INTEGER', tokens_cached_in: 'INTEGER', tokens_cache_write: 'INTEGER', tokens_cache_write_1h: 'INTEGER', tokens_reasoning: 'INTEGER', tokens_audio_in: 'INTEGER', tokens_audio_cached_in: 'INTEGER', tokens_audio_out: 'INTEGER', cost_usd: 'DECIMAL(18,9)', price_version: 'VARCHAR', usage_estimated: 'BOOLEAN', latency_ms: 'INTEGER', ttft_ms: 'INTEGER', status: 'VARCHAR', http_status: 'INTEGER', metadata: 'MAP(VARCHAR, VARCHAR)', sdk: 'VARCHAR', cost_source: 'VARCHAR', ingested_at: 'TIMESTAMPTZ'}";
+    public const string Columns = "{event_id: 'VARCHAR', ts: 'TIMESTAMPTZ', project_id: 'VARCHAR', request_id: 'VARCHAR', user_id: 'VARCHAR', route: 'VARCHAR', provider: 'VARCHAR', model: 'VARCHAR', operation: 'VARCHAR', stream: 'BOOLEAN', tokens_in: 'INTEGER', tokens_out: 'INTEGER', tokens_cached_in: 'INTEGER', tokens_cache_write: 'INTEGER', tokens_cache_write_1h: 'INTEGER', tokens_reasoning: 'INTEGER', tokens_audio_in: 'INTEGER', tokens_audio_cached_in: 'INTEGER', tokens_audio_out: 'INTEGER', cost_usd: 'DECIMAL(18,9)', price_version: 'VARCHAR', service_tier: 'VARCHAR', usage_estimated: 'BOOLEAN', latency_ms: 'INTEGER', ttft_ms: 'INTEGER', status: 'VARCHAR', http_status: 'INTEGER', metadata: 'MAP(VARCHAR, VARCHAR)', sdk: 'VARCHAR', cost_source: 'VARCHAR', ingested_at: 'TIMESTAMPTZ'}";
 
     public static void Run(byte[] json, int rounds)
     {
@@ -122,6 +122,7 @@ internal static class ProfileJson
                     w.WriteNumber("tokens_audio_out", e.TokensAudioOut);
                     w.WriteString("cost_usd", "0.000123456");
                     w.WriteString("price_version", "x");
+                    w.WriteNull("service_tier");
                     w.WriteBoolean("usage_estimated", e.UsageEstimated);
                     w.WriteNumber("latency_ms", e.LatencyMs);
                     w.WriteNull("ttft_ms");

@@ -69,7 +69,7 @@ public sealed partial class UsageEventFieldsTests
     [Fact]
     public void Nullable_fields_round_trip_as_null_and_the_rest_keep_their_defaults()
     {
-        var e = UsageEventSamples.Full() with { ProjectId = null, RequestId = null, UserId = null, Route = null, CostUsd = null, PriceVersion = null, TtftMs = null, HttpStatus = null, Metadata = null };
+        var e = UsageEventSamples.Full() with { ProjectId = null, RequestId = null, UserId = null, Route = null, CostUsd = null, PriceVersion = null, ServiceTier = null, TtftMs = null, HttpStatus = null, Metadata = null };
         Assert.All(UsageEventFields.All.Where(f => f.IsNullable), f => Assert.Null(f.GetValue(e)));
 
         var json = JsonSerializer.Serialize(e, LensAIJsonContext.Default.UsageEvent);

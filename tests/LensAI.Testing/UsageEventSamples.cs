@@ -45,6 +45,7 @@ public static class UsageEventSamples
         ["tokens_audio_out"] = 40,
         ["cost_usd"] = 0.012345678m,
         ["price_version"] = "2026-11-21:anthropic/claude-sonnet-4",
+        ["service_tier"] = "priority",
         ["usage_estimated"] = true,
         ["latency_ms"] = 1234,
         ["ttft_ms"] = 321,

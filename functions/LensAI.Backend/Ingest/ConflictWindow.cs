@@ -84,6 +84,7 @@ internal sealed class ConflictWindow(int capacity)
         hash.Add(e.TokensAudioOut);
         hash.Add(e.CostUsd);
         hash.Add(e.PriceVersion);
+        hash.Add(e.ServiceTier);
         hash.Add(e.UsageEstimated);
         hash.Add(e.LatencyMs);
         hash.Add(e.TtftMs);

@@ -131,6 +131,7 @@ internal static class EventBatchReader
         TokensAudioOut,
         CostUsd,
         PriceVersion,
+        ServiceTier,
         UsageEstimated,
         LatencyMs,
         TtftMs,
@@ -274,7 +275,7 @@ internal static class EventBatchReader
             return null;
         }
 
-        string? eventId = null, requestId = null, userId = null, route = null, provider = null, model = null, operation = null, status = null, priceVersion = null, sdk = null;
+        string? eventId = null, requestId = null, userId = null, route = null, provider = null, model = null, operation = null, status = null, priceVersion = null, serviceTier = null, sdk = null;
         DateTimeOffset? ts = null;
         bool? stream = null;
         var estimated = false;
@@ -313,6 +314,7 @@ internal static class EventBatchReader
                 case Field.TokensAudioOut: audioOut = Tokens(ref reader, field, limits, ref errors); break;
                 case Field.CostUsd: cost = Cost(ref reader, ref errors); break;
                 case Field.PriceVersion: priceVersion = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
+                case Field.ServiceTier: serviceTier = OptionalString(ref reader, field, limits.MaxIdLength, ref errors); break;
                 case Field.LatencyMs: latency = Milliseconds(ref reader, field, required: true, ref errors); break;
                 case Field.TtftMs: ttft = Milliseconds(ref reader, field, required: false, ref errors); break;
                 case Field.Status: status = RequiredString(ref reader, field, 32, ref errors); break;
@@ -405,6 +407,7 @@ internal static class EventBatchReader
             TokensAudioOut = audioOut,
             CostUsd = cost,
             PriceVersion = priceVersion,
+            ServiceTier = serviceTier,
             UsageEstimated = estimated,
             LatencyMs = latency!.Value,
             TtftMs = ttft,

@@ -12,7 +12,7 @@ public sealed class IngestLimits
     /// <summary>Most events per batch. Default 10,000.</summary>
     public int MaxEventsPerBatch { get; set; } = 10_000;
 
-    /// <summary>Longest identifier-like string (event_id, request_id, provider, model, operation, sdk, price_version). Default 256.</summary>
+    /// <summary>Longest identifier-like string (event_id, request_id, provider, model, operation, sdk, price_version, service_tier). Default 256.</summary>
     public int MaxIdLength { get; set; } = UsageEventFields.MaxIdLength;
 
     /// <summary>Longest user_id. Default 256.</summary>

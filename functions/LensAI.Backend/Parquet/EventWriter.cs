@@ -209,6 +209,7 @@ internal sealed partial class EventWriter : IAsyncDisposable
             .AppendValue(e.TokensAudioOut)
             .AppendValue(stored.CostUsd is { } cost ? decimal.Round(cost, 9, MidpointRounding.AwayFromZero) : null)
             .AppendValue(stored.PriceVersion)
+            .AppendValue(e.ServiceTier)
             .AppendValue(e.UsageEstimated)
             .AppendValue(e.LatencyMs)
             .AppendValue(e.TtftMs)

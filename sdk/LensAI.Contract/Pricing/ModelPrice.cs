@@ -48,6 +48,13 @@ public sealed class ModelPrice
     /// <summary>Long-context tiers: when a call's input exceeds a tier's threshold, the whole call is billed at that tier's rates.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
+    /// <summary>
+    /// Factors on every rate above for calls processed in a provider's other service tiers, keyed by the normalized
+    /// tier name (<c>flex</c>, <c>priority</c>, <c>batch</c>; see <see cref="TokenUsage.ServiceTier"/>): 0.5 = half the
+    /// standard price, 2 = twice. A tier not listed here is billed at the standard rates.
+    /// </summary>
+    public IReadOnlyDictionary<string, decimal> ServiceTierFactors { get; init; } = new Dictionary<string, decimal>();
+
     /// <summary>Where the price was read (a provider's pricing page) and when.</summary>
     public string? Source { get; init; }
 
@@ -89,6 +96,11 @@ public sealed class ModelPrice
             + (usage.CacheWrite1hTokens * (write1h ?? write ?? input))
             + ((usage.OutputTokens - usage.AudioOutputTokens) * output)
             + (usage.AudioOutputTokens * (AudioOutputPerMillion ?? output));
+        if (usage.ServiceTier is { } serviceTier && ServiceTierFactors.TryGetValue(serviceTier, out var factor))
+        {
+            micro *= factor;
+        }
+
         return decimal.Round((micro / 1_000_000m) + PerRequest, 9, MidpointRounding.AwayFromZero);
     }
 }

@@ -310,13 +310,23 @@ public sealed class PriceCatalog
             throw new FormatException("The price catalogue has no \"models\" array.");
         }
 
+        // Provider-wide service-tier factors (a provider's batch discount): a model's own "service_tiers" win.
+        var providerFactors = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.OrdinalIgnoreCase);
+        if (root.TryGetProperty("service_tier_factors", out var f) && f.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var provider in f.EnumerateObject())
+            {
+                providerFactors[provider.Name] = ParseFactors(f, provider.Name, $"service_tier_factors/{provider.Name}");
+            }
+        }
+
         var entries = new List<Entry>();
         var index = 0;
         foreach (var m in models.EnumerateArray())
         {
             try
             {
-                var price = ParsePrice(m);
+                var price = ParsePrice(m, providerFactors);
                 entries.Add(new Entry(price, $"{version}:{price.Provider}/{price.Model}"));
             }
             catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
@@ -344,7 +354,7 @@ public sealed class PriceCatalog
             new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase));
     }
 
-    private static ModelPrice ParsePrice(JsonElement m)
+    private static ModelPrice ParsePrice(JsonElement m, Dictionary<string, Dictionary<string, decimal>> providerFactors)
     {
         var tiers = new List<PriceTier>();
         if (m.TryGetProperty("tiers", out var t) && t.ValueKind == JsonValueKind.Array)
@@ -389,6 +399,7 @@ public sealed class PriceCatalog
             AudioOutputPerMillion = OptionalDecimal(m, "audio_output"),
             PerRequest = OptionalDecimal(m, "per_request") ?? 0m,
             Tiers = tiers,
+            ServiceTierFactors = TierFactors(m, providerFactors),
             Source = m.TryGetProperty("source", out var src) ? src.GetString() : null,
             Kind = m.TryGetProperty("kind", out var kind) ? kind.GetString() : null,
         };
@@ -398,6 +409,43 @@ public sealed class PriceCatalog
         }
 
         return price;
+    }
+
+    private static Dictionary<string, decimal> TierFactors(JsonElement m, Dictionary<string, Dictionary<string, decimal>> providerFactors)
+    {
+        var provider = m.GetProperty("provider").GetString() ?? "";
+        var factors = ParseFactors(m, "service_tiers", $"{provider}/{m.GetProperty("model").GetString()}");
+        if (providerFactors.TryGetValue(provider, out var defaults))
+        {
+            foreach (var (tier, factor) in defaults)
+            {
+                factors.TryAdd(tier, factor);
+            }
+        }
+
+        return factors;
+    }
+
+    /// <summary>Reads a <c>{"flex": 0.5, "priority": 2}</c> object of service-tier factors.</summary>
+    private static Dictionary<string, decimal> ParseFactors(JsonElement element, string name, string owner)
+    {
+        var factors = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Object)
+        {
+            return factors;
+        }
+
+        foreach (var tier in value.EnumerateObject())
+        {
+            if (tier.Value.ValueKind != JsonValueKind.Number || tier.Value.GetDecimal() is var factor && factor <= 0)
+            {
+                throw new FormatException($"{owner}: the service tier factor \"{tier.Name}\" must be a positive number.");
+            }
+
+            factors[tier.Name.ToLowerInvariant()] = factor;
+        }
+
+        return factors;
     }
 
     private static decimal? OptionalDecimal(JsonElement element, string name)

@@ -143,6 +143,7 @@ internal sealed class CaptureEngine
             TokensAudioOut = usage.AudioOutputTokens,
             CostUsd = cost,
             PriceVersion = priceVersion,
+            ServiceTier = usage.ServiceTier,
             UsageEstimated = call.UsageEstimated,
             LatencyMs = call.LatencyMs,
             TtftMs = call.TtftMs,

@@ -134,6 +134,9 @@ internal struct RawUsage
         set => Set(19, value);
     }
 
+    /// <summary>The service tier the provider reports, normalized (<see cref="ServiceTiers.Normalize"/>); <see langword="null"/> for standard.</summary>
+    public string? ServiceTier;
+
     /// <summary>Whether the response carried any usage number at all.</summary>
     public bool Seen;
 
@@ -282,6 +285,7 @@ internal struct RawUsage
             AudioInputTokens = (int)audioIn,
             CachedAudioInputTokens = (int)audioCached,
             AudioOutputTokens = (int)audioOut,
+            ServiceTier = ServiceTier,
         };
     }
 

@@ -91,7 +91,8 @@ internal sealed partial class UsageScanner
 
                 if (escaped)
                 {
-                    return false; // a value to keep that needs unescaping: the reader does that
+                    // A value to keep that needs unescaping: the reader does that (the tier here, else the general path).
+                    return name == Name.ServiceTier && TryUnescape(text, out var unescaped) && KeepTier(unescaped);
                 }
 
                 OnString(text, name);
@@ -115,6 +116,39 @@ internal sealed partial class UsageScanner
                 }
 
                 return true;
+        }
+    }
+
+    private bool KeepTier(ReadOnlySpan<byte> tier)
+    {
+        OnString(tier, Name.ServiceTier);
+        return true;
+    }
+
+    /// <summary>Unescapes a short JSON string's raw bytes (without its quotes) through the reader.</summary>
+    private static bool TryUnescape(ReadOnlySpan<byte> raw, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (raw.Length > 62)
+        {
+            return false;
+        }
+
+        Span<byte> quoted = stackalloc byte[raw.Length + 2];
+        quoted[0] = (byte)'"';
+        raw.CopyTo(quoted[1..]);
+        quoted[^1] = (byte)'"';
+        var reader = new System.Text.Json.Utf8JsonReader(quoted);
+        var buffer = new byte[raw.Length];
+        try
+        {
+            reader.Read();
+            value = buffer.AsSpan(0, reader.CopyString(buffer));
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 

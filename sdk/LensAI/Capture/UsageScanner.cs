@@ -44,6 +44,7 @@ internal sealed partial class UsageScanner : IDisposable
     private enum Name : byte
     {
         None,
+        ServiceTier,
         Id,
         Model,
         Type,
@@ -295,6 +296,32 @@ internal sealed partial class UsageScanner : IDisposable
         var rest = region[at..];
         var usage = Usage;
         var (model, id, sawEnd, sawError) = (Model, ResponseId, SawEnd, SawError);
+
+        // OpenAI's Responses object puts service_tier between its output and its usage: start the tail there when
+        // that member, too, is proven top-level (the same proof as for usage: the members close the document).
+        // A nested one (a tool's schema) fails the proof, so a few earlier occurrences are tried too.
+        var tier = at;
+        for (var tries = 0; tries < 4; tries++)
+        {
+            tier = region[..tier].LastIndexOf("\"service_tier\""u8);
+            if (tier <= 0)
+            {
+                break;
+            }
+
+            if (IsEscaped(region, tier))
+            {
+                continue;
+            }
+
+            if (TryReadTail(region[tier..]))
+            {
+                return true;
+            }
+
+            (Usage, Model, ResponseId, SawEnd, SawError) = (usage, model, id, sawEnd, sawError);
+        }
+
         if (TryReadTail(rest))
         {
             return true;
@@ -547,9 +574,11 @@ internal sealed partial class UsageScanner : IDisposable
                 if (name.SequenceEqual("responseId"u8)) return Name.ResponseId;
                 if (name.SequenceEqual("response"u8)) return Name.Response;
                 if (name.SequenceEqual("message"u8)) return Name.Message;
+                if (name.SequenceEqual("service_tier"u8)) return Name.ServiceTier; // OpenAI chat (and every chunk)
                 return Name.None;
             case Frame.Response:
             case Frame.Message:
+                if (name.SequenceEqual("service_tier"u8)) return Name.ServiceTier; // OpenAI Responses
                 if (name.SequenceEqual("usage"u8)) return Name.Usage;
                 if (name.SequenceEqual("model"u8)) return Name.Model;
                 if (name.SequenceEqual("id"u8)) return Name.Id;
@@ -565,6 +594,7 @@ internal sealed partial class UsageScanner : IDisposable
                 if (name.SequenceEqual("completion_tokens_details"u8) || name.SequenceEqual("output_tokens_details"u8)) return Name.OutputDetails;
                 if (name.SequenceEqual("cache_creation"u8)) return Name.CacheCreation;
                 if (name.SequenceEqual("iterations"u8)) return Name.Iterations;
+                if (name.SequenceEqual("service_tier"u8)) return Name.ServiceTier; // Anthropic
                 return Name.None;
             case Frame.Iteration:
                 if (name.SequenceEqual("input_tokens"u8)) return Name.IterationInputTokens;
@@ -603,6 +633,7 @@ internal sealed partial class UsageScanner : IDisposable
                 if (name.SequenceEqual("toolUsePromptTokenCount"u8)) return Name.ToolUsePromptTokenCount;
                 if (name.SequenceEqual("promptTokensDetails"u8)) return Name.PromptTokensDetails;
                 if (name.SequenceEqual("cacheTokensDetails"u8)) return Name.CacheTokensDetails;
+                if (name.SequenceEqual("serviceTier"u8) || name.SequenceEqual("trafficType"u8)) return Name.ServiceTier; // Gemini API, Vertex AI
                 return Name.None;
             case Frame.Candidate:
                 return name.SequenceEqual("finishReason"u8) ? Name.FinishReason : Name.None;
@@ -658,6 +689,15 @@ internal sealed partial class UsageScanner : IDisposable
     }
 
     /// <summary>A string value read in place (no escapes in it).</summary>
+    /// <summary>A tier reported as standard never overrides one reported otherwise (Vertex AI sends both fields).</summary>
+    private void OnServiceTier(ReadOnlySpan<byte> value)
+    {
+        if (ServiceTiers.Normalize(value) is { } tier)
+        {
+            Usage.ServiceTier = tier;
+        }
+    }
+
     private void OnString(ReadOnlySpan<byte> value, Name name)
     {
         switch (name)
@@ -685,6 +725,9 @@ internal sealed partial class UsageScanner : IDisposable
                 break;
             case Name.Modality:
                 _modalityIsAudio = value.SequenceEqual("AUDIO"u8);
+                break;
+            case Name.ServiceTier:
+                OnServiceTier(value);
                 break;
             default:
                 break;
@@ -718,6 +761,15 @@ internal sealed partial class UsageScanner : IDisposable
                 break;
             case Name.Modality:
                 _modalityIsAudio = Is(ref reader, "AUDIO"u8);
+                break;
+            case Name.ServiceTier:
+                Span<byte> tier = stackalloc byte[64];
+                var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (length <= tier.Length)
+                {
+                    OnServiceTier(tier[..reader.CopyString(tier)]);
+                }
+
                 break;
             default:
                 break;

@@ -37,7 +37,7 @@ public sealed class DuckDbAppenderTests : IDisposable
         {
             EventId = "evt-0", Timestamp = s_ts, Provider = "openai", Model = "gpt-4o-mini-2024-07-18", Operation = "chat", TokensIn = 1000, TokensOut = 100,
             LatencyMs = 250, Sdk = "lensai-dotnet/1.0.0", RequestId = "req-1", UserId = "user-9", Route = "POST /chat", Stream = true, TokensCachedIn = 500,
-            TokensCacheWrite = 7, TokensCacheWrite1h = 3, TokensReasoning = 11, TokensAudioIn = 9, TokensAudioCachedIn = 4, TokensAudioOut = 2, TtftMs = 5, HttpStatus = 200, Status = UsageStatus.RateLimited, UsageEstimated = true,
+            TokensCacheWrite = 7, TokensCacheWrite1h = 3, TokensReasoning = 11, TokensAudioIn = 9, TokensAudioCachedIn = 4, TokensAudioOut = 2, TtftMs = 5, HttpStatus = 200, Status = UsageStatus.RateLimited, UsageEstimated = true, ServiceTier = "flex",
             Metadata = new Dictionary<string, string> { ["team"] = "search", ["quote"] = "it's \"x\"" },
         };
         var full = new StoredEvent(e, "acme", 0.002875m, "openai/2026-01", "computed", s_ts.AddSeconds(1));
@@ -48,13 +48,13 @@ public sealed class DuckDbAppenderTests : IDisposable
         Assert.True(reader.Read());
         Assert.Equal(
             new object[] { "evt-0", s_ts, "acme", "req-1", "user-9", "POST /chat", "openai", "gpt-4o-mini-2024-07-18", "chat", true, 1000, 100, 500, 7, 3, 11, 9, 4, 2,
-             0.002875m, "openai/2026-01", true, 250, 5, "rate_limited", 200, JsonSerializer.Serialize(e.Metadata, LensAIJsonContext.Default.IReadOnlyDictionaryStringString), "lensai-dotnet/1.0.0", "computed", s_ts.AddSeconds(1) },
-            Enumerable.Range(0, reader.FieldCount).Select(i => i is 1 or 29 ? reader.GetFieldValue<DateTimeOffset>(i) : reader.GetValue(i)));
+             0.002875m, "openai/2026-01", "flex", true, 250, 5, "rate_limited", 200, JsonSerializer.Serialize(e.Metadata, LensAIJsonContext.Default.IReadOnlyDictionaryStringString), "lensai-dotnet/1.0.0", "computed", s_ts.AddSeconds(1) },
+            Enumerable.Range(0, reader.FieldCount).Select(i => i is 1 or 30 ? reader.GetFieldValue<DateTimeOffset>(i) : reader.GetValue(i)));
 
-        Assert.Equal(e.Metadata, JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(26)));
+        Assert.Equal(e.Metadata, JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(27)));
 
         Assert.True(reader.Read());
-        int[] nullable = [3, 4, 5, 19, 20, 23, 25, 26, 28];
+        int[] nullable = [3, 4, 5, 19, 20, 21, 24, 26, 27, 29];
         Assert.All(nullable, i => Assert.True(reader.IsDBNull(i), reader.GetName(i)));
         Assert.All(Enumerable.Range(0, reader.FieldCount).Except(nullable), i => Assert.False(reader.IsDBNull(i), reader.GetName(i)));
         Assert.False(reader.Read());

@@ -133,7 +133,7 @@ public sealed class FixtureCaptureTests
 
     private static void AssertEvent(Case c, byte[] body, UsageEvent e)
     {
-        var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect);
+        var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect) with { ServiceTier = FixtureExpectations.ExpectedServiceTier(body, c.Sse) };
         var model = FixtureExpectations.Model(body, c.Sse);
         Assert.Equal(c.Provider, e.Provider);
         Assert.Equal(c.Operation, e.Operation);

@@ -220,6 +220,53 @@ internal static class FixtureExpectations
         => doc.TryGetProperty(name, out var c) ? c : default;
 
     /// <summary>Cost written out from the catalogue entry's rates (not via ModelPrice.Calculate).</summary>
+    /// <summary>
+    /// The service tier the fixture reports anywhere (OpenAI <c>service_tier</c>, Anthropic <c>usage.service_tier</c>,
+    /// Gemini <c>serviceTier</c>, Vertex AI <c>trafficType</c>), mapped by hand: standard names are <see langword="null"/>.
+    /// </summary>
+    public static string? ExpectedServiceTier(byte[] body, bool sse)
+    {
+        string? tier = null;
+        foreach (var doc in Documents(body, sse))
+        {
+            Visit(doc);
+        }
+
+        return tier;
+
+        void Visit(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in e.EnumerateArray())
+                {
+                    Visit(item);
+                }
+            }
+            else if (e.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in e.EnumerateObject())
+                {
+                    if (p.Name is "service_tier" or "serviceTier" or "trafficType" && p.Value.ValueKind == JsonValueKind.String)
+                    {
+                        tier = p.Value.GetString() switch
+                        {
+                            "flex" or "ON_DEMAND_FLEX" => "flex",
+                            "priority" or "ON_DEMAND_PRIORITY" => "priority",
+                            "batch" => "batch",
+                            "default" or "auto" or "standard" or "ON_DEMAND" => tier,
+                            var other => throw new InvalidOperationException($"A fixture reports service tier '{other}': map it here by hand."),
+                        };
+                    }
+                    else
+                    {
+                        Visit(p.Value);
+                    }
+                }
+            }
+        }
+    }
+
     public static decimal? ExpectedCost(string provider, string model, TokenUsage u)
     {
         if (!PriceCatalog.Default.TryGetPrice(provider, model, out var p))
@@ -247,7 +294,11 @@ internal static class FixtureExpectations
             + (u.CacheWriteTokens - u.CacheWrite1hTokens) * (write ?? input)
             + u.CacheWrite1hTokens * (write1h ?? write ?? input)
             + (u.OutputTokens - u.AudioOutputTokens) * output
-            + u.AudioOutputTokens * (p.AudioOutputPerMillion ?? output)) / 1_000_000m + p.PerRequest;
+            + u.AudioOutputTokens * (p.AudioOutputPerMillion ?? output)) * TierFactor(p, u.ServiceTier) / 1_000_000m + p.PerRequest;
         return Math.Round(dollars, 9, MidpointRounding.AwayFromZero);
     }
+
+    /// <summary>The catalogue's factor for a tier (every token rate times it); 1 for standard or an unlisted tier.</summary>
+    private static decimal TierFactor(ModelPrice p, string? tier)
+        => tier is not null && p.ServiceTierFactors.TryGetValue(tier, out var factor) ? factor : 1m;
 }

@@ -31,13 +31,14 @@ public sealed class FixtureMatrixTests
             await response.Content.ReadAsByteArrayAsync();
             var e = client.Single();
 
-            var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect);
+            var usage = FixtureExpectations.ExpectedUsage(body, c.Sse, c.Dialect) with { ServiceTier = FixtureExpectations.ExpectedServiceTier(body, c.Sse) };
             var model = FixtureExpectations.Model(body, c.Sse)!;
             var expected = FixtureExpectations.ExpectedCost(c.Provider, model, usage);
             Assert.Equal(expected, e.CostUsd);
 
             var price = PriceCatalog.Default.TryGetPrice(c.Provider, model, out var p)
                 ? Invariant($"{p.InputPerMillion:0.###} / {p.OutputPerMillion:0.###} ({e.PriceVersion})")
+                    + (usage.ServiceTier is { } tier && p.ServiceTierFactors.TryGetValue(tier, out var factor) ? Invariant($", {tier} tier × {factor:0.###}") : "")
                 : "unpriced";
             table.AppendLine(Invariant(
                 $"| `{c.File}` | `{model}` | {usage.InputTokens} / {usage.CachedInputTokens} / {usage.CacheWriteTokens} / {usage.AudioInputTokens} | {usage.OutputTokens} / {usage.ReasoningTokens} | {price} | {Usd(expected)} | {Usd(e.CostUsd)} |"));
