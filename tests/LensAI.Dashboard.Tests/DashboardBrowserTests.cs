@@ -236,6 +236,86 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         }
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task A_budget_created_in_the_page_blocks_the_sdk_and_edits_deletes_and_refreshes_are_conditional()
+    {
+        await using var backend = await DashboardBackend.StartAsync(); // its own project: the seeded one is already blocked
+        var admin = await backend.CreateKeyAsync("owner", "read,admin");
+        var llm = StubHandler.Returning("""{"id":"chatcmpl-x","model":"gpt-4o-mini-2024-07-18","usage":{"prompt_tokens":1000000,"completion_tokens":0}}"""u8.ToArray(), "application/json");
+        await using var lens = new LensAIClient(new LensAIOptions { Endpoint = backend.BaseAddress, ApiKey = backend.Key, EnableSpool = false });
+        using var sdk = new HttpClient(lens.CreateHandler(llm));
+        async Task<System.Net.HttpStatusCode> CallAsync()
+        {
+            using var response = await sdk.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent("""{"model":"gpt-4o-mini"}""", System.Text.Encoding.UTF8, "application/json"));
+            return response.StatusCode;
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, await CallAsync()); // $0.15 spent
+        Assert.True(await lens.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        var page = await fixture.Browser.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(new Uri(backend.BaseAddress, "dashboard/").ToString());
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
+            await page.GetByLabel("Project API key").FillAsync(admin);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && !document.getElementById('budget-form').hidden");
+
+            // Create: a $0.05 daily cap on the whole project that blocks.
+            await page.FillAsync("#b-id", "page-cap");
+            await page.SelectOptionAsync("#b-scope", "project");
+            await page.SelectOptionAsync("#b-period", "daily");
+            await page.FillAsync("#b-amount", "0.05");
+            await page.SelectOptionAsync("#b-action", "block");
+            await page.CheckAsync("input[name=b-channel][value=email]");
+            await page.FillAsync("#b-email-to", "owner@acme.test");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save budget" }).ClickAsync();
+            var row = page.Locator("#budget-table tr[data-budget-id=page-cap]");
+            await Assertions.Expect(row).ToContainTextAsync("Blocked: $0.15 of $0.05");
+            Assert.Contains("email → owner@acme.test", await row.InnerTextAsync(), StringComparison.Ordinal);
+
+            // The SDK's next status poll picks it up: the call is refused before it reaches the provider.
+            await lens.PollBudgetsNowAsync();
+            var refused = await Assert.ThrowsAsync<LensAIBudgetExceededException>(CallAsync);
+            Assert.Equal("page-cap", refused.BudgetId);
+
+            // Edit: raise it to $10; the block lifts.
+            await row.GetByRole(AriaRole.Button, new() { Name = "Edit budget page-cap" }).ClickAsync();
+            Assert.Equal("0.05", await page.InputValueAsync("#b-amount"));
+            await page.FillAsync("#b-amount", "10");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save budget" }).ClickAsync();
+            await Assertions.Expect(row).ToContainTextAsync("$0.15 of $10.00");
+            await lens.PollBudgetsNowAsync();
+            Assert.Equal(System.Net.HttpStatusCode.OK, await CallAsync());
+
+            // Unchanged data is confirmed with a 304: refreshes within a minute ask for the same report and budgets.
+            var before = await page.EvaluateAsync<int>("() => window.LensAIDashboard.notModified");
+            for (var i = 0; i < 3 && await page.EvaluateAsync<int>("() => window.LensAIDashboard.notModified") == before; i++)
+            {
+                await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+                await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready'");
+            }
+
+            Assert.True(await page.EvaluateAsync<int>("() => window.LensAIDashboard.notModified") > before);
+
+            // Delete (a second click confirms); the audit log has all three changes.
+            var delete = row.GetByRole(AriaRole.Button, new() { Name = "Delete budget page-cap" });
+            await delete.ClickAsync();
+            await Assertions.Expect(delete).ToHaveTextAsync("Confirm delete");
+            await delete.ClickAsync();
+            await Assertions.Expect(row).ToHaveCountAsync(0);
+            var audit = await page.Locator("#audit-table").InnerTextAsync();
+            Assert.Contains("budget.created", audit, StringComparison.Ordinal);
+            Assert.Contains("budget.changed", audit, StringComparison.Ordinal);
+            Assert.Contains("budget.deleted", audit, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
     /// <summary>Every chart on the page as Chart.js holds it (type, labels, datasets), by canvas id.</summary>
     private static async Task<JsonElement> ChartsAsync(IPage page)
         => JsonDocument.Parse(await page.EvaluateAsync<string>(ChartsScript)).RootElement;
