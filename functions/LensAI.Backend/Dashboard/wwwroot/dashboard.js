@@ -133,8 +133,8 @@
   }
 
   /**
-   * GET with If-None-Match: the ETag of the last answer to the same URL (and key). A 304 means the data held is
-   * current: returns { notModified: true } and nothing is redrawn.
+   * GET with If-None-Match: the ETag of the last answer drawn for the same URL and key. The server answers an
+   * unchanged one with a bodiless 304: returns { notModified: true } and nothing is redrawn.
    */
   async function conditionalFetch(url, signal) {
     // One remembered answer per path: the last one drawn. Another range or key asks without a condition.
@@ -179,7 +179,7 @@
     let notModified = false;
     try {
       ({ response, notModified } = await conditionalFetch(url, request.signal));
-      if (response.ok) report = await response.json();
+      if (response.ok && !notModified) report = await response.json();
     } catch (e) {
       if (request.signal.aborted) return;
       showLoadError('Could not reach the LensAI backend (' + e.message + '). The charts show the last data loaded, if any.');
