@@ -212,10 +212,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         var page = await fixture.Browser.NewPageAsync();
         try
         {
-            await page.GotoAsync(new Uri(backend.BaseAddress, "dashboard/").ToString());
-            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
-            await page.GetByLabel("Project API key").FillAsync(admin);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
+            await SignInAsync(page, backend.BaseAddress, admin);
             await WaitReadyAsync(page, "hour");
             var rows = page.Locator("#audit-table tbody tr");
             Assert.True(await rows.CountAsync() >= 2);
@@ -279,10 +276,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         };
         try
         {
-            await page.GotoAsync(new Uri(backend.BaseAddress, "dashboard/").ToString());
-            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
-            await page.GetByLabel("Project API key").FillAsync(admin);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
+            await SignInAsync(page, backend.BaseAddress, admin);
             await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && !document.getElementById('budget-form').hidden");
 
             // Create: a $0.05 daily cap on the whole project that blocks.
@@ -339,6 +333,15 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         {
             await page.CloseAsync();
         }
+    }
+
+    /// <summary>Opens the dashboard signed out and enters <paramref name="key"/>.</summary>
+    private static async Task SignInAsync(IPage page, Uri baseAddress, string key)
+    {
+        await page.GotoAsync(new Uri(baseAddress, "dashboard/").ToString());
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'signed-out'");
+        await page.GetByLabel("Project API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open dashboard" }).ClickAsync();
     }
 
     /// <summary>
