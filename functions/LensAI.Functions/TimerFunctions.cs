@@ -31,6 +31,11 @@ internal sealed class TimerFunctions(JobRunner jobs)
     public Task StripeSyncAsync([TimerTrigger(JobRegistry.StripeSyncSchedule)] TimerInfo timer, CancellationToken cancellationToken)
         => RunAsync(JobRegistry.StripeSync, timer, cancellationToken);
 
+    /// <summary>Without e-mail settings the job only says so.</summary>
+    [Function(JobRegistry.MonthlySummaryName)]
+    public Task MonthlySummaryAsync([TimerTrigger(JobRegistry.MonthlySummarySchedule)] TimerInfo timer, CancellationToken cancellationToken)
+        => RunAsync(JobRegistry.MonthlySummary, timer, cancellationToken);
+
     // The summary is logged by the runner; a timer function returns nothing (no output binding).
     private async Task RunAsync(JobDefinition job, TimerInfo timer, CancellationToken cancellationToken)
         => await jobs.RunFromTimerAsync(job.Name, timer.IsPastDue, cancellationToken).ConfigureAwait(false);

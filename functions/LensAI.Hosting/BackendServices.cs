@@ -121,14 +121,14 @@ internal static class BackendServices
         return services;
     }
 
-    /// <summary>Budgets, their check and actions, and the alert channels (Slack, webhook; else the log).</summary>
+    /// <summary>Budgets, their check and actions, and the alert channels (Slack, webhook, e-mail; else the log).</summary>
     public static IServiceCollection AddBudgets(this IServiceCollection services)
     {
         services.TryAddSingleton<BudgetStore>();
         services.TryAddSingleton<BudgetCheckJob>();
         services.TryAddSingleton<BudgetActions>();
         services.TryAddSingleton<IAlertDispatcher>(sp => (IAlertDispatcher?)ChannelAlertDispatcher.Create(
-                sp.GetRequiredService<AlertsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>())
+                sp.GetRequiredService<AlertsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetRequiredService<BudgetStore>())
             ?? ActivatorUtilities.CreateInstance<LogAlertDispatcher>(sp));
         return services;
     }
@@ -140,6 +140,7 @@ internal static class BackendServices
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<CompactionJob>(sp, Work(sp.GetRequiredService<BackendOptions>(), "compaction")));
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<RollupJob>(sp, Work(sp.GetRequiredService<BackendOptions>(), "rollups")));
         services.AddSingleton<IBackendJob>(sp => ActivatorUtilities.CreateInstance<RetentionJob>(sp, (Func<string, ProjectSettings>)sp.GetRequiredService<BackendOptions>().SettingsFor));
+        services.AddSingleton<IBackendJob, MonthlySummaryJob>();
         services.TryAddSingleton(sp => new JobRunner(sp.GetServices<IBackendJob>(), sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobRunner>>())
         {
             LeaseDuration = sp.GetRequiredService<BackendOptions>().JobLeaseDuration,
@@ -174,6 +175,8 @@ internal static class BackendServices
         services.TryAddSingleton<ExportEndpoint>();
         services.TryAddSingleton<ReportEndpoint>();
         services.TryAddSingleton<SlackActionEndpoint>();
+        services.TryAddSingleton<StripeTierSync>();
+        services.TryAddSingleton<StripeWebhookEndpoint>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddSingleton<DashboardEndpoint>();
         return services;

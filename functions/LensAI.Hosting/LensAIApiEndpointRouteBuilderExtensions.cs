@@ -13,7 +13,7 @@ public static class LensAIApiEndpointRouteBuilderExtensions
     /// Maps every route of <see cref="LensAIRoutes"/> to the handler the Azure Functions worker's function for it calls.
     /// The authenticated routes are one <c>/v1</c> group whose endpoint filter is <see cref="ApiKeyGuard"/>: the rate
     /// limit and the key are checked once per request, before any handler, and the handler reads the
-    /// <see cref="ApiCaller"/>. Slack's callback (signed by Slack), <c>/healthz</c> and the dashboard's files need no key.
+    /// <see cref="ApiCaller"/>. Slack's callback (signed by Slack), Stripe's webhook (signed by Stripe, rate limited in its own bucket), <c>/healthz</c> and the dashboard's files need no key.
     /// Every route carries its <see cref="BodyLimit"/> (none for the GETs), which its handler enforces too.
     /// </summary>
     public static IEndpointRouteBuilder MapLensAIApi(this IEndpointRouteBuilder app)
@@ -36,6 +36,7 @@ public static class LensAIApiEndpointRouteBuilderExtensions
         v1.MapGet(LensAIRoutes.InApi(LensAIRoutes.Report), ([FromServices] ReportEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None, RequiredScope.Read);
 
         app.MapPost(LensAIRoutes.SlackActions, ([FromServices] SlackActionEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(BodyLimit.Small);
+        app.MapPost(LensAIRoutes.StripeWebhook, ([FromServices] StripeWebhookEndpoint endpoint, HttpContext http) => endpoint.PostAsync(http)).WithMetadata(BodyLimit.Small);
         app.MapGet(LensAIRoutes.Health, ([FromServices] HealthEndpoint endpoint, HttpContext http) => endpoint.GetAsync(http)).WithMetadata(BodyLimit.None);
         app.MapMethods(LensAIRoutes.Dashboard, [HttpMethods.Get, HttpMethods.Head], ([FromServices] DashboardEndpoint endpoint, HttpContext http) => endpoint.Get(http))
             .WithMetadata(BodyLimit.None).ExcludeFromDescription();

@@ -4,14 +4,15 @@ using Microsoft.Extensions.Options;
 namespace LensAI.Hosting;
 
 /// <summary>
-/// Checks <c>LensAI:Backend:Stripe</c> at start once Stripe is configured (a key and a meter event name): every
-/// message names its setting. Without them the usage sync is off and nothing is checked.
+/// Checks <c>LensAI:Backend:Stripe</c> at start: the usage sync's settings once it is configured (a key and a meter
+/// event name), the subscription webhook's once its secret is set; every message names its setting.
 /// </summary>
 internal sealed class StripeOptionsValidator : IValidateOptions<StripeOptions>
 {
     public ValidateOptionsResult Validate(string? name, StripeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.IsConfigured && options.GetValidationErrors() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+        List<string> errors = [.. options.IsConfigured ? options.GetValidationErrors() : [], .. options.IsWebhookConfigured ? options.GetWebhookValidationErrors() : []];
+        return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
     }
 }

@@ -16,22 +16,31 @@ public sealed record ChatBillingResult(
     IReadOnlyList<UserCost> CostByUser,
     IReadOnlyList<UserUsage> Usage,
     IReadOnlyList<Invoice> Invoices,
-    StripePush Push);
+    StripePush Push,
+    string SubscriptionOutcome);
 
 /// <summary>
 /// Runs the chat backend with what it needs: the embedded LensAI backend (whose library does the billing reads), the
 /// OpenAI replay server unless <c>OPENAI_API_KEY</c> is set, and a local Stripe stand-in unless <c>STRIPE_API_KEY</c> is
 /// set. Then plays a short story: a pro and a free user chat, the free user's quota runs out and the next message is
-/// refused with 402 while the pro user carries on; then usage per user and per conversation, the month's invoices, and
-/// the push to Stripe. <c>--serve</c> keeps it running instead.
+/// refused with 402 while the pro user carries on; the free user then subscribes to pro — Stripe's signed
+/// <c>customer.subscription.created</c> reaches the backend's <c>POST /v1/stripe/webhook</c>, her tier becomes pro and
+/// her next message goes through; then usage per user and per conversation, the month's invoices, and the push to
+/// Stripe. <c>--serve</c> keeps it running instead.
 /// </summary>
 public sealed class ChatBillingDemo : IAsyncDisposable
 {
     /// <summary>The LensAI project the chat service reports to.</summary>
     public const string Project = "chat-billing";
 
-    private ChatBillingDemo(WebApplication app, LocalBackend backend, ReplayServer? replay, LocalStripe? stripe, UserDirectory users, BillingService billing)
+    /// <summary>The Stripe price of the pro plan, mapped to the <c>pro</c> tier (<c>LensAI:Backend:Stripe:Tiers</c>).</summary>
+    public const string ProPrice = "price_pro_monthly";
+
+    private readonly string _webhookSecret;
+
+    private ChatBillingDemo(WebApplication app, LocalBackend backend, ReplayServer? replay, LocalStripe? stripe, UserDirectory users, BillingService billing, string webhookSecret)
     {
+        _webhookSecret = webhookSecret;
         App = app;
         Backend = backend;
         Replay = replay;
@@ -118,6 +127,13 @@ public sealed class ChatBillingDemo : IAsyncDisposable
             ["LensAI:Backend:Stripe:ApiKey"] = stripeKey ?? "sk_test_local_stand_in",
             ["LensAI:Backend:Stripe:MeterEventName"] = settings.Env("STRIPE_METER_EVENT_NAME") ?? "llm_cost",
             ["LensAI:Backend:Stripe:ValueUnit"] = "micro_usd",
+
+            // Subscriptions set the users' tiers: Stripe posts customer.subscription.* to /v1/stripe/webhook, signed with
+            // the endpoint's secret (in production the whsec_… from the Stripe Dashboard, from a secret store).
+            ["LensAI:Backend:Stripe:WebhookSecret"] = settings.Env("STRIPE_WEBHOOK_SECRET") ?? "whsec_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            ["LensAI:Backend:Stripe:WebhookProject"] = Project,
+            ["LensAI:Backend:Stripe:Tiers:" + ProPrice] = Tiers.Pro,
+            ["LensAI:Backend:Stripe:CanceledTier"] = Tiers.Free,
         };
         if (stripe is not null)
         {
@@ -163,7 +179,7 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         var app = ChatBillingApi.Build(values, urls, users, billing);
         await app.StartAsync();
         cleanup.Keep();
-        return new ChatBillingDemo(app, backend, replay, stripe, users, billing);
+        return new ChatBillingDemo(app, backend, replay, stripe, users, billing, backendSettings["LensAI:Backend:Stripe:WebhookSecret"]);
     }
 
     /// <summary>Plays the story through the HTTP API and prints it.</summary>
@@ -207,6 +223,15 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         output.WriteLine("  -- budget check: alice has spent the free plan's daily quota --");
         await SendAsync("alice", "poem", "Another one, please.");
         await SendAsync("bob", "trip", "Make it cheaper.");
+
+        // alice pays: Stripe tells the backend (the demo signs the event as Stripe does), her tier becomes pro, the next
+        // budget check applies the pro quota and lifts her block. The chat app still sends tier=free on her calls: the
+        // tier Stripe set wins.
+        var subscription = await SubscribeAsync("alice", ProPrice, cancellationToken);
+        output.WriteLine($"  -- Stripe: alice subscribes to pro; customer.subscription.created → POST /v1/stripe/webhook: {subscription} --");
+        await Backend.Jobs.RunAsync("budget-check", cancellationToken);
+        await Backend.WaitForBudgetPollsAsync(TimeSpan.FromSeconds(20), cancellationToken);
+        await SendAsync("alice", "poem", "Now that I am on pro: one more.");
 
         await Lens.FlushAsync(TimeSpan.FromSeconds(15), cancellationToken);
         await Backend.Jobs.RunAsync("rollups", cancellationToken); // hourly when deployed
@@ -268,7 +293,52 @@ public sealed class ChatBillingDemo : IAsyncDisposable
         }
 
         output.WriteLine("Done.");
-        return new ChatBillingResult(exchanges, byUser, usage, invoices, push);
+        return new ChatBillingResult(exchanges, byUser, usage, invoices, push, subscription);
+    }
+
+    /// <summary>
+    /// Sends what Stripe sends when <paramref name="user"/>'s customer subscribes to <paramref name="price"/>: a
+    /// <c>customer.subscription.created</c> event, signed with the webhook secret the way Stripe signs it
+    /// (<c>Stripe-Signature: t=…,v1=hex(HMAC-SHA256(secret, "{t}.{body}"))</c>), to the backend's webhook. Returns the
+    /// outcome the backend answered (<c>tier_set</c>).
+    /// </summary>
+    public async Task<string> SubscribeAsync(string user, string price, CancellationToken cancellationToken = default)
+    {
+        var customer = Users.Find(user)?.StripeCustomerId ?? throw new ArgumentException($"No user '{user}'.", nameof(user));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["id"] = "evt_demo_" + Guid.NewGuid().ToString("N"),
+            ["object"] = "event",
+            ["api_version"] = "2026-10-28.endive",
+            ["created"] = now,
+            ["type"] = "customer.subscription.created",
+            ["data"] = new Dictionary<string, object>
+            {
+                ["object"] = new Dictionary<string, object>
+                {
+                    ["id"] = "sub_demo_" + user,
+                    ["object"] = "subscription",
+                    ["customer"] = customer,
+                    ["status"] = "active",
+                    ["items"] = new Dictionary<string, object>
+                    {
+                        ["object"] = "list",
+                        ["data"] = new[] { new Dictionary<string, object> { ["id"] = "si_demo", ["object"] = "subscription_item", ["price"] = new Dictionary<string, object> { ["id"] = price, ["object"] = "price" } } },
+                    },
+                },
+            },
+        });
+        var t = now.ToString(CultureInfo.InvariantCulture);
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(_webhookSecret), System.Text.Encoding.UTF8.GetBytes(t + "." + body)));
+        using var http = new HttpClient { BaseAddress = Backend.Endpoint };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/stripe/webhook") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", $"t={t},v1={signature}");
+        using var response = await http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return answer.RootElement.GetProperty("outcome").GetString() + " (" + answer.RootElement.GetProperty("detail").GetString() + ")";
     }
 
     /// <summary>Stops the chat backend (which flushes LensAI), the LensAI backend and the stand-ins.</summary>

@@ -41,6 +41,7 @@ public sealed class PublishTests(PublishTests.Artifacts artifacts) : IClassFixtu
         ["export"] = (LensAIRoutes.Export, ["get"]),
         ["report"] = (LensAIRoutes.Report, ["get"]),
         ["slack-actions"] = (LensAIRoutes.SlackActions, ["post"]),
+        ["stripe-webhook"] = (LensAIRoutes.StripeWebhook, ["post"]),
         ["healthz"] = (LensAIRoutes.Health, ["get"]),
         ["dashboard"] = (LensAIRoutes.Dashboard, ["get", "head"]),
     };

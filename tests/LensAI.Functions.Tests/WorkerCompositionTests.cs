@@ -20,7 +20,7 @@ public sealed class WorkerCompositionTests
     {
         await using var worker = WorkerHost.Create();
         var classes = FunctionClasses().ToList();
-        Assert.Equal(18, classes.SelectMany(t => t.GetMethods()).Count(m => m.GetCustomAttribute<FunctionAttribute>() is not null));
+        Assert.Equal(20, classes.SelectMany(t => t.GetMethods()).Count(m => m.GetCustomAttribute<FunctionAttribute>() is not null));
         foreach (var type in classes)
         {
             using var scope = worker.Services.CreateScope(); // the worker makes one per invocation
@@ -28,7 +28,7 @@ public sealed class WorkerCompositionTests
         }
 
         var jobs = worker.Services.GetRequiredService<JobRunner>().Jobs.Select(j => j.Definition.Name).Order();
-        Assert.Equal([JobRegistry.BudgetCheckName, JobRegistry.CompactionName, JobRegistry.RetentionName, JobRegistry.RollupsName], jobs);
+        Assert.Equal([JobRegistry.BudgetCheckName, JobRegistry.CompactionName, JobRegistry.MonthlySummaryName, JobRegistry.RetentionName, JobRegistry.RollupsName], jobs);
     }
 
     [Fact]

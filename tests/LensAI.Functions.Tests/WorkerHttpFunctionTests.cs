@@ -161,6 +161,7 @@ public sealed class WorkerHttpFunctionTests
             "/v1/export" => WorkerHost.ExecuteAsync(http, worker.Function<ExportFunction>().RunAsync(http.Request)),
             "/v1/report" => WorkerHost.ExecuteAsync(http, worker.Function<ReportFunction>().RunAsync(http.Request)),
             "/v1/slack/actions" => WorkerHost.ExecuteAsync(http, worker.Function<SlackActionsFunction>().RunAsync(http.Request)),
+            "/v1/stripe/webhook" => WorkerHost.ExecuteAsync(http, worker.Function<StripeWebhookFunction>().RunAsync(http.Request)),
             "/healthz" => WorkerHost.ExecuteAsync(http, worker.Function<HealthFunction>().RunAsync(http.Request)),
             _ when path.StartsWith("/dashboard", StringComparison.Ordinal) => WorkerHost.ExecuteAsync(http, worker.Function<DashboardFunction>().Run(http.Request)),
             _ => throw new InvalidOperationException("no function for " + path),

@@ -23,10 +23,13 @@ public sealed class ChatBillingTests
         Assert.Contains("REPLAY: recorded OpenAI responses", text);
         Assert.Contains("LOCAL STRIPE STAND-IN on http://127.0.0.1:", text);
 
-        // Free plan: three messages spend the quota; the fourth is refused with 402 before it reaches OpenAI.
+        // Free plan: three messages spend the quota; the fourth is refused with 402 before it reaches OpenAI. Then she
+        // subscribes to pro (a signed Stripe webhook sets her tier) and the fifth goes through.
         var alice = result.Exchanges.Where(e => e.User == "alice").ToList();
-        Assert.Equal(new[] { 200, 200, 200, 402 }, alice.Select(e => e.Status));
-        using (var problem = JsonDocument.Parse(alice[^1].Body))
+        Assert.Equal(new[] { 200, 200, 200, 402, 200 }, alice.Select(e => e.Status));
+        Assert.StartsWith("tier_set (alice: (none) → pro)", result.SubscriptionOutcome, StringComparison.Ordinal);
+        Assert.Contains("customer.subscription.created → POST /v1/stripe/webhook: tier_set", output.Text, StringComparison.Ordinal);
+        using (var problem = JsonDocument.Parse(alice[3].Body))
         {
             Assert.Equal("Free plan quota reached", problem.RootElement.GetProperty("title").GetString());
             Assert.Equal("free", problem.RootElement.GetProperty("tier").GetString());
@@ -35,18 +38,18 @@ public sealed class ChatBillingTests
 
         // Pro plan: carries on after the block.
         Assert.Equal(new[] { 200, 200 }, result.Exchanges.Where(e => e.User == "bob").Select(e => e.Status));
-        Assert.Equal(6, demo.Replay!.Requests.Count); // 7 messages, one blocked: 6 reached the provider
+        Assert.Equal(7, demo.Replay!.Requests.Count); // 8 messages, one blocked: 7 reached the provider
 
         // Stored: every call with its user, route, plan and conversation, priced as the catalogue says.
         var events = StoredEvents.Read(data.Path);
         var ok = events.Where(e => e.Status == "ok").ToList();
-        Assert.Equal(6, ok.Count);
+        Assert.Equal(7, ok.Count);
         Assert.All(ok, e =>
         {
             Assert.Equal(ChatBillingApi.MessageRoute, e.Route);
             Assert.NotNull(e.CostUsd);
             Assert.Equal(e.CatalogueCost, e.CostUsd);
-            Assert.Equal(e.UserId == "alice" ? "free" : "pro", e.Tier);
+            Assert.Equal(e.UserId == "alice" ? "free" : "pro", e.Tier); // the app's own tier: alice's pro comes from Stripe, in the backend
         });
         var blocked = Assert.Single(events, e => e.Status == "blocked");
         Assert.Equal(("alice", "poem"), (blocked.UserId, blocked.Conversation));

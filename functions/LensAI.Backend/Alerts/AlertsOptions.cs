@@ -12,6 +12,9 @@ public sealed class AlertsOptions
     /// <summary>The generic JSON webhook (<c>LensAI:Backend:Alerts:Webhook</c>).</summary>
     public WebhookOptions Webhook { get; set; } = new();
 
+    /// <summary>E-mail through an SMTP server (<c>LensAI:Backend:Alerts:Email</c>).</summary>
+    public EmailOptions Email { get; set; } = new();
+
     /// <summary>
     /// Every problem with the configured channels, each naming its option; empty when usable. A Slack signing secret
     /// alone (actions verified, no alerts sent from here) is not a channel and is fine.
@@ -27,6 +30,11 @@ public sealed class AlertsOptions
         if (Webhook.IsConfigured)
         {
             Webhook.AddValidationErrors(errors, SectionName + ":Webhook:");
+        }
+
+        if (Email.IsConfigured)
+        {
+            Email.AddValidationErrors(errors, SectionName + ":Email:");
         }
 
         return errors;

@@ -9,7 +9,7 @@ using Polly.Timeout;
 namespace LensAI.Backend.Alerts;
 
 /// <summary>
-/// The retry core shared by the Slack client and the JSON webhook client (Stripe meter events retry inside Stripe.net):
+/// The retry core shared by the Slack client, the JSON webhook client and the e-mail client (Stripe meter events retry inside Stripe.net):
 /// one Polly pipeline per client, built once with the client's <see cref="TimeProvider"/> — an overall deadline
 /// (timeout) around a retry (exponential backoff with jitter, <c>Retry-After</c> honoured up to a cap) around a
 /// per-attempt timeout. Expected failures come back as a <see cref="DeliveryOutcome"/>; only the caller's own
@@ -20,7 +20,7 @@ internal sealed class DeliveryPipeline
     private static readonly ResiliencePropertyKey<SendState> StateKey = new("lensai.delivery.state");
 
     private readonly string _channel;
-    private readonly HttpClient _http;
+    private readonly HttpClient? _http;
     private readonly DeliveryRetryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -28,12 +28,12 @@ internal sealed class DeliveryPipeline
     private readonly ResiliencePipeline<AttemptOutcome> _pipeline;
 
     /// <param name="channel">Name used in messages and logs (<c>"Slack"</c>); never a URL.</param>
-    /// <param name="http">The client requests go through (its own timeout is left to the pipeline).</param>
+    /// <param name="http">The client HTTP requests go through (its own timeout is left to the pipeline); null for a channel that is not HTTP (e-mail).</param>
     /// <param name="options">Retry settings, already validated.</param>
     /// <param name="time">Clock for delays and timeouts.</param>
     /// <param name="logger">Where retries and failures are logged.</param>
     /// <param name="secrets">Strings scrubbed from every message (URLs with tokens, keys).</param>
-    public DeliveryPipeline(string channel, HttpClient http, DeliveryRetryOptions options, TimeProvider time, ILogger logger, IEnumerable<string?> secrets)
+    public DeliveryPipeline(string channel, HttpClient? http, DeliveryRetryOptions options, TimeProvider time, ILogger logger, IEnumerable<string?> secrets)
     {
         _channel = channel;
         _http = http;
@@ -54,13 +54,29 @@ internal sealed class DeliveryPipeline
     /// Sends a request built by <paramref name="createRequest"/> (called once per attempt) and classifies each answer
     /// with <paramref name="classify"/>, retrying transient outcomes within the bounds of the options.
     /// </summary>
-    public async Task<DeliveryOutcome> SendAsync(
+    public Task<DeliveryOutcome> SendAsync(
         string operation,
         Func<HttpRequestMessage> createRequest,
         Func<HttpResponseMessage, CancellationToken, Task<AttemptOutcome>> classify,
         CancellationToken cancellationToken)
     {
-        var state = new SendState(_http, createRequest, classify, _time.GetTimestamp());
+        var http = _http ?? throw new InvalidOperationException($"{_channel} has no HTTP client.");
+        return SendAsync(operation, async token =>
+        {
+            using var request = createRequest();
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            return await classify(response, token).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes attempts with <paramref name="attempt"/> (called once per attempt with the attempt's token, which the
+    /// per-attempt timeout cancels), retrying transient outcomes within the bounds of the options. An exception the
+    /// attempt lets out counts as transient when it is an <see cref="IOException"/>, an <see cref="HttpRequestException"/> or a timeout.
+    /// </summary>
+    public async Task<DeliveryOutcome> SendAsync(string operation, Func<CancellationToken, Task<AttemptOutcome>> attempt, CancellationToken cancellationToken)
+    {
+        var state = new SendState(attempt, _time.GetTimestamp());
         var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
         context.Properties.Set(StateKey, state);
         Outcome<AttemptOutcome> outcome;
@@ -261,11 +277,7 @@ internal sealed class DeliveryPipeline
 
     private static string Seconds(TimeSpan value) => Math.Ceiling(value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 
-    private sealed class SendState(
-        HttpClient http,
-        Func<HttpRequestMessage> createRequest,
-        Func<HttpResponseMessage, CancellationToken, Task<AttemptOutcome>> classify,
-        long start)
+    private sealed class SendState(Func<CancellationToken, Task<AttemptOutcome>> attempt, long start)
     {
         public long Start { get; } = start;
 
@@ -276,9 +288,7 @@ internal sealed class DeliveryPipeline
             Attempts++;
             try
             {
-                using var request = createRequest();
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                return Outcome.FromResult(await classify(response, cancellationToken).ConfigureAwait(false));
+                return Outcome.FromResult(await attempt(cancellationToken).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // Every failure becomes an outcome: the pipeline decides, the caller gets a result.
             catch (Exception exception)

@@ -231,7 +231,7 @@ internal static class SlackMessages
         Context(writer, $"LensAI · alert {Code(alert.AlertId)}");
     }
 
-    private static string Title(BudgetAlert alert)
+    internal static string Title(BudgetAlert alert)
     {
         var who = $"{alert.Project} · {alert.Scope}";
         return alert.Kind switch
@@ -360,13 +360,13 @@ internal static class SlackMessages
     internal static string Percent(decimal percent) =>
         Math.Round(percent, 1, MidpointRounding.AwayFromZero).ToString("0.#", CultureInfo.InvariantCulture) + " %";
 
-    private static string Calls(long count) => count == 1 ? "1 call" : count.ToString("#,0", CultureInfo.InvariantCulture) + " calls";
+    internal static string Calls(long count) => count == 1 ? "1 call" : count.ToString("#,0", CultureInfo.InvariantCulture) + " calls";
 
     /// <summary>A Slack date token (shown in each reader's own time zone) with a UTC fallback.</summary>
     internal static string SlackDate(DateTimeOffset at, string format, bool withTime) =>
         $"<!date^{at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}^{format}|{Fallback(at, withTime)}>";
 
-    private static string Fallback(DateTimeOffset at, bool withTime) =>
+    internal static string Fallback(DateTimeOffset at, bool withTime) =>
         at.UtcDateTime.ToString(withTime ? "yyyy-MM-dd HH:mm 'UTC'" : "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>Slack's three control characters in text: <c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>.</summary>

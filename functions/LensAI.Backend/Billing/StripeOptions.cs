@@ -3,8 +3,9 @@ using LensAI.Backend.Alerts;
 namespace LensAI.Backend.Billing;
 
 /// <summary>
-/// Stripe usage-based billing, bound from <c>LensAI:Backend:Stripe</c>. Off until <see cref="ApiKey"/> and
-/// <see cref="MeterEventName"/> are set. <see cref="ToString"/> never prints the key.
+/// Stripe, bound from <c>LensAI:Backend:Stripe</c>: usage-based billing (off until <see cref="ApiKey"/> and
+/// <see cref="MeterEventName"/> are set) and the subscription webhook that sets users' tiers (off until
+/// <see cref="WebhookSecret"/> is set). <see cref="ToString"/> never prints the key or the secret.
 /// </summary>
 public sealed class StripeOptions
 {
@@ -47,6 +48,74 @@ public sealed class StripeOptions
     /// again. A longer one leaves the event pending for the next run. Default 20 s; zero never waits.
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The signing secret of the webhook endpoint (<c>whsec_…</c>, from the Stripe dashboard) that posts to
+    /// <c>POST /v1/stripe/webhook</c>. Never logged. Unset: the endpoint answers 404.
+    /// </summary>
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>How old a signed webhook may be (its <c>Stripe-Signature</c> timestamp) before it is refused as a replay. Default 5 minutes (Stripe's own default).</summary>
+    public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The LensAI project whose users the subscriptions' tiers apply to (a Stripe account's webhook serves one project).</summary>
+    public string? WebhookProject { get; set; }
+
+    /// <summary>
+    /// Stripe price id (<c>price_…</c>) or product id (<c>prod_…</c>) → tier name (a tier of the project's
+    /// <c>default_user_budget</c>, e.g. <c>pro</c>). A subscription's tier is that of its first item whose price or product is listed.
+    /// </summary>
+    public Dictionary<string, string> Tiers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The tier of a user whose subscription is deleted, canceled, unpaid or expired. Default <c>free</c>.</summary>
+    public string CanceledTier { get; set; } = "free";
+
+    /// <summary>
+    /// The subscription metadata key holding the LensAI user id; when absent, the customer is looked up in the project's
+    /// customer map (<c>_system/stripe/&lt;project&gt;.json</c>, the one the usage sync reads). Default <c>lensai_user_id</c>.
+    /// </summary>
+    public string UserMetadataKey { get; set; } = "lensai_user_id";
+
+    /// <summary>True when the subscription webhook is on: a signing secret is set.</summary>
+    public bool IsWebhookConfigured => !string.IsNullOrWhiteSpace(WebhookSecret);
+
+    /// <summary>Every problem with the webhook settings, each naming its option; empty when usable.</summary>
+    public IReadOnlyList<string> GetWebhookValidationErrors()
+    {
+        const string p = SectionName + ":";
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(WebhookSecret) || !WebhookSecret.StartsWith("whsec_", StringComparison.Ordinal) || WebhookSecret.Length < 16)
+        {
+            errors.Add($"{p}WebhookSecret must be the endpoint's signing secret (whsec_…).");
+        }
+
+        if (string.IsNullOrWhiteSpace(WebhookProject) || !Keys.ApiKeyStore.IsValidProjectId(WebhookProject))
+        {
+            errors.Add($"{p}WebhookProject must name the project whose users' tiers the subscriptions set.");
+        }
+
+        if (Tiers.Count == 0 || Tiers.Any(t => string.IsNullOrWhiteSpace(t.Key) || string.IsNullOrWhiteSpace(t.Value)))
+        {
+            errors.Add($"{p}Tiers must map at least one Stripe price or product id to a tier name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(CanceledTier))
+        {
+            errors.Add($"{p}CanceledTier must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(UserMetadataKey))
+        {
+            errors.Add($"{p}UserMetadataKey must not be empty.");
+        }
+
+        if (WebhookTolerance < TimeSpan.FromSeconds(1) || WebhookTolerance > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{p}WebhookTolerance must be between 1 second and 1 hour.");
+        }
+
+        return errors;
+    }
 
     /// <summary>True when usage can be pushed: a key and an event name.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey) && !string.IsNullOrWhiteSpace(MeterEventName);
@@ -124,7 +193,8 @@ public sealed class StripeOptions
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"Stripe (meter event '{MeterEventName}', unit {ValueUnit}, base '{BaseUrl}', key {(string.IsNullOrEmpty(ApiKey) ? "not set" : ApiKey.StartsWith("sk_test_", StringComparison.Ordinal) || ApiKey.StartsWith("rk_test_", StringComparison.Ordinal) ? "test mode" : "set")})";
+        $"Stripe (meter event '{MeterEventName}', unit {ValueUnit}, base '{BaseUrl}', key {(string.IsNullOrEmpty(ApiKey) ? "not set" : ApiKey.StartsWith("sk_test_", StringComparison.Ordinal) || ApiKey.StartsWith("rk_test_", StringComparison.Ordinal) ? "test mode" : "set")}, " +
+        $"webhook secret {(string.IsNullOrEmpty(WebhookSecret) ? "not set" : "set")})";
 
     private static bool TryParseUnit(string? value, out StripeValueUnit unit)
     {

@@ -179,7 +179,7 @@ internal sealed partial class BudgetCheckJob(BudgetStore budgets, EventStore eve
             var known = previous.Outbox.Select(a => a.Alert.AlertId + "#" + a.Channel).Concat(previous.Sent).ToHashSet(StringComparer.Ordinal);
             foreach (var alert in evaluation.NewAlerts)
             {
-                foreach (var channel in dispatcher.Channels.Where(c => !known.Contains(alert.AlertId + "#" + c)))
+                foreach (var channel in AlertChannels.For(dispatcher.Channels, file, alert).Where(c => !known.Contains(alert.AlertId + "#" + c)))
                 {
                     evaluation.State.Outbox.Add(new PendingAlert { Alert = alert, Channel = channel });
                     log.Add($"{project}: {alert.Kind} alert {alert.AlertId} → {channel}");

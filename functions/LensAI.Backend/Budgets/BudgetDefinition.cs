@@ -40,6 +40,17 @@ internal sealed class BudgetDefinition
     [JsonPropertyName("forecast")]
     public bool Forecast { get; set; } = true;
 
+    /// <summary>
+    /// The channels this budget's alerts go to, among those configured (<c>slack</c>, <c>webhook</c>, <c>email</c>);
+    /// null or absent: every configured channel.
+    /// </summary>
+    [JsonPropertyName("channels")]
+    public List<string>? Channels { get; set; }
+
+    /// <summary>Who gets this budget's alerts by e-mail; null or absent: <c>LensAI:Backend:Alerts:Email:To</c>.</summary>
+    [JsonPropertyName("email_to")]
+    public List<string>? EmailTo { get; set; }
+
     internal void ValidateInto(string at, List<(string, string)> errors, bool requireScopeValue)
     {
         if (Scope is null || !BudgetScopeNames.All.Contains(Scope))
@@ -79,5 +90,7 @@ internal sealed class BudgetDefinition
         {
             errors.Add((at + "/override_window", "must be between 1 second and 7 days."));
         }
+
+        AlertChannels.ValidateInto(at, Channels, EmailTo, errors);
     }
 }

@@ -41,7 +41,7 @@ internal static class BudgetEvaluator
                     continue; // a user with a budget of their own is governed by it
                 }
 
-                var tier = spend.UserTiers.GetValueOrDefault(user) ?? defaults.DefaultTier;
+                var tier = file.UserTiers?.GetValueOrDefault(user)?.Tier ?? spend.UserTiers.GetValueOrDefault(user) ?? defaults.DefaultTier; // a billed tier wins
                 if (tier == tierName)
                 {
                     yield return new BudgetTarget("default-" + tierName, "user", user, template.Period, template.AmountUsd, template.Thresholds.Order().ToList(), template.Action, template.OverrideWindow, Forecast: false);

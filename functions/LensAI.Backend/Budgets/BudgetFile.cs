@@ -19,6 +19,13 @@ internal sealed class BudgetFile
     [JsonPropertyName("default_user_budget")]
     public DefaultUserBudget? DefaultUserBudget { get; set; }
 
+    /// <summary>
+    /// Users' tiers set by the billing system (the Stripe subscription webhook), by user id: they win over the tier a
+    /// user's calls carry. Server-owned: a <c>PUT /v1/budgets</c> keeps the stored ones whatever it sends.
+    /// </summary>
+    [JsonPropertyName("user_tiers")]
+    public Dictionary<string, AssignedTier>? UserTiers { get; set; }
+
     /// <summary>Returns every problem as (JSON pointer, message); empty when the file is valid.</summary>
     public List<(string Pointer, string Message)> Validate()
     {
@@ -76,6 +83,7 @@ internal sealed class BudgetFile
                 }
             }
 
+            AlertChannels.ValidateInto("/default_user_budget", d.Channels, d.EmailTo, errors);
             if (!d.Tiers.ContainsKey(d.DefaultTier))
             {
                 errors.Add(("/default_user_budget/default_tier", $"'{d.DefaultTier}' is not one of the tiers."));

@@ -77,8 +77,19 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
             throw new BudgetValidationException(errors);
         }
 
-        var before = await GetBudgetsAsync(project, cancellationToken).ConfigureAwait(false) ?? new BudgetFile();
-        await store.PutAsync(BudgetsKey(project), JsonSerializer.SerializeToUtf8Bytes(file, BudgetJsonContext.Default.BudgetFile), cancellationToken).ConfigureAwait(false);
+        BudgetFile before;
+        while (true)
+        {
+            // Conditional, so the tiers a subscription webhook stores meanwhile are kept (they are server-owned).
+            var stored = await store.GetAsync(BudgetsKey(project), cancellationToken).ConfigureAwait(false);
+            before = stored is null ? new BudgetFile() : JsonSerializer.Deserialize(stored.Content, BudgetJsonContext.Default.BudgetFile) ?? new BudgetFile();
+            file.UserTiers = before.UserTiers;
+            if (await store.PutConditionalAsync(BudgetsKey(project), JsonSerializer.SerializeToUtf8Bytes(file, BudgetJsonContext.Default.BudgetFile), stored?.ETag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                break;
+            }
+        }
+
         var budgetType = AuditJsonContext.Default.BudgetDefinition;
         foreach (var id in before.Budgets.Select(b => b.Id).Union(file.Budgets.Select(b => b.Id), StringComparer.Ordinal))
         {
@@ -103,6 +114,41 @@ internal sealed class BudgetStore(IObjectStore store, TimeProvider time)
         {
             await Audit.AppendAsync(project, actor, "budget.changed", "budgets:time_zone", JsonSerializer.SerializeToElement(before.TimeZone, AuditJsonContext.Default.String),
                 JsonSerializer.SerializeToElement(file.TimeZone, AuditJsonContext.Default.String), reason, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="user"/>'s tier as the billing system says (see <see cref="BudgetFile.UserTiers"/>), with a
+    /// conditional write, and audits a change (<c>user.tier_changed</c>, before and after). An assignment older than the
+    /// stored one is ignored (events can arrive out of order). Returns the tier before, and whether anything changed.
+    /// </summary>
+    internal async Task<(string? Before, bool Changed)> SetUserTierAsync(string project, string user, AssignedTier tier, string actor, string? reason, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var stored = await store.GetAsync(BudgetsKey(project), cancellationToken).ConfigureAwait(false);
+            var file = stored is null ? new BudgetFile() : JsonSerializer.Deserialize(stored.Content, BudgetJsonContext.Default.BudgetFile) ?? new BudgetFile();
+            file.UserTiers ??= new Dictionary<string, AssignedTier>(StringComparer.Ordinal);
+            var old = file.UserTiers.GetValueOrDefault(user);
+            if (old is not null && (old.At > tier.At || (old.At == tier.At && old.Tier == tier.Tier)))
+            {
+                return (old.Tier, false);
+            }
+
+            file.UserTiers[user] = tier;
+            if (await store.PutConditionalAsync(BudgetsKey(project), JsonSerializer.SerializeToUtf8Bytes(file, BudgetJsonContext.Default.BudgetFile), stored?.ETag, cancellationToken).ConfigureAwait(false) is null)
+            {
+                continue;
+            }
+
+            if (old?.Tier != tier.Tier)
+            {
+                await Audit.AppendAsync(project, actor, "user.tier_changed", "user:" + user,
+                    old is null ? null : JsonSerializer.SerializeToElement(old.Tier, AuditJsonContext.Default.String),
+                    JsonSerializer.SerializeToElement(tier.Tier, AuditJsonContext.Default.String), reason, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (old?.Tier, old?.Tier != tier.Tier);
         }
     }
 

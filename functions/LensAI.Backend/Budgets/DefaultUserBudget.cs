@@ -16,4 +16,12 @@ internal sealed class DefaultUserBudget
     /// <summary>Template per tier; null means no quota (e.g. enterprise).</summary>
     [JsonPropertyName("tiers")]
     public Dictionary<string, TierTemplate?> Tiers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The channels the per-user quota alerts go to (<c>slack</c>, <c>webhook</c>, <c>email</c>); null: every configured channel.</summary>
+    [JsonPropertyName("channels")]
+    public List<string>? Channels { get; set; }
+
+    /// <summary>Who gets the per-user quota alerts by e-mail; null: <c>LensAI:Backend:Alerts:Email:To</c>.</summary>
+    [JsonPropertyName("email_to")]
+    public List<string>? EmailTo { get; set; }
 }

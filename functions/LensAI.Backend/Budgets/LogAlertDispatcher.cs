@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LensAI.Backend.Budgets;
 
-/// <summary>When no Slack or webhook channel is configured, alerts are written to the log (and count as delivered).</summary>
+/// <summary>When no Slack, webhook or e-mail channel is configured, alerts are written to the log (and count as delivered).</summary>
 internal sealed partial class LogAlertDispatcher(ILogger<LogAlertDispatcher> logger) : IAlertDispatcher
 {
     public IReadOnlyList<string> Channels { get; } = ["log"];

@@ -56,15 +56,9 @@ internal sealed class ApiKeyGuard : IDisposable
         // Looking a key up is cheap (an in-memory table, one SHA-256; an unknown prefix re-reads the key list at most
         // once a second), so it comes before the bucket: the bucket charged is the one of the key that was proven.
         var record = parsed ? await _keys.AuthenticateAsync(key, http.RequestAborted).ConfigureAwait(false) : null;
-        using (var lease = _limiter.AttemptAcquire(record is null ? Anonymous : key.Prefix))
+        if (Throttle(record is null ? Anonymous : key.Prefix) is { } throttled)
         {
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) && delay > TimeSpan.FromSeconds(1) ? delay : TimeSpan.FromSeconds(1);
-                return Problems.Of(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
-                    $"This API key is limited to {_options.RateLimitPerSecond} requests per second (bursts of {_options.RateLimitBurst}). Retry after the delay.",
-                    retryAfter: retryAfter);
-            }
+            return throttled;
         }
 
         if (string.IsNullOrEmpty(header))
@@ -97,6 +91,24 @@ internal sealed class ApiKeyGuard : IDisposable
 
         http.Features.Set(new ApiCaller(record.Project, key.Prefix) { KeyName = record.Name });
         return null;
+    }
+
+    /// <summary>
+    /// Takes a token from the bucket named <paramref name="bucket"/> (a key's public prefix, or the bucket of an endpoint
+    /// that is signed instead of keyed, such as the Stripe webhook); returns the 429 to answer when it is empty, else null.
+    /// </summary>
+    internal IResult? Throttle(string bucket)
+    {
+        using var lease = _limiter.AttemptAcquire(bucket);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var delay) && delay > TimeSpan.FromSeconds(1) ? delay : TimeSpan.FromSeconds(1);
+        return Problems.Of(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
+            $"This API key is limited to {_options.RateLimitPerSecond} requests per second (bursts of {_options.RateLimitBurst}). Retry after the delay.",
+            retryAfter: retryAfter);
     }
 
     /// <summary>Admits the request to an endpoint needing <paramref name="required"/>, then runs <paramref name="handler"/>; or answers the refusal (the worker's HTTP functions).</summary>

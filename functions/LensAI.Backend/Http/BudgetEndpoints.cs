@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
 using LensAI.Backend.Budgets;
 using LensAI.Budgets;
 using Microsoft.AspNetCore.Http;
 
 namespace LensAI.Backend.Http;
 
-/// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management).</summary>
+/// <summary><c>GET /v1/budgets/status</c> (the kill-switch), <c>GET/PUT /v1/budgets</c> (management); both GETs answer conditional requests (ETag, 304).</summary>
 internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check, TimeProvider time)
 {
     /// <summary>The most problems a refused budgets file lists; <c>error_count</c> counts them all.</summary>
@@ -24,15 +23,7 @@ internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check,
         var stored = await budgets.GetStatusAsync(project, http.RequestAborted).ConfigureAwait(false);
         var body = stored?.Content ?? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
             new BudgetStatusDocument { ProjectId = project, GeneratedAt = time.GetUtcNow(), Budgets = [] }, BudgetStatusJsonContext.Default.BudgetStatusDocument);
-        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body))[..32] + "\"";
-        http.Response.Headers.ETag = etag;
-        http.Response.Headers.CacheControl = "private, max-age=5";
-        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
-        {
-            return Results.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        return Results.Bytes(body, "application/json");
+        return ConditionalGet.Bytes(http, body, "application/json", "private, max-age=5");
     }
 
     /// <summary><c>GET /v1/budgets</c> returns the project's budgets file; <c>PUT</c> validates and replaces it, then re-checks the project at once.</summary>
@@ -48,7 +39,7 @@ internal sealed class BudgetEndpoints(BudgetStore budgets, BudgetCheckJob check,
             }
 
             var current = await budgets.GetBudgetsAsync(caller.Project, http.RequestAborted).ConfigureAwait(false) ?? new BudgetFile();
-            return Results.Json(current, BudgetJsonContext.Default.BudgetFile);
+            return ConditionalGet.Bytes(http, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(current, BudgetJsonContext.Default.BudgetFile));
         }
 
         var (content, refusal) = await RequestBody.ReadSmallJsonAsync(http.Request, http.RequestAborted).ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace LensAI.Backend.Http;
 /// </summary>
 internal static class LensAIRoutes
 {
-    /// <summary>The API's version prefix: every route below it but Slack's needs a project API key.</summary>
+    /// <summary>The API's version prefix: every route below it but Slack's and Stripe's (signed by them) needs a project API key.</summary>
     public const string Api = "v1";
 
     /// <summary><c>POST</c>: batch ingest.</summary>
@@ -39,6 +39,9 @@ internal static class LensAIRoutes
 
     /// <summary><c>POST</c>: Slack interactivity (the alert buttons); Slack's signature is the check, not a key.</summary>
     public const string SlackActions = Api + "/slack/actions";
+
+    /// <summary><c>POST</c>: Stripe's subscription events; Stripe's signature is the check, not a key.</summary>
+    public const string StripeWebhook = Api + "/stripe/webhook";
 
     /// <summary><c>GET</c>: liveness and storage reachability.</summary>
     public const string Health = "healthz";

@@ -7,7 +7,8 @@ namespace LensAI.Backend.Http;
 /// <summary>
 /// <c>GET /v1/report?from=&amp;to=&amp;top=</c>: the caller's project report as JSON (the dashboard's data). <c>from</c>
 /// (default <c>to</c> − 7 days) is aligned down to the start of its report bucket — the UTC hour for ranges up to two
-/// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant.
+/// days, the UTC day beyond — and the response's <c>from</c> is that aligned instant. The answer carries an ETag; a
+/// request naming it in <c>If-None-Match</c> gets a 304 (the dashboard's 15-second refresh).
 /// </summary>
 internal sealed class ReportEndpoint(ReportService reports, TimeProvider time)
 {
@@ -34,6 +35,6 @@ internal sealed class ReportEndpoint(ReportService reports, TimeProvider time)
         }
 
         var report = await reports.BuildAsync(caller.Project, start, end, Math.Clamp(top, 1, 100), http.RequestAborted).ConfigureAwait(false);
-        return Results.Json(report, ReportJsonContext.Default.ProjectReport);
+        return ConditionalGet.Bytes(http, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, ReportJsonContext.Default.ProjectReport));
     }
 }

@@ -41,6 +41,12 @@ internal static class JobRegistry
     /// <summary>Hourly at :15.</summary>
     public const string StripeSyncSchedule = "0 15 * * * *";
 
+    /// <summary>The monthly usage summary's name.</summary>
+    public const string MonthlySummaryName = "monthly-summary";
+
+    /// <summary>Daily at 06:00 UTC (the first run of a month sends last month's summaries; later runs only retry).</summary>
+    public const string MonthlySummarySchedule = "0 0 6 * * *";
+
     /// <summary>Merges each (project, day)'s part files into one, duplicates removed.</summary>
     public static JobDefinition Compaction { get; } = new(CompactionName, CompactionSchedule, "hourly at :05",
         "merges each (project, day)'s part files into one sorted file, duplicates removed");
@@ -61,8 +67,12 @@ internal static class JobRegistry
     public static JobDefinition StripeSync { get; } = new(StripeSyncName, StripeSyncSchedule, "hourly at :15",
         "pushes per-customer usage to Stripe meter events (when LensAI:Backend:Stripe is configured)");
 
+    /// <summary>Last month's usage summary by e-mail (only when e-mail is configured).</summary>
+    public static JobDefinition MonthlySummary { get; } = new(MonthlySummaryName, MonthlySummarySchedule, "daily at 06:00 UTC",
+        "e-mails last month's usage summary per project and per user budget with recipients, once each (when LensAI:Backend:Alerts:Email is configured)");
+
     /// <summary>Every job, in the order they are listed.</summary>
-    public static IReadOnlyList<JobDefinition> All { get; } = [Compaction, Rollups, BudgetCheck, Retention, StripeSync];
+    public static IReadOnlyList<JobDefinition> All { get; } = [Compaction, Rollups, BudgetCheck, Retention, StripeSync, MonthlySummary];
 
     /// <summary>The job named <paramref name="name"/> (case-insensitive), or false.</summary>
     public static bool TryGet(string? name, out JobDefinition definition)

@@ -98,7 +98,9 @@ internal sealed class ReportService(RollupReader rollups, BudgetStore budgets, T
         }
 
         var document = System.Text.Json.JsonSerializer.Deserialize(stored.Content, BudgetStatusJsonContext.Default.BudgetStatusDocument);
+        // The forecast as of the current minute: a report asked for twice within a minute is the same, so its ETag can answer 304.
         var now = time.GetUtcNow();
+        now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
         return document?.Budgets.Select(b =>
         {
             return new BudgetGauge(b.BudgetId, b.Scope, b.ScopeValue, b.Period, b.PeriodEnd, b.LimitUsd, b.SpentUsd, Forecast(b.SpentUsd, b.PeriodStart, b.PeriodEnd, now), b.Blocked);

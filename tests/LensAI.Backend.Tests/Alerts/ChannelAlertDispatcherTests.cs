@@ -63,7 +63,7 @@ public sealed class ChannelAlertDispatcherTests
         Assert.Null(ChannelAlertDispatcher.Create(new AlertsOptions()));
     }
 
-    private static BudgetAlertData Data()
+    internal static BudgetAlertData Data()
     {
         var sample = SampleAlert();
         return new BudgetAlertData

@@ -1,5 +1,6 @@
 /*
- * LensAI dashboard: plain JavaScript over GET /v1/report, charts drawn with Chart.js (window.Chart, served from
+ * LensAI dashboard: plain JavaScript over GET /v1/report (and GET /v1/budgets, GET /v1/audit; PUT /v1/budgets with an
+ * admin key), refreshed every 15 s with conditional requests, charts drawn with Chart.js (window.Chart, served from
  * vendor/chart.umd.js). The page holds no data of its own: every number comes from the report the project API key
  * unlocks. Text from the data (model names, users, routes) only ever goes into textContent or onto the canvas.
  */
@@ -15,7 +16,8 @@
   const GRAIN_MS = { hour: 3600e3, day: 86400e3 };
   const TOP = 10;
   const MAX_MODELS = 7; // more models than this are summed as "other models"
-  const AUTO_REFRESH_MS = 5 * 60e3;
+  const AUTO_REFRESH_MS = 15e3; // with conditional requests: an unchanged report or budgets file is a bodiless 304
+  const RECENT_ALERTS = 3; // per budget, in the budget table
   const AUDIT_LIMIT = 50; // the newest entries of the range the panel shows (GET /v1/audit pages oldest first)
   // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#7A7A7A', '#B8A400'];
@@ -26,13 +28,15 @@
   };
 
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, range: '24h', report: null, audit: null, request: null, charts: [] };
+  const state = { key: null, range: '24h', report: null, audit: null, budgets: null, request: null, charts: [], etags: {}, editing: null, notModified: 0 };
   const reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   // Read-only view for tests and the browser console; the key is not part of it.
   window.LensAIDashboard = Object.freeze({
     get report() { return state.report; },
     get audit() { return state.audit; },
+    get budgets() { return state.budgets; },
+    get notModified() { return state.notModified; },
     get range() { return state.range; },
     get state() { return document.body.dataset.state; },
   });
@@ -128,7 +132,28 @@
     }
   }
 
-  async function load() {
+  /**
+   * GET with If-None-Match: the ETag of the last answer drawn for the same URL and key. The server answers an
+   * unchanged one with a bodiless 304: returns { notModified: true } and nothing is redrawn.
+   */
+  async function conditionalFetch(url, signal) {
+    // One remembered answer per path: the last one drawn. Another range or key asks without a condition.
+    const id = state.key.slice(0, 12) + ' ' + url.toString();
+    const headers = { Authorization: 'Bearer ' + state.key, Accept: 'application/json' };
+    const known = state.etags[url.pathname];
+    if (known && known.id === id) headers['If-None-Match'] = known.etag;
+    const response = await fetch(url, { headers, cache: 'no-store', credentials: 'omit', signal });
+    if (response.status === 304) {
+      state.notModified++;
+      return { response, notModified: true };
+    }
+
+    const etag = response.headers.get('ETag');
+    state.etags[url.pathname] = response.ok && etag ? { id, etag } : null;
+    return { response, notModified: false };
+  }
+
+  async function load(background) {
     state.key = storage('get');
     if (!state.key) {
       setState('signed-out');
@@ -140,8 +165,9 @@
     const request = new AbortController();
     state.request = request;
     showDashboard();
-    setState('loading');
-    const to = new Date();
+    if (!background) setState('loading');
+    // 'to' rounded up to the minute: refreshes within a minute ask for the same report, which the ETag can confirm.
+    const to = new Date(Math.ceil(Date.now() / 60e3) * 60e3);
     const from = new Date(to.getTime() - RANGES[state.range].ms);
     const url = new URL('../v1/report', document.baseURI);
     url.searchParams.set('from', from.toISOString());
@@ -150,14 +176,10 @@
 
     let response;
     let report;
+    let notModified = false;
     try {
-      response = await fetch(url, {
-        headers: { Authorization: 'Bearer ' + state.key, Accept: 'application/json' },
-        cache: 'no-store',
-        credentials: 'omit',
-        signal: request.signal,
-      });
-      if (response.ok) report = await response.json();
+      ({ response, notModified } = await conditionalFetch(url, request.signal));
+      if (response.ok && !notModified) report = await response.json();
     } catch (e) {
       if (request.signal.aborted) return;
       showLoadError('Could not reach the LensAI backend (' + e.message + '). The charts show the last data loaded, if any.');
@@ -175,7 +197,7 @@
       return;
     }
 
-    if (!response.ok) {
+    if (!response.ok && !notModified) {
       const retry = response.headers.get('Retry-After');
       showLoadError('The report could not be loaded (' + response.status + '): ' + (await problemText(response)) + (retry ? ' Try again in ' + retry + ' s.' : ''));
       setState('error');
@@ -183,10 +205,217 @@
     }
 
     showLoadError('');
-    state.report = report;
-    render(report);
+    if (!notModified) {
+      state.report = report;
+      render(report);
+    }
+
     await loadAudit(from, to, request);
+    await loadBudgets(request);
     setState('ready');
+  }
+
+  // ---- budgets: the file (GET /v1/budgets, read) and, with an admin key, editing it (PUT /v1/budgets) ---------------
+  async function loadBudgets(request) {
+    try {
+      const url = new URL('../v1/budgets', document.baseURI);
+      const { response, notModified } = await conditionalFetch(url, request.signal);
+      if (!notModified) {
+        if (!response.ok) {
+          budgetError('The budgets could not be loaded (' + response.status + '): ' + (await problemText(response)));
+          return;
+        }
+
+        state.budgets = await response.json();
+      }
+    } catch (e) {
+      if (request.signal.aborted) return;
+      budgetError('The budgets could not be loaded (' + e.message + ').');
+      return;
+    }
+
+    renderBudgetTable();
+  }
+
+  function budgetError(message) {
+    const p = $('budget-error');
+    p.textContent = message;
+    p.hidden = !message;
+  }
+
+  /** One row per budget: its definition, its state and forecast (from the report), its recent alerts (from the audit log). */
+  function renderBudgetTable() {
+    const admin = !!(state.audit && state.audit.allowed);
+    $('budget-admin').hidden = false;
+    $('budget-form').hidden = !admin;
+    $('budget-admin-note').textContent = admin ? 'Changes are saved with PUT /v1/budgets and audited.'
+      : 'Editing budgets needs an admin key; this key can read them only.';
+    const container = $('budget-table');
+    container.replaceChildren();
+    const budgets = (state.budgets && state.budgets.budgets) || [];
+    if (!budgets.length) return;
+    const gauges = (state.report && state.report.budgets) || [];
+    const alerts = ((state.audit && state.audit.entries) || []).filter((e) => e.action === 'alert.sent');
+    const wrap = document.createElement('table');
+    const head = document.createElement('tr');
+    for (const h of ['Budget', 'Scope', 'Period', 'Limit', 'At 100 %', 'Channels', 'State', 'Forecast', 'Recent alerts', '']) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = h;
+      head.append(th);
+    }
+
+    const thead = document.createElement('thead');
+    thead.append(head);
+    const body = document.createElement('tbody');
+    for (const b of budgets) {
+      const gauge = gauges.find((g) => g.budget_id === b.id);
+      const mine = alerts.filter((e) => e.target === 'budget:' + b.id || (e.target || '').startsWith('budget:' + b.id + '/')).slice(0, RECENT_ALERTS);
+      const stateText = !gauge ? 'not checked yet'
+        : (gauge.blocked ? 'Blocked: ' : num(gauge.spent_usd) >= num(gauge.limit_usd) ? 'Over: ' : '') + fmtUsd(num(gauge.spent_usd)) + ' of ' + fmtUsd(num(gauge.limit_usd));
+      const alertText = mine.map((e) => dateTimeFmt.format(new Date(e.at)) + ' ' + ((e.after && e.after.kind) || '') +
+        (e.after && e.after.threshold_percent ? ' ' + e.after.threshold_percent + ' %' : '') + (e.after && e.after.channel ? ' (' + e.after.channel + ')' : '')).join('; ');
+      const cells = [b.id, b.scope + (b.scope_value ? ' ' + b.scope_value : ''), b.period, fmtUsd(num(b.amount_usd)), b.action,
+        (b.channels && b.channels.length ? b.channels.join(', ') : 'all configured') + (b.email_to && b.email_to.length ? ' → ' + b.email_to.join(', ') : ''),
+        stateText, gauge ? fmtUsd(num(gauge.forecast_usd)) : '–', alertText || (state.audit && state.audit.allowed ? 'none in this range' : '–')];
+      const row = document.createElement('tr');
+      row.dataset.budgetId = b.id;
+      for (const c of cells) {
+        const td = document.createElement('td');
+        td.textContent = c;
+        row.append(td);
+      }
+
+      const actions = document.createElement('td');
+      if (state.audit && state.audit.allowed) {
+        const edit = document.createElement('button');
+        edit.type = 'button';
+        edit.className = 'quiet';
+        edit.textContent = 'Edit';
+        edit.setAttribute('aria-label', 'Edit budget ' + b.id);
+        edit.addEventListener('click', () => editBudget(b));
+        const del = document.createElement('button');
+        del.type = 'button';
+        del.className = 'quiet danger';
+        del.textContent = 'Delete';
+        del.setAttribute('aria-label', 'Delete budget ' + b.id);
+        del.addEventListener('click', () => {
+          if (del.dataset.armed !== 'true') { // a second click confirms
+            del.dataset.armed = 'true';
+            del.textContent = 'Confirm delete';
+            return;
+          }
+
+          saveBudgets((file) => { file.budgets = (file.budgets || []).filter((x) => x.id !== b.id); }, 'deleted ' + b.id);
+        });
+        actions.append(edit, del);
+      }
+
+      row.append(actions);
+      body.append(row);
+    }
+
+    wrap.append(thead, body);
+    container.append(wrap);
+  }
+
+  const field = (id) => $(id);
+
+  function editBudget(b) {
+    state.editing = b.id;
+    $('budget-form-title').textContent = 'Edit budget ' + b.id;
+    field('b-id').value = b.id;
+    field('b-scope').value = b.scope;
+    field('b-scope-value').value = b.scope_value || '';
+    field('b-period').value = b.period;
+    field('b-amount').value = String(b.amount_usd);
+    field('b-thresholds').value = (b.thresholds || []).join(', ');
+    field('b-action').value = b.action;
+    field('b-override').value = String(Math.round(parseSpan(b.override_window) / 60));
+    for (const box of document.querySelectorAll('input[name="b-channel"]')) box.checked = !!(b.channels && b.channels.includes(box.value));
+    field('b-email-to').value = (b.email_to || []).join(', ');
+    field('b-id').focus();
+  }
+
+  function resetForm() {
+    state.editing = null;
+    $('budget-form').reset();
+    $('budget-form-title').textContent = 'New budget';
+  }
+
+  /** "1.02:03:04" or "02:03:04" (a .NET TimeSpan in JSON) → seconds. */
+  function parseSpan(text) {
+    const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)/.exec(text || '');
+    return m ? ((num(m[1]) * 24 + num(m[2])) * 60 + num(m[3])) * 60 + num(m[4]) : 3600;
+  }
+
+  /** Minutes → a .NET TimeSpan in JSON ("d.hh:mm:ss" or "hh:mm:ss"). */
+  function formatSpan(minutes) {
+    const two = (n) => String(n).padStart(2, '0');
+    const days = Math.floor(minutes / 1440);
+    const rest = minutes - days * 1440;
+    return (days ? days + '.' : '') + two(Math.floor(rest / 60)) + ':' + two(rest % 60) + ':00';
+  }
+
+  const list = (text) => text.split(',').map((x) => x.trim()).filter((x) => x);
+
+  function budgetFromForm() {
+    const channels = [...document.querySelectorAll('input[name="b-channel"]:checked')].map((box) => box.value);
+    const emails = list(field('b-email-to').value);
+    const budget = {
+      id: field('b-id').value.trim(),
+      scope: field('b-scope').value,
+      period: field('b-period').value,
+      amount_usd: Number(field('b-amount').value),
+      thresholds: list(field('b-thresholds').value).map(Number),
+      action: field('b-action').value,
+      override_window: formatSpan(Math.max(1, Math.round(Number(field('b-override').value) || 60))),
+    };
+    const scopeValue = field('b-scope-value').value.trim();
+    if (scopeValue) budget.scope_value = scopeValue;
+    if (channels.length) budget.channels = channels;
+    if (emails.length) budget.email_to = emails;
+    return budget;
+  }
+
+  /** Reads the current file, applies <change>, and PUTs it back with an admin key; the server validates and re-checks at once. */
+  async function saveBudgets(change, reason) {
+    budgetError('');
+    const url = new URL('../v1/budgets', document.baseURI);
+    const auth = { Authorization: 'Bearer ' + state.key };
+    try {
+      const current = await fetch(url, { headers: { ...auth, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      if (!current.ok) {
+        budgetError('The budgets could not be read (' + current.status + '): ' + (await problemText(current)));
+        return false;
+      }
+
+      const file = await current.json();
+      change(file);
+      const response = await fetch(url, {
+        method: 'PUT',
+        headers: { ...auth, 'Content-Type': 'application/json', 'X-LensAI-Reason': 'dashboard: ' + reason },
+        body: JSON.stringify(file),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+      if (!response.ok) {
+        let text = await problemText(response.clone());
+        try {
+          const problem = await response.json();
+          if (problem.errors) text += ' ' + problem.errors.map((e) => e.pointer + ' ' + e.message).join(' ');
+        } catch { /* the detail is enough */ }
+        budgetError('Not saved (' + response.status + '): ' + text);
+        return false;
+      }
+    } catch (e) {
+      budgetError('Not saved: ' + e.message);
+      return false;
+    }
+
+    resetForm();
+    await load();
+    return true;
   }
 
   // ---- the audit log (admin keys) ----------------------------------------------------------------------------------
@@ -686,6 +915,17 @@
       });
     }
     $('refresh').addEventListener('click', () => load());
+    $('budget-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const budget = budgetFromForm();
+      const replacing = state.editing;
+      saveBudgets((file) => {
+        const others = (file.budgets || []).filter((x) => x.id !== replacing && x.id !== budget.id);
+        const old = (file.budgets || []).find((x) => x.id === (replacing || budget.id));
+        file.budgets = others.concat([old ? { ...old, ...budget, channels: budget.channels, email_to: budget.email_to, scope_value: budget.scope_value } : budget]);
+      }, (replacing ? 'edited ' : 'created ') + budget.id);
+    });
+    $('b-cancel').addEventListener('click', () => { resetForm(); budgetError(''); });
     $('sign-out').addEventListener('click', () => {
       storage('remove');
       state.key = null;
@@ -697,7 +937,7 @@
       load();
     });
     setInterval(() => {
-      if (document.visibilityState === 'visible' && document.body.dataset.state === 'ready') load();
+      if (document.visibilityState === 'visible' && document.body.dataset.state === 'ready') load(true);
     }, AUTO_REFRESH_MS);
 
     load();
